@@ -9,3 +9,5 @@ export type { Suspender, SuspenderHost } from './commands/context.js';
 export type { SubscriptionName } from './subscriptions.js';
 export { defaultScanIdSource, defaultMdValidator } from './metadata.js';
 export type { Metadata, ScanIdSource, MdValidator, MdNormalizer } from './metadata.js';
+export { SignalSuspender, SuspendBoolHigh, SuspendBoolLow, SuspendFloor, SuspendCeil, SuspendWhenOutsideBand } from './suspenders.js';
+export type { SuspenderOptions } from './suspenders.js';
