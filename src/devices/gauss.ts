@@ -1,0 +1,211 @@
+/**
+ * ophyd.sim's Gaussian detectors: `SynGauss` (peak over one motor) and `Syn2DGauss`
+ * (over two), sharing `GaussDetector` (config signals, noise, timed trigger, readings).
+ * @module
+ */
+import { DeviceError } from '../model/errors.js';
+import type { DataKey, Reading, Triggerable } from '../model/protocols.js';
+import { StatusBase, type Status } from '../model/status.js';
+import { SimDevice, type DeviceOptions } from './device.js';
+import { npExp, roundHalfEven } from './npmath.js';
+import { poisson, uniform, type RandomSource } from './random.js';
+import { configEntry, now, type ConfigEntry } from './support.js';
+
+/** ophyd's EnumSignal choices for `noise`. */
+export const NOISE_KINDS = ['none', 'poisson', 'uniform'] as const;
+export type NoiseKind = (typeof NOISE_KINDS)[number];
+
+export interface GaussOptions extends DeviceOptions {
+  /** Peak width. Default 1. */
+  sigma?: number;
+  /** Default 'none'. */
+  noise?: NoiseKind;
+  /** Scale of 'uniform' noise: value += U(-1, 1) * noiseMultiplier. Default 1. */
+  noiseMultiplier?: number;
+  /** Seconds a trigger takes (ophyd `exposure_time`). Default 0: trigger() is done at once. */
+  exposureTime?: number;
+  /** `precision` in describe(). Default 3. */
+  precision?: number;
+  /** Uniform [0, 1) source for noise (ophyd `random_state`). Default Math.random. */
+  random?: RandomSource;
+}
+
+/** Anything whose synchronous `read()` holds a numeric field (a SynAxis). */
+export interface SyncReadable {
+  readonly name: string;
+  read(): Record<string, Reading>;
+}
+
+function checkNumber(attr: string): (v: unknown) => void {
+  return (v) => {
+    if (typeof v !== 'number' || Number.isNaN(v)) throw new DeviceError(`${attr} must be a number, got ${String(v)}`);
+  };
+}
+
+function checkNoise(v: unknown): void {
+  if (!(NOISE_KINDS as readonly unknown[]).includes(v)) {
+    throw new DeviceError(`${String(v)} not in enum strs ('none', 'poisson', 'uniform')`);
+  }
+}
+
+/** Base of the Gaussian detectors: value computed at trigger time from motor positions. */
+export abstract class GaussDetector extends SimDevice implements Triggerable {
+  protected readonly readAttrs: readonly string[] = ['val'];
+  protected readonly configEntries: readonly ConfigEntry[];
+  /** Seconds a trigger takes (ophyd `exposure_time`). */
+  exposureTime: number;
+  precision: number;
+  random: RandomSource;
+  #value = 0;
+  #timestamp = now();
+
+  protected constructor(name: string, center: unknown, Imax: number, options: GaussOptions, checkCenter: (v: unknown) => void) {
+    super(name, options);
+    this.exposureTime = options.exposureTime ?? 0;
+    this.precision = options.precision ?? 3;
+    this.random = options.random ?? Math.random;
+    const sigma = options.sigma ?? 1;
+    const noise = options.noise ?? 'none';
+    checkNumber('Imax')(Imax);
+    checkCenter(center);
+    checkNumber('sigma')(sigma);
+    checkNoise(noise);
+    // ophyd's EnumSignal stores an index, so its dtype is 'integer' although it reads as text.
+    this.configEntries = [
+      configEntry('Imax', Imax, { check: checkNumber('Imax') }),
+      configEntry('center', center, { check: checkCenter }),
+      configEntry('sigma', sigma, { check: checkNumber('sigma') }),
+      configEntry('noise', noise, { check: checkNoise, dtype: 'integer', extra: { enum_strs: [...NOISE_KINDS] } }),
+      configEntry('noise_multiplier', options.noiseMultiplier ?? 1, { check: checkNumber('noise_multiplier') }),
+    ];
+  }
+
+  /** The noise-free value at the current motor position(s). */
+  protected abstract peak(Imax: number, center: unknown, sigma: number): number;
+
+  /** Alias of {@link exposureTime}: seconds a trigger takes. */
+  get delay(): number { return this.exposureTime; }
+  set delay(seconds: number) { this.exposureTime = seconds; }
+
+  /** The last computed value (ophyd `det.val.get()`). */
+  get value(): number { return this.#value; }
+
+  #config(attr: string): unknown {
+    return this.configEntries.find((e) => e.attr === attr)?.value;
+  }
+
+  /** Compute a fresh value with noise (ophyd `SynGauss._compute`). */
+  compute(): number {
+    let v = this.peak(this.#config('Imax') as number, this.#config('center'), this.#config('sigma') as number);
+    const noise = this.#config('noise') as NoiseKind;
+    if (noise === 'poisson') v = poisson(this.random, roundHalfEven(v));
+    else if (noise === 'uniform') v += uniform(this.random, -1, 1) * (this.#config('noise_multiplier') as number);
+    return v;
+  }
+
+  /** Recompute the value now, ignoring the exposure time (done once at construction, as ophyd). */
+  protected refresh(): void {
+    this.#value = this.compute();
+    this.#timestamp = now();
+    this.subscribers.emit();
+  }
+
+  /** Compute a new value; the status finishes after `exposureTime` (at once when 0). */
+  override trigger(): Status {
+    const status = new StatusBase({ label: this.name });
+    if (!(this.exposureTime > 0)) {
+      this.refresh();
+      status.setFinished();
+      return status;
+    }
+    setTimeout(() => {
+      try {
+        this.refresh();
+        status.setFinished();
+      } catch (err) {
+        status.setException(err);
+      }
+    }, this.exposureTime * 1000);
+    return status;
+  }
+
+  read(): Record<string, Reading> {
+    return { [this.name]: { value: this.#value, timestamp: this.#timestamp } };
+  }
+
+  describe(): Record<string, DataKey> {
+    // A Poisson draw is a Python int, otherwise numpy gives a float64.
+    const dtype = this.#config('noise') === 'poisson' ? 'integer' : 'number';
+    return { [this.name]: { source: `SIM:${this.name}`, dtype, shape: [], precision: this.precision } };
+  }
+
+  get hints(): { fields: string[] } {
+    return { fields: [this.name] };
+  }
+
+  /** Nothing to stop (ophyd `Device.stop`). */
+  stop(): void {}
+}
+
+function readPosition(owner: string, motor: SyncReadable, field: string): number {
+  const reading = motor.read()[field];
+  if (reading === undefined) throw new DeviceError(`${owner}: ${motor.name}.read() has no field '${field}'`);
+  return Number(reading.value);
+}
+
+/**
+ * A Gaussian peak over one motor: `Imax * exp(-(m - center)^2 / (2 sigma^2))`, bit-exact
+ * with ophyd.sim under numpy (see npmath.ts).
+ * @example const det = new SynGauss('det', motor, 'motor', 0, 1, { sigma: 1 });
+ */
+export class SynGauss extends GaussDetector {
+  protected readonly pyClass: string = 'SynGauss';
+  readonly #motor: SyncReadable;
+  readonly #field: string;
+
+  constructor(name: string, motor: SyncReadable, motorField: string, center: number, Imax: number, options: GaussOptions = {}) {
+    super(name, center, Imax, options, checkNumber('center'));
+    this.#motor = motor;
+    this.#field = motorField;
+    this.refresh();
+  }
+
+  protected peak(Imax: number, center: unknown, sigma: number): number {
+    const d = readPosition(this.name, this.#motor, this.#field) - (center as number);
+    return Imax * npExp(-(d * d) / (2 * (sigma * sigma)));
+  }
+}
+
+function checkCenter2D(v: unknown): void {
+  if (!Array.isArray(v) || v.length !== 2 || !v.every((c) => typeof c === 'number')) {
+    throw new DeviceError(`center must be two numbers, got ${JSON.stringify(v)}`);
+  }
+}
+
+/**
+ * A 2-D Gaussian blob over two motors: `Imax * exp(-((x0-c0)^2 + (x1-c1)^2) / (2 sigma^2))`,
+ * summed in numpy's order so floats match `np.sum`.
+ * @example const det4 = new Syn2DGauss('det4', motor1, 'motor1', motor2, 'motor2', [0, 0], 1);
+ */
+export class Syn2DGauss extends GaussDetector {
+  protected readonly pyClass: string = 'Syn2DGauss';
+  readonly #motors: readonly [SyncReadable, SyncReadable];
+  readonly #fields: readonly [string, string];
+
+  constructor(
+    name: string, motor0: SyncReadable, motorField0: string, motor1: SyncReadable, motorField1: string,
+    center: readonly [number, number], Imax: number, options: GaussOptions = {},
+  ) {
+    super(name, [...center], Imax, options, checkCenter2D);
+    this.#motors = [motor0, motor1];
+    this.#fields = [motorField0, motorField1];
+    this.refresh();
+  }
+
+  protected peak(Imax: number, center: unknown, sigma: number): number {
+    const [c0, c1] = center as [number, number];
+    const a = readPosition(this.name, this.#motors[0], this.#fields[0]) - c0;
+    const b = readPosition(this.name, this.#motors[1], this.#fields[1]) - c1;
+    return Imax * npExp(-(a * a + b * b) / (2 * (sigma * sigma)));
+  }
+}
