@@ -70,6 +70,9 @@ export async function runLoop(c: EngineCore, hooks: LoopHooks): Promise<unknown>
             step = top.next(resp);
           }
         } catch (e) {
+          // bluesky only hands `Exception`s down the stack; GeneratorExit/PlanHalt are
+          // BaseExceptions that leave the loop at once (the plans below are closed in cleanup).
+          if (e instanceof GeneratorExit) throw e;
           c.plans.pop();
           resp = SENTINEL;
           if (c.plans.length > 0) { stashed = e; continue; }
@@ -136,6 +139,15 @@ async function pauseBlock(c: EngineCore): Promise<void> {
   for (const b of c.bundlers.values()) b.suspendMonitors();
   await c.stopMovables();
   await c.pauseDevices();
+  const afterRest: string = c.state.value; // widened: the state may change across the awaits above
+  if (afterRest !== 'pausing') {
+    // abort()/halt() arrived while devices were being put to rest: bluesky's task.cancel()
+    // lands in this block and ends the run; here the pending cancellation is taken at the
+    // next yield point and mapped to RequestAbort/PlanHalt, as for an abort while running.
+    c.permit = null;
+    for (const b of c.bundlers.values()) b.restoreMonitors();
+    return;
+  }
   c.state.set('paused');
   c.settle({ kind: 'paused' });
   await permit?.promise;
