@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { documentErrors } from '../model/validate.js';
 import {
   isEventCollectable, isFlyable, isWritesExternalAssets,
-  type Configurable, type EventCollectable, type Flyable, type HasHints, type HasParent, type Locatable, type Readable,
+  type Configurable, type EventCollectable, type Flyable, type HasHints, type HasParent, type Movable, type Readable,
   type Stageable, type Stoppable, type Subscribable, type Triggerable, type WritesExternalAssets,
 } from '../model/protocols.js';
 import { deviceKind, hw, SynImageDetector, TrivialFlyer } from './index.js';
@@ -93,7 +93,7 @@ test('trivial flyer: done statuses, one empty stream, 100 empty events', () => {
 test('devices satisfy the model protocols (checked by the compiler)', () => {
   const h = hw();
   type Detector = Readable & Configurable & Triggerable & Stageable & Subscribable & HasHints & HasParent;
-  const motor: Detector & Locatable<number> & Stoppable = h.motor;
+  const motor: Detector & Movable<number> & Stoppable = h.motor;
   const dets: Detector[] = [h.det, h.det4, h.noisy_det];
   const signals: Array<Readable & Configurable & Triggerable & Subscribable & HasHints & HasParent> = [h.bool_sig, h.rand, h.img];
   const img: Stageable & WritesExternalAssets = h.img;

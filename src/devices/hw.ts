@@ -3,7 +3,7 @@
  * `deviceKind()` to sort devices for user interfaces.
  * @module
  */
-import { isFlyable, isLocatable, isReadable, isTriggerable } from '../model/protocols.js';
+import { isFlyable, isMovable, isReadable, isTriggerable } from '../model/protocols.js';
 import type { SimDevice } from './device.js';
 import { NewTrivialFlyer, TrivialFlyer } from './flyer.js';
 import { Syn2DGauss, SynGauss } from './gauss.js';
@@ -96,7 +96,7 @@ export function deviceKind(device: unknown): DeviceKind {
   if (isFlyable(device)) return 'flyer';
   if (device instanceof SynSignal) return 'detector';
   if (device instanceof Signal) return 'signal';
-  if (isLocatable(device)) return 'motor';
+  if (isMovable(device) && 'position' in device) return 'motor';
   if (isReadable(device) && isTriggerable(device)) return 'detector';
   return 'signal';
 }

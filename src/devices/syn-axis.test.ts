@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { isLocatable, isStageable, isStoppable, type Reading } from '../model/protocols.js';
+import { isLocatable, isMovable, isStageable, isStoppable, type Reading } from '../model/protocols.js';
 import { StatusBase } from '../model/status.js';
 import { SynAxis } from './index.js';
 
@@ -20,7 +20,7 @@ test('read() lists the readback then the setpoint; describe() has precision 3', 
   });
   assert.deepEqual(motor.hints, { fields: ['motor'] });
   assert.equal(motor.parent, null);
-  assert.ok(isLocatable(motor) && isStoppable(motor) && isStageable(motor));
+  assert.ok(!isLocatable(motor) && isMovable(motor) && isStoppable(motor) && isStageable(motor));
 });
 
 test('configuration: velocity and acceleration, both 1', () => {
@@ -40,7 +40,7 @@ test('with no delay, set() is done synchronously and the readback follows', () =
   assert.equal(status.done, true);
   assert.equal(status.success, true);
   assert.equal(motor.position, -1);
-  assert.deepEqual(motor.locate(), { setpoint: -1, readback: -1 });
+  assert.deepEqual(motor.location(), { setpoint: -1, readback: -1 });
   assert.equal(motor.trigger().done, true);
 });
 
@@ -49,7 +49,7 @@ test('with a delay the readback keeps its old value until the move is done', asy
   const status = motor.set(5);
   assert.equal(status.done, false);
   assert.equal(motor.moving, true);
-  assert.deepEqual(motor.locate(), { setpoint: 5, readback: 0 });
+  assert.deepEqual(motor.location(), { setpoint: 5, readback: 0 });
   assert.deepEqual(values(motor.read()), { motor: 0, motor_setpoint: 5 });
   await (status as StatusBase).wait();
   assert.equal(status.success, true);
@@ -75,7 +75,7 @@ test('stop({success: true}) finishes a pending move successfully, readback uncha
   assert.equal(status.success, true);
   await sleep(70);
   assert.equal(motor.position, 0, 'the cancelled move never arrives');
-  assert.equal(motor.locate().setpoint, 3);
+  assert.equal(motor.location().setpoint, 3);
 });
 
 test('stop() without success fails the pending move', () => {
@@ -116,5 +116,5 @@ test('stage twice is refused until unstaged (ophyd RedundantStaging)', () => {
 test('readbackFunc shapes the readback', () => {
   const motor = new SynAxis({ name: 'jittery', readbackFunc: (x) => x + 0.5 });
   motor.set(1);
-  assert.deepEqual(motor.locate(), { setpoint: 1, readback: 1.5 });
+  assert.deepEqual(motor.location(), { setpoint: 1, readback: 1.5 });
 });

@@ -4,7 +4,7 @@
  * @module
  */
 import { DeviceError } from '../model/errors.js';
-import type { DataKey, Locatable, Location, Reading, Stoppable } from '../model/protocols.js';
+import type { DataKey, Location, Movable, Reading, Stoppable } from '../model/protocols.js';
 import { StatusBase, type Status } from '../model/status.js';
 import { SimDevice, type DeviceOptions } from './device.js';
 import { configEntry, now, type ConfigEntry } from './support.js';
@@ -33,7 +33,7 @@ interface PendingMove {
  * motor.set(1.5);            // done at once: readback 1.5
  * motor.delay = 0.1;         // later moves take 100 ms
  */
-export class SynAxis extends SimDevice implements Locatable<number>, Stoppable {
+export class SynAxis extends SimDevice implements Movable<number>, Stoppable {
   protected readonly pyClass: string = 'SynAxis';
   protected readonly readAttrs: readonly string[] = ['readback', 'setpoint'];
   protected readonly configEntries: readonly ConfigEntry[] = [configEntry('velocity', 1), configEntry('acceleration', 1)];
@@ -85,7 +85,12 @@ export class SynAxis extends SimDevice implements Locatable<number>, Stoppable {
     return this.#moves.size > 0;
   }
 
-  locate(): Location<number> {
+  /**
+   * Setpoint and readback. Deliberately not named `locate`: ophyd's SynAxis is
+   * not Locatable, so relative plans learn its start from `.position` without a
+   * message, as in the recordings.
+   */
+  location(): Location<number> {
     return { setpoint: this.#setpoint, readback: this.#readback };
   }
 

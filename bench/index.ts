@@ -1,0 +1,24 @@
+/**
+ * `npm run bench`: every benchmark, printed as it finishes; the last line is
+ * one JSON object with all figures (the format CI and the notes quote).
+ * @module
+ */
+import { benchEngine } from './engine.js';
+
+const results: Record<string, number> = {};
+const engine = await benchEngine();
+console.log('engine', engine);
+Object.assign(results, engine);
+try {
+  const path = './dispatcher.js';
+  const mod = (await import(path)) as { benchDispatcher?: () => Promise<Record<string, number>> };
+  if (mod.benchDispatcher !== undefined) {
+    const d = await mod.benchDispatcher();
+    console.log('dispatcher', d);
+    Object.assign(results, d);
+  }
+} catch (e) {
+  console.log('dispatcher bench unavailable:', e instanceof Error ? e.message : String(e));
+}
+results.peak_rss_mib = Math.round(process.resourceUsage().maxRSS / 1024);
+console.log(JSON.stringify(results));
