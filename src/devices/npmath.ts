@@ -107,6 +107,18 @@ const TABLE = [
  */
 export function npExp(x: number): number {
   if (!(Math.abs(x) < SPECIAL)) return Math.exp(x);
+  // The exact path costs ~2 µs (BigInt FMAs); detectors often see the same argument
+  // many times in a row (count at a fixed position), so remember the last one.
+  if (x === lastIn) return lastOut;
+  lastIn = x;
+  lastOut = exactExp(x);
+  return lastOut;
+}
+
+let lastIn = Number.NaN;
+let lastOut = Number.NaN;
+
+function exactExp(x: number): number {
   // N = x*log2(e) to 1/16, truncated: the FMA runs in round-toward-zero mode.
   const shifted = fma(x, L2E, SHIFTER, 'rz');
   const n = shifted - SHIFTER;

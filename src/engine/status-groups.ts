@@ -41,7 +41,7 @@ export class StatusGroups {
    * @returns true when finished; false on a timeout with errorOnTimeout=false.
    * @throws WaitForTimeoutError on a timeout with errorOnTimeout=true.
    */
-  async wait(group: unknown, opts: WaitOptions, clock: Clock, signal: AbortSignal | undefined,
+  async wait(group: unknown, opts: WaitOptions, clock: Clock, cancelSignal: () => AbortSignal,
     hook: ((statuses: ReadonlySet<Status> | null) => void) | null): Promise<boolean> {
     const statuses = this.#groups.get(group);
     if (statuses === undefined || statuses.length === 0) return true;
@@ -49,6 +49,8 @@ export class StatusGroups {
     const finished = (): boolean => statuses.every((s) => s.done) || statuses.some((s) => s.done && !s.success);
     if (finished()) return true;
     hook?.(new Set(statuses));
+    // Created only now: most waits find their statuses already done.
+    const signal = cancelSignal();
     let timedOut = false;
     try {
       await new Promise<void>((resolve, reject) => {
@@ -58,11 +60,11 @@ export class StatusGroups {
           if (settled) return;
           settled = true;
           timer.abort();
-          signal?.removeEventListener('abort', onAbort);
+          signal.removeEventListener('abort', onAbort);
           if (error === undefined) resolve(); else reject(error);
         };
-        const onAbort = (): void => finish(signal?.reason ?? new Error('wait cancelled'));
-        signal?.addEventListener('abort', onAbort, { once: true });
+        const onAbort = (): void => finish(signal.reason ?? new Error('wait cancelled'));
+        signal.addEventListener('abort', onAbort, { once: true });
         for (const s of statuses) s.addCallback(() => { if (finished()) finish(); });
         for (const w of opts.watch) {
           for (const s of this.#groups.get(w) ?? []) s.addCallback((x) => { if (!x.success) finish(); });

@@ -30,7 +30,7 @@ export function flowCommands(ctx: CommandContext): Record<string, CommandHandler
         timeout: typeof timeout === 'number' ? timeout : null,
         errorOnTimeout: m.kwargs.error_on_timeout !== false,
         watch: Array.isArray(m.kwargs.watch) ? m.kwargs.watch : [],
-      }, core.clock, core.signal, (s) => ctx.waiting(s));
+      }, core.clock, () => core.signal, (s) => ctx.waiting(s));
     },
 
     wait_for: (m) => waitFor(ctx, m),
