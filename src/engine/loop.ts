@@ -103,7 +103,7 @@ export async function runLoop(c: EngineCore, hooks: LoopHooks): Promise<unknown>
         st = c.state.value;
         if (st === 'pausing') { c.permit ??= new Deferred<void>(); continue; }
         if (st === 'halting' || st === 'stopping' || st === 'aborting') {
-          stashed ??= st === 'halting' ? new PlanHalt() : st === 'stopping' ? new RequestStop() : new RequestAbort();
+          stashed ??= st === 'halting' ? new PlanHalt() : st === 'stopping' ? new RequestStop() : new RequestAbort(c.reason);
           continue;
         }
         if (st === 'suspending') continue;

@@ -21,7 +21,10 @@ export function readoutCommands(ctx: CommandContext): Record<string, CommandHand
     close_run: (m) => {
       const b = core.bundler(m.run, "A 'close_run' message was not received before the 'open_run' message");
       const exit = (m.kwargs.exit_status as ExitStatus | null | undefined) || 'success';
-      const reason = (m.kwargs.reason as string | null | undefined) ?? '';
+      let reason = (m.kwargs.reason as string | null | undefined) ?? '';
+      // bluesky quirk §17.8, fixed: run_wrapper closes an aborted run with reason "";
+      // the abort(reason) the user gave belongs in the stop document.
+      if (reason === '' && exit === 'abort' && core.reason !== '') reason = core.reason;
       const stop = b.closeRun(exit, reason);
       core.bundlers.delete(m.run);
       return stop.run_start;

@@ -1,0 +1,26 @@
+#!/usr/bin/env node
+// Runs every *.test.ts under src/ and test/ with node's test runner (Node 20's
+// --test takes no globs, so we list the files here). Extra args are passed on.
+import { spawnSync } from 'node:child_process';
+import { readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+
+function find(dir) {
+  let out = [];
+  let entries;
+  try { entries = readdirSync(dir); } catch { return out; }
+  for (const name of entries) {
+    if (name === 'node_modules' || name.startsWith('.')) continue;
+    const p = join(dir, name);
+    if (statSync(p).isDirectory()) out = out.concat(find(p));
+    else if (name.endsWith('.test.ts')) out.push(p);
+  }
+  return out;
+}
+
+const filter = process.argv.slice(2).filter((a) => !a.startsWith('-'));
+const flags = process.argv.slice(2).filter((a) => a.startsWith('-'));
+let files = [...find('src'), ...find('test')].sort();
+if (filter.length > 0) files = files.filter((f) => filter.some((x) => f.includes(x)));
+const r = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=2', ...flags, ...files], { stdio: 'inherit' });
+process.exit(r.status ?? 1);

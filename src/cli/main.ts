@@ -1,0 +1,39 @@
+/**
+ * The `bluesky-dispatcher` command line: `run` a plan in-process, `serve` the
+ * websocket dispatcher. The only code that reads argv or calls process.exit.
+ * @module
+ */
+import { Command, CommanderError } from 'commander';
+import { VERSION } from '../version.js';
+import { UsageError, runCommand } from './run.js';
+import { addServeCommand } from './serve.js';
+
+const program = new Command('bluesky-dispatcher')
+  .description('A faithful TypeScript RunEngine for Bluesky plans, and a websocket control server')
+  .version(VERSION)
+  .exitOverride();
+
+program.command('run <plan>')
+  .description('run a standard plan (count, scan, rel_scan, list_scan, rel_list_scan, grid_scan, rel_grid_scan, log_scan) on the simulated devices')
+  .option('--params <json>', 'parameters named as in Python, devices by name, e.g. \'{"detectors":["det1"],"num":3}\'', '{}')
+  .option('--jsonl <file>', 'write every document as a [name, doc] line (suitcase-jsonl); "-" for stdout')
+  .option('--msgs <file>', 'write every processed message as a line of the recordings\' layout')
+  .action(async (plan: string, opts: { params: string; jsonl?: string; msgs?: string }) => {
+    process.exitCode = await runCommand(plan, opts);
+  });
+
+addServeCommand(program);
+
+try {
+  await program.parseAsync(process.argv);
+} catch (e) {
+  if (e instanceof CommanderError) {
+    process.exitCode = e.exitCode === 0 ? 0 : 2;
+  } else if (e instanceof UsageError) {
+    process.stderr.write(`error: ${e.message}\n`);
+    process.exitCode = 2;
+  } else {
+    process.stderr.write(`error: ${e instanceof Error ? e.stack ?? e.message : String(e)}\n`);
+    process.exitCode = 1;
+  }
+}

@@ -1,0 +1,64 @@
+/**
+ * `bluesky-dispatcher run PLAN --params JSON [--jsonl FILE] [--msgs FILE]`:
+ * run a standard plan in-process on the simulated devices. Bad input: one
+ * line naming the problem, exit code 2. A failing plan: exit code 1.
+ * @module
+ */
+import { closeSync, openSync, writeSync } from 'node:fs';
+import { RunEngine } from '../engine/index.js';
+import { hw } from '../devices/index.js';
+import { STANDARD_PLANS, getPlanDescriptor, validatePlanParams } from '../plans/index.js';
+import { didYouMean } from '../plans/param-validation.js';
+import { LiveTable } from './live-table.js';
+import { documentLine, msgRecord } from './records.js';
+
+export interface RunOptions {
+  params?: string;
+  jsonl?: string;
+  msgs?: string;
+}
+
+/** A user error: printed as one line, exit code 2. */
+export class UsageError extends Error {}
+
+export async function runCommand(planName: string, opts: RunOptions, out: (line: string) => void = (l) => process.stdout.write(`${l}\n`)): Promise<number> {
+  const descriptor = getPlanDescriptor(planName);
+  if (descriptor === undefined) {
+    throw new UsageError(`unknown plan '${planName}'${didYouMean(planName, STANDARD_PLANS.map((p) => p.name))}; expected one of: ${STANDARD_PLANS.map((p) => p.name).join(', ')}`);
+  }
+  let params: unknown;
+  try {
+    params = JSON.parse(opts.params ?? '{}');
+  } catch (e) {
+    throw new UsageError(`--params is not valid JSON (${e instanceof Error ? e.message : String(e)}); expected an object such as '{"detectors":["det"],"num":3}'`);
+  }
+  const devices = hw();
+  const errors = validatePlanParams(planName, params, devices.devices);
+  if (errors.length > 0) {
+    throw new UsageError(`invalid parameters for '${planName}': ${errors.map((e) => `${e.path}: ${e.message}`).join('; ')}`);
+  }
+  const plan = descriptor.build(params as Record<string, unknown>, devices.devices);
+  const re = new RunEngine();
+  const files: number[] = [];
+  const sink = (path: string | undefined): ((line: string) => void) | null => {
+    if (path === undefined) return null;
+    const fd = path === '-' ? 1 : openSync(path, 'w');
+    if (fd !== 1) files.push(fd);
+    return (line) => { writeSync(fd, `${line}\n`); };
+  };
+  const jsonl = sink(opts.jsonl);
+  const msgs = sink(opts.msgs);
+  if (jsonl !== null) re.subscribe((name, doc) => jsonl(documentLine(name, doc)));
+  else re.subscribe(new LiveTable(out).callback);
+  if (msgs !== null) re.on('msg', (m) => msgs(JSON.stringify(msgRecord(m))));
+  re.on('warning', (text) => process.stderr.write(`warning: ${text}\n`));
+  try {
+    await re.run(plan);
+    return 0;
+  } catch (e) {
+    process.stderr.write(`error: the plan '${planName}' failed: ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}\n`);
+    return 1;
+  } finally {
+    for (const fd of files) closeSync(fd);
+  }
+}
