@@ -8,9 +8,9 @@ import { Syn2DGauss, SynAxis, SynGauss } from './index.js';
 
 const valueOf = (det: SynGauss | Syn2DGauss): unknown => det.read()[det.name]?.value;
 
-test('det at motor = -1 gives exp(-1/2) exactly as numpy', () => {
+test('det at motor = -1 gives exp(-1/2) exactly as numpy (exactExp)', () => {
   const motor = new SynAxis({ name: 'motor' });
-  const det = new SynGauss('det', motor, 'motor', 0, 1, { sigma: 1 });
+  const det = new SynGauss('det', motor, 'motor', 0, 1, { sigma: 1, exactExp: true });
   assert.equal(valueOf(det), 1, 'computed at construction, at motor = 0');
   motor.set(-1);
   assert.equal(valueOf(det), 1, 'unchanged until triggered');
@@ -114,4 +114,12 @@ test('npExp handles the edges like numpy', () => {
   assert.equal(npExp(-Infinity), 0);
   assert.equal(npExp(Infinity), Infinity);
   assert.equal(npExp(-800), 0);
+});
+
+test('without exactExp detectors use Math.exp (fast; may differ from numpy in the last bit)', () => {
+  const motor = new SynAxis({ name: 'motor' });
+  const det = new SynGauss('det', motor, 'motor', 0, 1, { sigma: 1 });
+  motor.set(0.5);
+  det.trigger();
+  assert.equal(valueOf(det), Math.exp(-0.125));
 });

@@ -28,6 +28,11 @@ export interface GaussOptions extends DeviceOptions {
   precision?: number;
   /** Uniform [0, 1) source for noise (ophyd `random_state`). Default Math.random. */
   random?: RandomSource;
+  /**
+   * Compute exp() bit for bit as numpy did for the recordings (npmath.ts, ~2 µs a call)
+   * instead of Math.exp (which differs in the last bit for about 1 value in 5). Default false.
+   */
+  exactExp?: boolean;
 }
 
 /** Anything whose synchronous `read()` holds a numeric field (a SynAxis). */
@@ -56,6 +61,7 @@ export abstract class GaussDetector extends SimDevice implements Triggerable {
   exposureTime: number;
   precision: number;
   random: RandomSource;
+  protected readonly exp: (x: number) => number;
   #value = 0;
   #timestamp = now();
 
@@ -64,6 +70,7 @@ export abstract class GaussDetector extends SimDevice implements Triggerable {
     this.exposureTime = options.exposureTime ?? 0;
     this.precision = options.precision ?? 3;
     this.random = options.random ?? Math.random;
+    this.exp = options.exactExp === true ? npExp : Math.exp;
     const sigma = options.sigma ?? 1;
     const noise = options.noise ?? 'none';
     checkNumber('Imax')(Imax);
@@ -155,7 +162,7 @@ function readPosition(owner: string, motor: SyncReadable, field: string): number
 
 /**
  * A Gaussian peak over one motor: `Imax * exp(-(m - center)^2 / (2 sigma^2))`, bit-exact
- * with ophyd.sim under numpy (see npmath.ts).
+ * with ophyd.sim under numpy with `exactExp` (see npmath.ts).
  * @example const det = new SynGauss('det', motor, 'motor', 0, 1, { sigma: 1 });
  */
 export class SynGauss extends GaussDetector {
@@ -172,7 +179,7 @@ export class SynGauss extends GaussDetector {
 
   protected peak(Imax: number, center: unknown, sigma: number): number {
     const d = readPosition(this.name, this.#motor, this.#field) - (center as number);
-    return Imax * npExp(-(d * d) / (2 * (sigma * sigma)));
+    return Imax * this.exp(-(d * d) / (2 * (sigma * sigma)));
   }
 }
 
@@ -206,6 +213,6 @@ export class Syn2DGauss extends GaussDetector {
     const [c0, c1] = center as [number, number];
     const a = readPosition(this.name, this.#motors[0], this.#fields[0]) - c0;
     const b = readPosition(this.name, this.#motors[1], this.#fields[1]) - c1;
-    return Imax * npExp(-(a * a + b * b) / (2 * (sigma * sigma)));
+    return Imax * this.exp(-(a * a + b * b) / (2 * (sigma * sigma)));
   }
 }

@@ -20,6 +20,8 @@ export interface HwOptions {
   savePath?: string;
   /** Uniform [0, 1) source for noisy_det's noise. Default Math.random. */
   random?: RandomSource;
+  /** Detectors compute exp() exactly as numpy did for the recordings (slower). Default false. */
+  exactExp?: boolean;
 }
 
 /** What {@link hw} returns: ophyd.sim's `hw()` namespace (the subset used by bluesky's tests). */
@@ -63,14 +65,15 @@ export function hw(options: HwOptions = {}): SimHardware {
   const motor2 = new SynAxis({ name: 'motor2' });
   const motor3 = new SynAxis({ name: 'motor3' });
   const noisy = options.random === undefined ? {} : { random: options.random };
+  const exactExp = options.exactExp === true;
   const set = {
     motor, motor1, motor2, motor3,
-    det: new SynGauss('det', motor, 'motor', 0, 1, { sigma: 1 }),
-    det1: new SynGauss('det1', motor1, 'motor1', 0, 5, { sigma: 0.5 }),
-    det2: new SynGauss('det2', motor2, 'motor2', 1, 2, { sigma: 2 }),
-    det3: new SynGauss('det3', motor3, 'motor3', -1, 2, { sigma: 1 }),
-    det4: new Syn2DGauss('det4', motor1, 'motor1', motor2, 'motor2', [0, 0], 1),
-    noisy_det: new SynGauss('noisy_det', motor, 'motor', 0, 1, { noise: 'uniform', sigma: 1, noiseMultiplier: 0.1, ...noisy }),
+    det: new SynGauss('det', motor, 'motor', 0, 1, { sigma: 1, exactExp }),
+    det1: new SynGauss('det1', motor1, 'motor1', 0, 5, { sigma: 0.5, exactExp }),
+    det2: new SynGauss('det2', motor2, 'motor2', 1, 2, { sigma: 2, exactExp }),
+    det3: new SynGauss('det3', motor3, 'motor3', -1, 2, { sigma: 1, exactExp }),
+    det4: new Syn2DGauss('det4', motor1, 'motor1', motor2, 'motor2', [0, 0], 1, { exactExp }),
+    noisy_det: new SynGauss('noisy_det', motor, 'motor', 0, 1, { noise: 'uniform', sigma: 1, noiseMultiplier: 0.1, exactExp, ...noisy }),
     rand: new SynPeriodicSignal({ name: 'rand' }),
     img: new SynImageDetector({ name: 'img', ...(options.savePath === undefined ? {} : { savePath: options.savePath }) }),
     bool_sig: new Signal({ name: 'bool_sig', value: false }),

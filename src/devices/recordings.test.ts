@@ -44,7 +44,7 @@ for (const [plan, names] of [
 ] as const) {
   test(`describe() and configuration match the ${plan} descriptor`, () => {
     const desc = descriptor(plan);
-    const h = hw();
+    const h = hw({ exactExp: true });
     const expectedKeys = desc['data_keys'] as Record<string, Doc>;
     const configuration = desc['configuration'] as Record<string, Doc>;
     const hints = desc['hints'] as Record<string, unknown>;
@@ -65,7 +65,7 @@ test('repr() matches the strings recorded in plan_args', () => {
     const text = readFileSync(new URL(`${plan}.msgs.jsonl`, DOCS), 'utf8');
     for (const m of text.matchAll(/"((?:SynAxis|SynGauss|Syn2DGauss)\(prefix=[^"]*\))"/g)) recorded.add(m[1] ?? '');
   }
-  const h = hw();
+  const h = hw({ exactExp: true });
   const ours = new Set(['motor', 'motor1', 'motor2', 'det', 'det1', 'det2', 'det4']
     .map((n) => (h.devices.get(n) as unknown as { repr(): string }).repr()));
   assert.deepEqual(ours, recorded);
@@ -75,7 +75,7 @@ test('repr() matches the strings recorded in plan_args', () => {
 /** Replay every recorded event: put the motors where they were, trigger, compare values bit for bit. */
 for (const plan of ['count', 'scan', 'rel_scan', 'list_scan', 'grid_scan']) {
   test(`detector values reproduce the ${plan} events exactly`, () => {
-    const h = hw();
+    const h = hw({ exactExp: true });
     let events = 0;
     for (const [name, doc] of documents(plan)) {
       if (name !== 'event') continue;
