@@ -1,0 +1,8 @@
+/** The shared vocabulary: messages, plans, errors, Status, device protocols, documents. @module */
+export * from './msg.js';
+export * from './errors.js';
+export * from './status.js';
+export * from './protocols.js';
+export * from './documents.js';
+export * from './clock.js';
+export { validateDocument, documentErrors } from './validate.js';
