@@ -14,5 +14,6 @@ export function* myScan(det: Readable, motor: Movable & Readable, points: number
       const reading = yield* triggerAndRead([det, motor]);
       if ((reading[det.name]?.value as number) > threshold) yield msg('pause');
     }
+    return undefined;
   })(), { md: { plan_name: 'my_scan', purpose: 'demo' } });
 }
