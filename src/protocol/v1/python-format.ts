@@ -1,0 +1,84 @@
+/**
+ * Python's spellings, which v1 clients see verbatim: `json.dumps` (", " and
+ * ": " separators, ASCII-only), `repr()` of strings and exceptions, and
+ * `str(datetime)` of an aware UTC time.
+ * @module
+ */
+
+/** Python `json.dumps(value)` with its defaults, keys in insertion order. */
+export function pyJson(value: unknown): string {
+  if (value === null || value === undefined) return 'null';
+  if (typeof value === 'string') return pyJsonString(value);
+  if (typeof value === 'number') return pyNumber(value);
+  if (typeof value === 'boolean') return value ? 'true' : 'false';
+  if (Array.isArray(value)) return `[${value.map(pyJson).join(', ')}]`;
+  if (typeof value === 'object') {
+    const parts = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined);
+    return `{${parts.map(([k, v]) => `${pyJsonString(k)}: ${pyJson(v)}`).join(', ')}}`;
+  }
+  return pyJsonString(String(value));
+}
+
+/** JSON string with Python's `ensure_ascii=True` escaping (everything outside space..~). */
+export function pyJsonString(s: string): string {
+  let out = '"';
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 0x22) out += '\\"';
+    else if (c === 0x5c) out += '\\\\';
+    else if (c >= 0x20 && c <= 0x7e) out += s[i];
+    else if (c === 0x0a) out += '\\n';
+    else if (c === 0x0d) out += '\\r';
+    else if (c === 0x09) out += '\\t';
+    else if (c === 0x08) out += '\\b';
+    else if (c === 0x0c) out += '\\f';
+    else out += `\\u${c.toString(16).padStart(4, '0')}`;
+  }
+  return `${out}"`;
+}
+
+/**
+ * A JSON number as Python prints it. Integral values print as ints (JSON.parse
+ * cannot tell 1 from 1.0); other floats use Python's exponent thresholds.
+ */
+export function pyNumber(x: number): string {
+  if (Number.isNaN(x)) return 'NaN';
+  if (!Number.isFinite(x)) return x > 0 ? 'Infinity' : '-Infinity';
+  if (Number.isInteger(x) && Math.abs(x) < 1e16) return String(x);
+  const [mantissa = '0', expText = '0'] = x.toExponential().split('e');
+  const exp = Number(expText);
+  if (exp < -4 || exp >= 16) return `${mantissa}e${exp < 0 ? '-' : '+'}${String(Math.abs(exp)).padStart(2, '0')}`;
+  return String(x);
+}
+
+/** Python `repr(str)`: single quotes unless the text has ' and no ". */
+export function pyStrRepr(s: string): string {
+  const quote = s.includes("'") && !s.includes('"') ? '"' : "'";
+  let out = '';
+  for (const ch of s) {
+    const c = ch.codePointAt(0) ?? 0;
+    if (ch === '\\') out += '\\\\';
+    else if (ch === quote) out += `\\${ch}`;
+    else if (ch === '\n') out += '\\n';
+    else if (ch === '\r') out += '\\r';
+    else if (ch === '\t') out += '\\t';
+    else if (c < 0x20 || c === 0x7f) out += `\\x${c.toString(16).padStart(2, '0')}`;
+    else out += ch;
+  }
+  return `${quote}${out}${quote}`;
+}
+
+/** Python `repr(exception)`: `Name('message')`, or `Name()` without a message. */
+export function pyExceptionRepr(e: unknown): string {
+  if (e instanceof Error) return e.message === '' ? `${e.name}()` : `${e.name}(${pyStrRepr(e.message)})`;
+  if (typeof e === 'string') return `Exception(${pyStrRepr(e)})`;
+  return `Exception(${pyStrRepr(String(e))})`;
+}
+
+/** Python `str(datetime)` of an aware UTC time given in microseconds since the epoch. */
+export function pyUtcDatetime(epochMicros: number): string {
+  const micros = ((epochMicros % 1_000_000) + 1_000_000) % 1_000_000;
+  const iso = new Date((epochMicros - micros) / 1000).toISOString(); // 2020-06-01T02:55:35.000Z
+  const fraction = micros === 0 ? '' : `.${String(micros).padStart(6, '0')}`; // Python omits a zero fraction
+  return `${iso.slice(0, 10)} ${iso.slice(11, 19)}${fraction}+00:00`;
+}

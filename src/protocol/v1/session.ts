@@ -1,0 +1,141 @@
+/**
+ * One v1 connection's conversation: parse each frame, call the dispatcher, and
+ * answer in the seed's words; close after one request unless `keep_open`;
+ * a subscriber gets its first status then every event. No socket code.
+ * @module
+ */
+import type { Dispatcher, DispatcherEvent } from '../../dispatcher/index.js';
+import * as R from './replies.js';
+
+/** What the session needs from the transport. */
+export interface V1Connection {
+  send(text: string): void;
+  close(code: number): void;
+}
+
+export interface V1Hooks {
+  /** Called with each request's type (or 'invalid') and how long it took; for logs. */
+  onRequest?(type: string, ms: number): void;
+}
+
+/** Close code after a reply: normal closure, as the seed's handler returning. */
+export const CLOSE_NORMAL = 1000;
+
+const CONTROL = new Set(['pause', 'resume', 'stop', 'abort', 'halt']);
+
+// Every subscriber gets the same text for an event: render it once.
+let lastEvent: DispatcherEvent | null = null;
+let lastText = '';
+function render(event: DispatcherEvent): string {
+  if (event !== lastEvent) { lastEvent = event; lastText = R.eventMessage(event); }
+  return lastText;
+}
+
+export class V1Session {
+  readonly #dispatcher: Dispatcher;
+  readonly #conn: V1Connection;
+  readonly #hooks: V1Hooks;
+  #done = false;
+  #unlisten: (() => void) | null = null;
+  #queue: Promise<void> = Promise.resolve();
+
+  constructor(dispatcher: Dispatcher, conn: V1Connection, hooks: V1Hooks = {}) {
+    this.#dispatcher = dispatcher;
+    this.#conn = conn;
+    this.#hooks = hooks;
+  }
+
+  /** True once this connection subscribed to the stream. */
+  get subscribed(): boolean { return this.#unlisten !== null; }
+
+  /** Handle one frame; frames on one connection are answered in order. */
+  receive(text: string): Promise<void> {
+    this.#queue = this.#queue.then(() => this.#handle(text));
+    return this.#queue;
+  }
+
+  /** The transport closed: stop streaming to it. */
+  dispose(): void {
+    this.#done = true;
+    this.#unlisten?.();
+    this.#unlisten = null;
+  }
+
+  async #handle(text: string): Promise<void> {
+    // A subscriber's later frames are ignored, as the seed never reads them.
+    if (this.#done || this.#unlisten !== null) return;
+    const t0 = performance.now();
+    let frame: unknown;
+    try {
+      frame = JSON.parse(text);
+    } catch {
+      this.#finish(R.NOT_JSON, false, 'invalid', t0);
+      return;
+    }
+    const obj = typeof frame === 'object' && frame !== null && !Array.isArray(frame) ? (frame as Record<string, unknown>) : null;
+    const type = obj === null ? undefined : obj.type;
+    if (obj === null || typeof type !== 'string') {
+      // The seed's handler died here (close 1011, no reply); the contract asks for this reply.
+      this.#finish(R.UNSUPPORTED, false, 'invalid', t0);
+      return;
+    }
+    const keepOpen = 'keep_open' in obj;
+    if (type === 'subscribe') { this.#subscribe(); this.#hooks.onRequest?.(type, performance.now() - t0); return; }
+    const reply = type === 'start' ? this.#start(obj)
+      : type === 'state' ? R.currentState(this.#dispatcher.state)
+        : CONTROL.has(type) ? await this.#control(type, obj)
+          : null;
+    if (reply === null) this.#finish(R.UNSUPPORTED, false, type, t0);
+    else this.#finish(reply, keepOpen, type, t0);
+  }
+
+  #finish(reply: string, keepOpen: boolean, type: string, t0: number): void {
+    if (this.#done) return;
+    this.#conn.send(reply);
+    if (!keepOpen) {
+      this.#done = true;
+      this.#conn.close(CLOSE_NORMAL);
+    }
+    this.#hooks.onRequest?.(type, performance.now() - t0);
+  }
+
+  #start(obj: Record<string, unknown>): string {
+    if (!('plan' in obj)) return R.NO_PLAN_KEY;
+    const name = pyStr(obj.plan);
+    const hasParams = 'params' in obj;
+    const outcome = this.#dispatcher.startScan(name, hasParams ? obj.params : {});
+    if (outcome.ok) return R.started(hasParams ? obj.params : undefined);
+    switch (outcome.reason) {
+      case 'busy': return R.busy(outcome.planName);
+      case 'unknown': return R.unknownPlan(name, outcome.suggestion);
+      case 'invalid': return R.invalidParams(name, outcome.summary, outcome.errors);
+    }
+  }
+
+  async #control(type: string, obj: Record<string, unknown>): Promise<string> {
+    const d = this.#dispatcher;
+    const outcome = type === 'pause' ? d.requestPause()
+      : type === 'resume' ? d.requestResume()
+        : type === 'stop' ? await d.requestStop()
+          : type === 'abort' ? await d.requestAbort(obj.reason === undefined || obj.reason === null ? '' : pyStr(obj.reason))
+            : await d.requestHalt();
+    if (outcome.ok) return R.requested(type as 'pause');
+    return outcome.reason === 'not_paused' ? R.NOT_PAUSED : R.exceptionRaised(outcome.error);
+  }
+
+  #subscribe(): void {
+    const conn = this.#conn;
+    const { snapshot, unlisten } = this.#dispatcher.listen((event) => conn.send(render(event)));
+    this.#unlisten = unlisten;
+    // Sent before any event can fire: events only happen on later turns of the loop.
+    conn.send(R.firstStatus(this.#dispatcher.version, snapshot));
+  }
+}
+
+/** Python `str()` of a JSON value, as the seed formats names into its replies. */
+function pyStr(v: unknown): string {
+  if (typeof v === 'string') return v;
+  if (v === null) return 'None';
+  if (typeof v === 'boolean') return v ? 'True' : 'False';
+  return JSON.stringify(v);
+}

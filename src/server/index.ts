@@ -1,0 +1,27 @@
+/** The server: websocket protocol v1 and HTTP health on one port, plus the Dispatcher wired to it. @module */
+import { Dispatcher, type DispatcherOptions } from '../dispatcher/index.js';
+import { DispatcherServer, type ServerOptions } from './server.js';
+
+export { DispatcherServer, CLOSE_GOING_AWAY } from './server.js';
+export type { ServerOptions } from './server.js';
+export { createLogger } from './logger.js';
+export type { Logger, LogLevel } from './logger.js';
+
+/**
+ * A Dispatcher whose `start()`/`stop()` run a websocket server (the seed's
+ * `Dispatcher(...).start()`).
+ * @example
+ * const d = createDispatcher({ port: 8765 });
+ * d.addScan('wait', async (re, hook, p, ctx) => { hook('running', 'idle'); await ctx.sleep(1); hook('idle', 'running'); });
+ * await d.start();
+ */
+export function createDispatcher(options: Omit<DispatcherOptions, 'host'> & { server?: ServerOptions } = {}): Dispatcher {
+  const { server, ...rest } = options;
+  return new Dispatcher({ ...rest, host: (d) => new DispatcherServer(d, server) });
+}
+
+/** The server behind a Dispatcher made by {@link createDispatcher} (for its port, url, ...). */
+export function serverOf(d: Dispatcher): DispatcherServer | null {
+  const host = d.host;
+  return host instanceof DispatcherServer ? host : null;
+}

@@ -1,0 +1,182 @@
+/**
+ * The websocket + HTTP plumbing: node:http with `ws` upgrades on `/` speaking
+ * protocol v1, `GET /healthz`, per-connection logging, and a graceful stop
+ * (abort the run with a reason, wait for its stop document, close with 1001).
+ * @module
+ */
+import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { type RawData, WebSocket, WebSocketServer } from 'ws';
+import type { Dispatcher, DispatcherHost } from '../dispatcher/index.js';
+import { V1Session } from '../protocol/v1/index.js';
+import { type Logger, createLogger } from './logger.js';
+
+export interface ServerOptions {
+  /** Default 8765, the seed's port; 0 picks a free one. */
+  port?: number;
+  /** Default 127.0.0.1: the seed bound 0.0.0.0 without authentication. */
+  host?: string;
+  logger?: Logger;
+  /** A subscriber whose unsent backlog exceeds this is cut off (1008) to protect the server. Default 64 MiB. */
+  maxBufferedBytes?: number;
+  /** Longest wait, in seconds, for the running plan's stop document at shutdown. Default 30. */
+  shutdownTimeout?: number;
+}
+
+/** Going away: the close code sent to every client at shutdown. */
+export const CLOSE_GOING_AWAY = 1001;
+const CLOSE_POLICY = 1008;
+
+export class DispatcherServer implements DispatcherHost {
+  readonly #dispatcher: Dispatcher;
+  readonly #opts: Required<Omit<ServerOptions, 'logger'>>;
+  readonly #log: Logger;
+  readonly #http: Server;
+  readonly #wss = new WebSocketServer({ noServer: true, maxPayload: 1 << 20 });
+  readonly #clients = new Set<WebSocket>();
+  #startedAt = 0;
+  #stopping: Promise<void> | null = null;
+  #nextConn = 1;
+
+  constructor(dispatcher: Dispatcher, options: ServerOptions = {}) {
+    this.#dispatcher = dispatcher;
+    this.#opts = {
+      port: options.port ?? 8765, host: options.host ?? '127.0.0.1',
+      maxBufferedBytes: options.maxBufferedBytes ?? 64 * 1024 * 1024, shutdownTimeout: options.shutdownTimeout ?? 30,
+    };
+    this.#log = options.logger ?? createLogger();
+    this.#http = createServer((req, res) => this.#onHttp(req, res));
+    this.#http.on('upgrade', (req, socket, head) => this.#onUpgrade(req, socket, head));
+    this.#http.on('clientError', (_err, socket) => socket.destroy());
+  }
+
+  /** The bound port (after `start()`). */
+  get port(): number { return (this.#http.address() as AddressInfo | null)?.port ?? this.#opts.port; }
+  get url(): string { return `ws://${this.#opts.host.includes(':') ? `[${this.#opts.host}]` : this.#opts.host}:${String(this.port)}/`; }
+  get clientCount(): number { return this.#clients.size; }
+
+  /** Listen; resolves once bound. */
+  start(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.#http.once('error', reject);
+      this.#http.listen(this.#opts.port, this.#opts.host, () => {
+        this.#http.off('error', reject);
+        this.#startedAt = performance.now();
+        this.#log.info({ url: this.url, version: this.#dispatcher.version }, 'dispatcher listening');
+        resolve();
+      });
+    });
+  }
+
+  /** Abort a running plan with `reason`, wait for its stop document, close clients with 1001. Idempotent. */
+  stop(reason = 'server shutting down'): Promise<void> {
+    this.#stopping ??= this.#shutdown(reason);
+    return this.#stopping;
+  }
+
+  async #shutdown(reason: string): Promise<void> {
+    this.#log.info({ reason, state: this.#dispatcher.state }, 'shutting down');
+    const closed = new Promise<void>((resolve) => this.#http.close(() => resolve()));
+    const timedOut = await withTimeout(this.#dispatcher.shutdown(reason), this.#opts.shutdownTimeout);
+    if (timedOut) this.#log.warn({ seconds: this.#opts.shutdownTimeout }, 'the scan did not end in time; closing anyway');
+    await Promise.all([...this.#clients].map((ws) => closeClient(ws, 'server shutting down')));
+    this.#http.closeAllConnections();
+    await closed;
+    this.#log.info('stopped');
+  }
+
+  #onHttp(req: IncomingMessage, res: ServerResponse): void {
+    const path = (req.url ?? '/').split('?')[0];
+    if (req.method === 'GET' && path === '/healthz') {
+      const d = this.#dispatcher;
+      const snap = d.snapshot();
+      sendJson(res, 200, {
+        status: 'ok', version: d.version, state: snap.state, busy: snap.busy, plan_name: snap.info.planName,
+        uptime_s: Math.round(performance.now() - this.#startedAt) / 1000, clients: this.#clients.size,
+      });
+      return;
+    }
+    if (path === '/') { sendJson(res, 426, { error: 'Upgrade Required: this is a websocket endpoint (protocol v1)' }); return; }
+    sendJson(res, 404, { error: `no such path: ${path ?? ''}` });
+  }
+
+  #onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    const path = (req.url ?? '/').split('?')[0];
+    if (path !== '/' || this.#stopping !== null) {
+      socket.end(`HTTP/1.1 ${this.#stopping === null ? '404 Not Found' : '503 Service Unavailable'}\r\nConnection: close\r\n\r\n`);
+      return;
+    }
+    this.#wss.handleUpgrade(req, socket, head, (ws) => this.#onConnection(ws, req));
+  }
+
+  #onConnection(ws: WebSocket, req: IncomingMessage): void {
+    const log = this.#log.child({ conn: this.#nextConn++, peer: req.socket.remoteAddress });
+    const limit = this.#opts.maxBufferedBytes;
+    this.#clients.add(ws);
+    const session = new V1Session(this.#dispatcher, {
+      send: (text) => {
+        if (ws.readyState !== WebSocket.OPEN) return;
+        if (ws.bufferedAmount > limit) {
+          log.warn({ buffered: ws.bufferedAmount }, 'client is not reading; closing it');
+          ws.close(CLOSE_POLICY, 'too far behind');
+          return;
+        }
+        ws.send(encoded(text), { binary: false });
+      },
+      close: (code) => ws.close(code),
+    }, {
+      onRequest: (type, ms) => log.debug({ type, ms: Math.round(ms * 1000) / 1000 }, 'request'),
+    });
+    ws.on('message', (data, isBinary) => {
+      session.receive(rawText(data, isBinary)).catch((e: unknown) => log.error({ err: e }, 'request handler failed'));
+    });
+    ws.on('close', (code) => {
+      this.#clients.delete(ws);
+      session.dispose();
+      log.debug({ code, subscribed: session.subscribed }, 'closed');
+    });
+    ws.on('error', (e) => log.warn({ err: e }, 'websocket error'));
+  }
+}
+
+// A broadcast sends one text to every subscriber: encode it once, not per socket.
+let lastText = '';
+let lastBuffer = Buffer.alloc(0);
+function encoded(text: string): Buffer {
+  if (text !== lastText) { lastText = text; lastBuffer = Buffer.from(text, 'utf8'); }
+  return lastBuffer;
+}
+
+function rawText(data: RawData, _isBinary: boolean): string {
+  // Binary frames are decoded as UTF-8 too: Python's json.loads accepted bytes.
+  if (Array.isArray(data)) return Buffer.concat(data).toString('utf8');
+  return Buffer.from(data as ArrayBuffer).toString('utf8');
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
+/** Close with 1001 and wait for the client's close (or give up after 2 s and terminate). */
+function closeClient(ws: WebSocket, reason: string): Promise<void> {
+  if (ws.readyState === WebSocket.CLOSED) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => { ws.terminate(); resolve(); }, 2000);
+    ws.once('close', () => { clearTimeout(timer); resolve(); });
+    ws.close(CLOSE_GOING_AWAY, reason);
+  });
+}
+
+/** Resolves true if `seconds` passed before `p` settled. */
+async function withTimeout(p: Promise<unknown>, seconds: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<boolean>((resolve) => { timer = setTimeout(() => resolve(true), seconds * 1000); });
+  try {
+    return await Promise.race([p.then(() => false, () => false), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
