@@ -110,32 +110,30 @@ export class SuspendBoolLow extends SignalSuspender {
   protected describeTrip(): string { return `Signal ${this.signal.name} is low`; }
 }
 
-/** Suspend when value < suspendThresh; resume when value >= resumeThresh (default suspendThresh). */
-export class SuspendFloor extends SignalSuspender {
-  readonly #suspend: number;
-  readonly #resume: number;
+/** A threshold suspender: `beyond(value, threshold)` says which side of it is bad. */
+abstract class ThresholdSuspender extends SignalSuspender {
+  protected readonly suspendThresh: number;
+  protected readonly resumeThresh: number;
   constructor(signal: Subscribable, suspendThresh: number, resumeThresh: number | null = null, options: SuspenderOptions = {}) {
     super(signal, options);
-    this.#suspend = suspendThresh;
-    this.#resume = resumeThresh ?? suspendThresh;
+    this.suspendThresh = suspendThresh;
+    this.resumeThresh = resumeThresh ?? suspendThresh;
   }
-  protected shouldSuspend(v: unknown): boolean { return Number(v) < this.#suspend; }
-  protected shouldResume(v: unknown): boolean { return !(Number(v) < this.#resume); }
-  protected describeTrip(): string { return `Signal ${this.signal.name} is below ${this.#suspend}`; }
+  protected abstract beyond(value: number, threshold: number): boolean;
+  protected shouldSuspend(v: unknown): boolean { return this.beyond(Number(v), this.suspendThresh); }
+  protected shouldResume(v: unknown): boolean { return !this.beyond(Number(v), this.resumeThresh); }
+}
+
+/** Suspend when value < suspendThresh; resume when value >= resumeThresh (default suspendThresh). */
+export class SuspendFloor extends ThresholdSuspender {
+  protected beyond(value: number, threshold: number): boolean { return value < threshold; }
+  protected describeTrip(): string { return `Signal ${this.signal.name} is below ${this.suspendThresh}`; }
 }
 
 /** Suspend when value > suspendThresh; resume when value <= resumeThresh (default suspendThresh). */
-export class SuspendCeil extends SignalSuspender {
-  readonly #suspend: number;
-  readonly #resume: number;
-  constructor(signal: Subscribable, suspendThresh: number, resumeThresh: number | null = null, options: SuspenderOptions = {}) {
-    super(signal, options);
-    this.#suspend = suspendThresh;
-    this.#resume = resumeThresh ?? suspendThresh;
-  }
-  protected shouldSuspend(v: unknown): boolean { return Number(v) > this.#suspend; }
-  protected shouldResume(v: unknown): boolean { return !(Number(v) > this.#resume); }
-  protected describeTrip(): string { return `Signal ${this.signal.name} is above ${this.#suspend}`; }
+export class SuspendCeil extends ThresholdSuspender {
+  protected beyond(value: number, threshold: number): boolean { return value > threshold; }
+  protected describeTrip(): string { return `Signal ${this.signal.name} is above ${this.suspendThresh}`; }
 }
 
 /** Suspend when the value leaves (bottom, top); resume when back strictly inside. */
