@@ -107,6 +107,8 @@ export async function runLoop(c: EngineCore, hooks: LoopHooks): Promise<unknown>
           continue;
         }
         if (st === 'suspending') continue;
+        // bluesky's "external cancellation" path: only reachable if a verb cancelled and the state
+        // was changed back before the loop saw it; treat it as an abort, as bluesky does.
         stashed ??= new RequestAbort('cancelled');
       } finally {
         if (resp !== SENTINEL) c.responses.push(newResp);
