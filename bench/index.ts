@@ -4,11 +4,15 @@
  * @module
  */
 import { benchEngine } from './engine.js';
+import { benchStore } from './store.js';
 
 const results: Record<string, number> = {};
 const engine = await benchEngine();
 console.log('engine', engine);
 Object.assign(results, engine);
+const stored = await benchStore();
+console.log('store', stored);
+Object.assign(results, stored);
 try {
   const path = './dispatcher.js';
   const mod = (await import(path)) as { benchDispatcher?: () => Promise<Record<string, number>> };

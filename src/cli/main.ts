@@ -6,6 +6,7 @@
 import { Command, CommanderError } from 'commander';
 import { VERSION } from '../version.js';
 import { UsageError, runCommand } from './run.js';
+import { addRunsCommand } from './runs.js';
 import { addServeCommand } from './serve.js';
 
 const program = new Command('bluesky-dispatcher')
@@ -18,11 +19,13 @@ program.command('run <plan>')
   .option('--params <json>', 'parameters named as in Python, devices by name, e.g. \'{"detectors":["det1"],"num":3}\'', '{}')
   .option('--jsonl <file>', 'write every document as a [name, doc] line (suitcase-jsonl); "-" for stdout')
   .option('--msgs <file>', 'write every processed message as a line of the recordings\' layout')
-  .action(async (plan: string, opts: { params: string; jsonl?: string; msgs?: string }) => {
+  .option('--data <dir>', 'also record the run in this data directory (SQLite; see docs/storage.md)')
+  .action(async (plan: string, opts: { params: string; jsonl?: string; msgs?: string; data?: string }) => {
     process.exitCode = await runCommand(plan, opts);
   });
 
 addServeCommand(program);
+addRunsCommand(program);
 
 try {
   await program.parseAsync(process.argv);

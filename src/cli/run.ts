@@ -9,6 +9,7 @@ import { RunEngine } from '../engine/index.js';
 import { hw } from '../devices/index.js';
 import { STANDARD_PLANS, getPlanDescriptor, validatePlanParams } from '../plans/index.js';
 import { didYouMean } from '../plans/param-validation.js';
+import { SqliteStore, attachStore } from '../store/index.js';
 import { LiveTable } from './live-table.js';
 import { documentLine, msgRecord } from './records.js';
 
@@ -16,6 +17,8 @@ export interface RunOptions {
   params?: string;
   jsonl?: string;
   msgs?: string;
+  /** Record the run in this data directory. */
+  data?: string;
 }
 
 /** A user error: printed as one line, exit code 2. */
@@ -39,6 +42,12 @@ export async function runCommand(planName: string, opts: RunOptions, out: (line:
   }
   const plan = descriptor.build(params as Record<string, unknown>, devices.devices);
   const re = new RunEngine();
+  // Opened before anything runs: an unusable data directory is a clear error, never a silent skip.
+  let store: SqliteStore | null = null;
+  if (opts.data !== undefined) {
+    try { store = SqliteStore.open(opts.data); } catch (e) { throw new UsageError(e instanceof Error ? e.message : String(e)); }
+    attachStore(re, store, { meta: () => ({ planName, params: params as Record<string, unknown> }) });
+  }
   const files: number[] = [];
   const sink = (path: string | undefined): ((line: string) => void) | null => {
     if (path === undefined) return null;
@@ -60,5 +69,6 @@ export async function runCommand(planName: string, opts: RunOptions, out: (line:
     return 1;
   } finally {
     for (const fd of files) closeSync(fd);
+    store?.close();
   }
 }

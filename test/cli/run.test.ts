@@ -51,3 +51,18 @@ test('unknown plan, unknown device, bad JSON: one line naming the problem, exit 
   assert.match(param.stderr, /nmu/);
   for (const r of [plan, device, json, param]) assert.equal(r.stderr.trim().split('\n').length, 1);
 });
+
+test('run --data records the run; scan_id persists across processes; runs list/export read it back', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'bsd-data-'));
+  const data = join(dir, 'data');
+  assert.equal(cli('run', 'count', '--params', '{"detectors":["det1"],"num":2}', '--data', data).status, 0);
+  assert.equal(cli('run', 'scan', '--params', '{"detectors":["det"],"args":["motor",-1,1],"num":3}', '--data', data).status, 0);
+  const list = cli('runs', 'list', '--data', data, '--json');
+  assert.equal(list.status, 0, list.stderr);
+  const runs = JSON.parse(list.stdout) as Array<{ uid: string; scan_id: number; plan_name: string }>;
+  assert.deepEqual(runs.map((r) => [r.plan_name, r.scan_id]), [['scan', 2], ['count', 1]]);
+  const exported = cli('runs', 'export', (runs[0] as { uid: string }).uid, '--data', data);
+  const lines = exported.stdout.trim().split('\n').map((l) => JSON.parse(l) as [DocumentName, object]);
+  assert.deepEqual(lines.map(([n]) => n), ['start', 'descriptor', 'event', 'event', 'event', 'stop']);
+  for (const [name, doc] of lines) assert.deepEqual(documentErrors(name, doc), []);
+});

@@ -1,0 +1,134 @@
+/**
+ * `bluesky-dispatcher runs list|show|export|import`: read the run store back.
+ * Any failure prints one line and sets exit code 2.
+ * @module
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import type { Command } from 'commander';
+import { DEFAULT_DATA_DIR, SqliteStore, runSummaryJson, type RunSummary } from '../store/index.js';
+
+export interface RunsIo {
+  out: (text: string) => void;
+  err: (text: string) => void;
+}
+
+const stdio: RunsIo = {
+  out: (text) => { process.stdout.write(text); },
+  err: (text) => { process.stderr.write(text); },
+};
+
+/** A bad argument or a store failure: reported as one line, exit code 2. */
+class RunsError extends Error {}
+
+function positiveInt(value: string, flag: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new RunsError(`${flag} expects a positive integer, got '${value}'`);
+  return n;
+}
+
+function isoSeconds(value: string): number {
+  const ms = Date.parse(value);
+  if (Number.isNaN(ms)) throw new RunsError(`--since expects an ISO date such as 2026-01-31 or 2026-01-31T14:00:00Z, got '${value}'`);
+  return ms / 1000;
+}
+
+function iso(seconds: number | null): string {
+  return seconds === null ? '-' : new Date(seconds * 1000).toISOString().replace(/\.\d+Z$/, 'Z');
+}
+
+function eventsText(r: RunSummary): string {
+  if (r.numEvents === null) return 'open';
+  return Object.entries(r.numEvents).map(([k, v]) => `${k}:${v}`).join(',') || '0';
+}
+
+function table(runs: readonly RunSummary[]): string {
+  const rows = runs.map((r) => [r.uid, String(r.scanId ?? '-'), r.planName ?? '-', iso(r.startTime),
+    r.interrupted ? 'interrupted' : r.exitStatus ?? 'open', eventsText(r)]);
+  const head = ['uid', 'scan_id', 'plan', 'start', 'exit', 'events'];
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]?.length ?? 0)));
+  const line = (cells: readonly string[]): string => cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ').trimEnd();
+  return [line(head), ...rows.map(line)].join('\n') + '\n';
+}
+
+/** Open the store for reading, run `fn`, always close. */
+function withStore<T>(dir: string, readonly: boolean, fn: (store: SqliteStore) => T): T {
+  const store = SqliteStore.open(dir, { readonly });
+  try { return fn(store); } finally { store.close(); }
+}
+
+function action<A extends unknown[]>(io: RunsIo, fn: (...args: A) => void): (...args: A) => void {
+  return (...args) => {
+    try { fn(...args); } catch (e) {
+      io.err(`error: ${e instanceof Error ? e.message : String(e)}\n`);
+      process.exitCode = 2;
+    }
+  };
+}
+
+function requireRun(store: SqliteStore, uid: string): RunSummary {
+  const run = store.getRun(uid);
+  if (run === undefined) throw new RunsError(`no run with uid '${uid}' in ${store.path}`);
+  return run;
+}
+
+interface ListOpts { data: string; json?: boolean; limit?: string; plan?: string; since?: string }
+interface DataOpts { data: string; json?: boolean; out?: string }
+
+/** Add `runs` and its four subcommands to `program`. */
+export function addRunsCommand(program: Command, io: RunsIo = stdio): Command {
+  const runs = program.command('runs').description('list, show, export and import the runs recorded in a data directory');
+  const dataHelp = `data directory (default ${DEFAULT_DATA_DIR})`;
+
+  runs.command('list').description('recorded runs, newest first')
+    .option('--data <dir>', dataHelp, DEFAULT_DATA_DIR).option('--json', 'one JSON array instead of a table')
+    .option('--limit <n>', 'at most N runs (default 100)').option('--plan <name>', 'only runs of this plan')
+    .option('--since <iso>', 'only runs started at or after this date')
+    .action(action(io, (opts: ListOpts) => {
+      const query = {
+        limit: opts.limit === undefined ? 100 : positiveInt(opts.limit, '--limit'),
+        ...(opts.plan === undefined ? {} : { plan: opts.plan }),
+        ...(opts.since === undefined ? {} : { since: isoSeconds(opts.since) }),
+      };
+      const list = withStore(opts.data, true, (s) => s.listRuns(query));
+      io.out(opts.json === true ? `${JSON.stringify(list.map(runSummaryJson))}\n` : table(list));
+    }));
+
+  runs.command('show <uid>').description("one run's index entry and its document counts")
+    .option('--data <dir>', dataHelp, DEFAULT_DATA_DIR).option('--json', 'JSON instead of text')
+    .action(action(io, (uid: string, opts: DataOpts) => {
+      const { run, counts } = withStore(opts.data, true, (s) => {
+        const counts: Record<string, number> = {};
+        for (const [name] of s.getDocuments(requireRun(s, uid).uid)) counts[name] = (counts[name] ?? 0) + 1;
+        return { run: requireRun(s, uid), counts };
+      });
+      if (opts.json === true) { io.out(`${JSON.stringify({ ...runSummaryJson(run), documents: counts })}\n`); return; }
+      const fields: Array<[string, string]> = [
+        ['uid', run.uid], ['scan_id', String(run.scanId ?? '-')], ['plan', run.planName ?? '-'], ['item', run.itemId ?? '-'],
+        ['params', JSON.stringify(run.params)], ['start', iso(run.startTime)], ['stop', iso(run.stopTime)],
+        ['exit_status', run.exitStatus ?? 'open'], ['reason', run.reason ?? ''], ['events', eventsText(run)],
+        ['interrupted', String(run.interrupted)], ['imported', String(run.imported)],
+        ['documents', Object.entries(counts).map(([k, v]) => `${k}:${v}`).join(',')],
+      ];
+      io.out(fields.map(([k, v]) => `${k.padEnd(13)}${v}`).join('\n') + '\n');
+    }));
+
+  runs.command('export <uid>').description('write a run as suitcase-jsonl ([name, doc] per line), readable by databroker')
+    .option('--data <dir>', dataHelp, DEFAULT_DATA_DIR).option('--out <file>', 'write to FILE instead of stdout')
+    .action(action(io, (uid: string, opts: DataOpts) => {
+      const lines = withStore(opts.data, true, (s) => { requireRun(s, uid); return s.exportRun(uid); });
+      const text = lines.map((l) => `${l}\n`).join('');
+      if (opts.out === undefined) io.out(text); else writeFileSync(opts.out, text);
+    }));
+
+  runs.command('import <file>').description('store the runs of a suitcase-jsonl file (validated; refuses run uids already stored)')
+    .option('--data <dir>', dataHelp, DEFAULT_DATA_DIR)
+    .action(action(io, (file: string, opts: DataOpts) => {
+      let text: string;
+      try { text = readFileSync(file, 'utf8'); } catch (e) {
+        throw new RunsError(`cannot read ${file}: ${e instanceof Error ? e.message : String(e)}`);
+      }
+      const result = withStore(opts.data, false, (s) => s.importJsonl(text.split('\n')));
+      io.out(`imported ${result.runs.length} run(s), ${result.documents} documents: ${result.runs.join(', ')}\n`);
+    }));
+  return runs;
+}

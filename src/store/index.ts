@@ -1,0 +1,18 @@
+/** Durable runs: the RunStore contract, its memory and SQLite implementations, recovery and JSONL. @module */
+export type {
+  AnyDocument, DocumentMeta, EventInput, StoredEvent, StoredDocument, CommitBatch, RunSummary, ListRunsQuery, Page,
+  PublishDocument, ImportResult, RunStore,
+} from './types.js';
+export { runSummaryJson } from './types.js';
+export type { RunSummaryJson } from './types.js';
+export { BaseStore } from './base.js';
+export type { StoreOptions, RecoverOptions } from './base.js';
+export { MemoryStore } from './memory.js';
+export { SqliteStore, DB_FILE } from './sqlite.js';
+export type { SqliteStoreOptions } from './sqlite.js';
+export { StoreError } from './errors.js';
+export type { StoreErrorCode } from './errors.js';
+export { INTERRUPTED_REASON, composeInterruptedStop, countEvents } from './recovery.js';
+export { attachStore } from './attach.js';
+export type { AttachOptions, DocumentSource } from './attach.js';
+export { openStore, DEFAULT_DATA_DIR } from './open.js';

@@ -1,0 +1,180 @@
+/**
+ * SqliteStore: the RunStore in DIR/bluesky.sqlite (better-sqlite3, WAL). Every
+ * statement is prepared once; each batch is one transaction.
+ * @module
+ */
+import { accessSync, constants, existsSync, mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import Database from 'better-sqlite3';
+import type { DocumentRow, EventRow, StoreBackend, WriteBatch } from './backend.js';
+import { BaseStore, type StoreOptions } from './base.js';
+import { StoreError, causeText } from './errors.js';
+import { SCHEMA_SQL, SCHEMA_VERSION } from './schema.js';
+import type { ListRunsQuery, RunSummary } from './types.js';
+
+export const DB_FILE = 'bluesky.sqlite';
+
+export interface SqliteStoreOptions extends StoreOptions {
+  /** 'normal' (default): synchronous=NORMAL, a killed process loses nothing committed. 'full': fsync per commit, survives power loss. */
+  readonly durability?: 'normal' | 'full';
+  /** Open an existing store for reading only (the `runs` CLI): no directory is created, nothing is written. */
+  readonly readonly?: boolean;
+}
+
+interface RunRow {
+  uid: string; scan_id: number | null; plan_name: string | null; item_id: string | null; params: string | null;
+  start_time: number; stop_time: number | null; exit_status: string | null; reason: string | null;
+  num_events: string | null; interrupted: number; imported: number;
+}
+
+function summary(r: RunRow): RunSummary {
+  return {
+    uid: r.uid, scanId: r.scan_id, planName: r.plan_name, itemId: r.item_id,
+    params: r.params === null ? null : JSON.parse(r.params) as unknown, startTime: r.start_time, stopTime: r.stop_time,
+    exitStatus: r.exit_status, reason: r.reason,
+    numEvents: r.num_events === null ? null : JSON.parse(r.num_events) as Record<string, number>,
+    interrupted: r.interrupted !== 0, imported: r.imported !== 0,
+  };
+}
+
+/** SQLite result codes that mean "this file is not (or no longer) a database". */
+const CORRUPT_CODES = new Set(['SQLITE_NOTADB', 'SQLITE_CORRUPT']);
+
+function openError(path: string, what: string, e: unknown): StoreError {
+  const code = (e as { code?: unknown }).code;
+  if (typeof code === 'string' && CORRUPT_CODES.has(code)) {
+    return new StoreError('STORE_CORRUPT', `the data file ${path} is corrupt or not a SQLite database (${causeText(e)}); move it away or point --data elsewhere`, { cause: e });
+  }
+  return new StoreError('STORE_OPEN_FAILED', `cannot ${what} ${path}: ${causeText(e)}`, { cause: e });
+}
+
+function prepareDirectory(dir: string, readonly: boolean): void {
+  if (readonly) {
+    if (!existsSync(join(dir, DB_FILE))) throw new StoreError('STORE_OPEN_FAILED', `no store at ${join(dir, DB_FILE)} (nothing has been recorded in ${dir})`);
+    return;
+  }
+  try { mkdirSync(dir, { recursive: true }); } catch (e) { throw openError(dir, 'create the data directory', e); }
+  try { accessSync(dir, constants.W_OK); } catch (e) { throw openError(dir, 'write to the data directory', e); }
+}
+
+class SqliteBackend implements StoreBackend {
+  readonly location: string;
+  readonly #db: Database.Database;
+  readonly #write: (batch: WriteBatch) => void;
+  readonly #q;
+
+  constructor(db: Database.Database, location: string) {
+    this.#db = db;
+    this.location = location;
+    this.#q = {
+      insertRun: db.prepare('INSERT INTO runs (uid, scan_id, plan_name, item_id, params, start_time, imported, first_doc) VALUES (?, ?, ?, ?, ?, ?, ?, ?)'),
+      insertDoc: db.prepare('INSERT INTO documents (id, run_uid, name, doc) VALUES (?, ?, ?, ?)'),
+      insertEvent: db.prepare('INSERT INTO events (seq, topic, time, data, doc_id) VALUES (?, ?, ?, ?, ?)'),
+      stopRun: db.prepare('UPDATE runs SET stop_time = ?, exit_status = ?, reason = ?, num_events = ?, interrupted = ?, last_doc = ? WHERE uid = ?'),
+      hasRun: db.prepare('SELECT 1 FROM runs WHERE uid = ?').pluck(),
+      getRun: db.prepare('SELECT * FROM runs WHERE uid = ?'),
+      listRuns: db.prepare(`SELECT * FROM runs WHERE (@plan IS NULL OR plan_name = @plan) AND (@since IS NULL OR start_time >= @since)
+        ORDER BY start_time DESC, rowid DESC LIMIT @limit OFFSET @offset`),
+      documents: db.prepare(`SELECT d.name, d.doc AS json FROM runs r JOIN documents d
+        ON d.id BETWEEN r.first_doc AND coalesce(r.last_doc, 9007199254740991) AND d.run_uid = r.uid
+        WHERE r.uid = ? ORDER BY d.id LIMIT ? OFFSET ?`),
+      events: db.prepare(`SELECT e.seq, e.topic, e.time, e.data AS dataJson, d.name AS docName, d.doc AS docJson
+        FROM events e LEFT JOIN documents d ON d.id = e.doc_id WHERE e.seq > ? ORDER BY e.seq LIMIT ?`),
+      minSeq: db.prepare('SELECT min(seq) FROM events').pluck(),
+      maxSeq: db.prepare('SELECT max(seq) FROM events').pluck(),
+      maxDocId: db.prepare('SELECT max(id) FROM documents').pluck(),
+      maxScanId: db.prepare('SELECT max(scan_id) FROM runs WHERE imported = 0').pluck(),
+      unclosed: db.prepare('SELECT uid FROM runs WHERE stop_time IS NULL AND imported = 0 ORDER BY rowid').pluck(),
+    };
+    this.#write = db.transaction((batch: WriteBatch) => this.#apply(batch));
+  }
+
+  #apply(batch: WriteBatch): void {
+    const q = this.#q;
+    for (const s of batch.starts) {
+      q.insertRun.run(s.uid, s.scanId, s.planName, s.itemId, s.params === null ? null : JSON.stringify(s.params), s.startTime, s.imported ? 1 : 0, s.firstDocId);
+    }
+    for (const d of batch.documents) q.insertDoc.run(d.id, d.runUid, d.name, d.json);
+    for (const e of batch.events) q.insertEvent.run(e.seq, e.topic, e.time, e.dataJson, e.docId);
+    for (const s of batch.stops) {
+      q.stopRun.run(s.stopTime, s.exitStatus, s.reason, JSON.stringify(s.numEvents), s.interrupted ? 1 : 0, s.lastDocId, s.uid);
+    }
+  }
+
+  write(batch: WriteBatch): void { this.#write(batch); }
+  hasRun(uid: string): boolean { return this.#q.hasRun.get(uid) !== undefined; }
+
+  getRun(uid: string): RunSummary | undefined {
+    const row = this.#q.getRun.get(uid) as RunRow | undefined;
+    return row === undefined ? undefined : summary(row);
+  }
+
+  listRuns(query: ListRunsQuery): RunSummary[] {
+    const rows = this.#q.listRuns.all({
+      plan: query.plan ?? null, since: query.since ?? null, limit: query.limit ?? 100, offset: query.offset ?? 0,
+    }) as RunRow[];
+    return rows.map(summary);
+  }
+
+  documents(runUid: string, offset: number, limit: number): DocumentRow[] {
+    return this.#q.documents.all(runUid, limit, offset) as DocumentRow[];
+  }
+
+  readEvents(sinceSeq: number, limit: number): EventRow[] { return this.#q.events.all(sinceSeq, limit) as EventRow[]; }
+  oldestSeq(): number | null { return (this.#q.minSeq.get() as number | null) ?? null; }
+  maxSeq(): number { return (this.#q.maxSeq.get() as number | null) ?? 0; }
+  maxDocumentId(): number { return (this.#q.maxDocId.get() as number | null) ?? 0; }
+  maxScanId(): number { return (this.#q.maxScanId.get() as number | null) ?? 0; }
+  unclosedRuns(): string[] { return this.#q.unclosed.all() as string[]; }
+  close(): void { this.#db.close(); }
+}
+
+function configure(db: Database.Database, path: string, options: SqliteStoreOptions): void {
+  // Reading the schema is the first access to the file's pages: a non-database fails here.
+  const version = db.pragma('user_version', { simple: true }) as number;
+  if (version > SCHEMA_VERSION) {
+    throw new StoreError('STORE_SCHEMA_MISMATCH', `${path} has schema version ${version}; this version of bluesky-dispatcher reads up to ${SCHEMA_VERSION}`);
+  }
+  if (options.readonly === true) return;
+  const mode = db.pragma('journal_mode = WAL', { simple: true });
+  if (mode !== 'wal') throw new StoreError('STORE_OPEN_FAILED', `cannot put ${path} in WAL mode (journal_mode is ${String(mode)})`);
+  db.pragma(`synchronous = ${options.durability === 'full' ? 'FULL' : 'NORMAL'}`);
+  db.exec(SCHEMA_SQL);
+  db.pragma(`user_version = ${SCHEMA_VERSION}`);
+  // A real write now, so a read-only file fails at open and not at the first document.
+  db.prepare("INSERT INTO meta (key, value) VALUES ('opened_at', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value")
+    .run(new Date().toISOString());
+}
+
+/** A RunStore in `DIR/bluesky.sqlite`; open with `SqliteStore.open`. */
+export class SqliteStore extends BaseStore {
+  /** The data file's path. */
+  readonly path: string;
+
+  private constructor(backend: SqliteBackend, path: string, options: StoreOptions) {
+    super(backend, options);
+    this.path = path;
+  }
+
+  /**
+   * Open (creating if needed) the store in `dir`.
+   * @throws StoreError STORE_OPEN_FAILED (directory or file not creatable/writable), STORE_CORRUPT, STORE_SCHEMA_MISMATCH.
+   */
+  static open(dir: string, options: SqliteStoreOptions = {}): SqliteStore {
+    const absDir = resolve(dir);
+    const readonly = options.readonly === true;
+    prepareDirectory(absDir, readonly);
+    const path = join(absDir, DB_FILE);
+    let db: Database.Database;
+    try {
+      db = new Database(path, { readonly, fileMustExist: readonly, timeout: 5000 });
+    } catch (e) { throw openError(path, 'open the data file', e); }
+    try {
+      configure(db, path, options);
+      return new SqliteStore(new SqliteBackend(db, path), path, options);
+    } catch (e) {
+      db.close();
+      throw e instanceof StoreError ? e : openError(path, 'initialise the data file', e);
+    }
+  }
+}

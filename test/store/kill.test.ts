@@ -1,0 +1,76 @@
+/**
+ * The write-ahead promise under SIGKILL: every document the child printed (after
+ * its commit) is in the store after the kill; recovery closes the run honestly.
+ * @module
+ */
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { createInterface } from 'node:readline';
+import { after, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import type { DocumentName } from '../../src/model/documents.js';
+import { documentErrors } from '../../src/model/validate.js';
+import { INTERRUPTED_REASON, SqliteStore } from '../../src/store/index.js';
+import { TempDirs } from './tmp.js';
+
+const dirs = new TempDirs();
+after(() => { dirs.cleanup(); });
+const CHILD = fileURLToPath(new URL('./fixtures/kill-child.ts', import.meta.url));
+
+/** Run the child until it has printed `atLeast` lines, SIGKILL it, return every line it printed. */
+async function printedBeforeKill(dir: string, atLeast: number): Promise<string[]> {
+  const child = spawn(process.execPath, ['--import', 'tsx', CHILD, dir], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (b: Buffer) => { stderr += b.toString(); });
+  const lines: string[] = [];
+  const exited = once(child, 'exit');
+  const rl = createInterface({ input: child.stdout });
+  const closed = once(rl, 'close');
+  rl.on('line', (line) => {
+    lines.push(line);
+    if (lines.length === atLeast) child.kill('SIGKILL');
+  });
+  const [code, signal] = await exited as [number | null, string | null];
+  await closed;
+  assert.equal(signal, 'SIGKILL', `the child ended on its own (code ${code}): ${stderr}`);
+  return lines;
+}
+
+it('keeps every document a SIGKILLed child published, and recovery closes the run as interrupted', async () => {
+  const dir = dirs.make();
+  const printed = await printedBeforeKill(dir, 3000);
+  const store = SqliteStore.open(dir);
+  try {
+    const [run] = store.listRuns();
+    assert.ok(run !== undefined, 'the run is indexed');
+    assert.equal(run.stopTime, null, 'the run was open when the child died');
+    const stored = store.exportRun(run.uid);
+    assert.ok(stored.length >= printed.length, `stored ${stored.length} < printed ${printed.length}`);
+    assert.deepEqual(stored.slice(0, printed.length), printed, 'the printed lines are the stored documents, in order');
+
+    const published: Array<[DocumentName, unknown]> = [];
+    const stops = store.recoverInterrupted((name, doc) => {
+      assert.equal(store.getRun(run.uid)?.interrupted, true, 'stored before it is published');
+      published.push([name, doc]);
+    });
+    assert.equal(stops.length, 1);
+    assert.deepEqual(published, [['stop', stops[0]]]);
+    const events = stored.filter((l) => l.startsWith('["event"')).length;
+    const closed = store.getRun(run.uid);
+    assert.equal(closed?.exitStatus, 'abort');
+    assert.equal(closed?.reason, INTERRUPTED_REASON);
+    assert.equal(closed?.interrupted, true);
+    assert.deepEqual(closed?.numEvents, { primary: events });
+
+    const exported = store.exportRun(run.uid);
+    assert.equal(exported.length, stored.length + 1);
+    for (const line of exported) {
+      const [name, doc] = JSON.parse(line) as [DocumentName, unknown];
+      assert.deepEqual(documentErrors(name, doc), [], line.slice(0, 200));
+    }
+    assert.deepEqual(store.recoverInterrupted(), [], 'recovery is idempotent');
+  } finally {
+    store.close();
+  }
+});

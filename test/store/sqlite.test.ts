@@ -1,0 +1,144 @@
+/**
+ * What only the SQLite store promises: state that survives a reopen (seq,
+ * scan_id, open runs to recover) and clear errors for bad data directories.
+ * @module
+ */
+import assert from 'node:assert/strict';
+import { chmodSync, existsSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import Database from 'better-sqlite3';
+import { DB_FILE, INTERRUPTED_REASON, SqliteStore, StoreError } from '../../src/store/index.js';
+import { handRun } from './contract.js';
+import { TempDirs } from './tmp.js';
+
+const dirs = new TempDirs();
+after(() => { dirs.cleanup(); });
+
+function withStore<T>(dir: string, fn: (s: SqliteStore) => T, options = {}): T {
+  const s = SqliteStore.open(dir, options);
+  try { return fn(s); } finally { s.close(); }
+}
+
+function isStoreError(code: string, ...mentions: string[]): (e: unknown) => boolean {
+  return (e) => e instanceof StoreError && e.code === code && mentions.every((m) => e.message.includes(m));
+}
+
+describe('SqliteStore across restarts', () => {
+  it('creates the data directory and DIR/bluesky.sqlite in WAL mode', () => {
+    const dir = join(dirs.make(), 'nested', 'data');
+    withStore(dir, (s) => { assert.equal(s.path, join(dir, DB_FILE)); });
+    const db = new Database(join(dir, DB_FILE), { readonly: true });
+    try { assert.equal(db.pragma('journal_mode', { simple: true }), 'wal'); } finally { db.close(); }
+  });
+
+  it('continues seq and scan_id after a reopen', () => {
+    const dir = dirs.make();
+    withStore(dir, (s) => {
+      s.appendEvent({ topic: 'state', time: 1, data: {} });
+      s.appendEvent({ topic: 'state', time: 2, data: {} });
+      for (const [n, d] of handRun('r1', 1, { scanId: 12 })) s.appendDocument(n, d);
+    });
+    withStore(dir, (s) => {
+      assert.equal(s.latestSeq(), 2);
+      assert.equal(s.lastScanId(), 12);
+      assert.equal(s.appendEvent({ topic: 'state', time: 3, data: {} }), 3);
+      s.flush();
+      assert.deepEqual(s.readEvents(0, 10).map((e) => e.seq), [1, 2, 3]);
+      assert.equal(s.getDocuments('r1').length, 4);
+    });
+  });
+
+  it('closes runs left open by a previous process, stores the stop, then publishes it (also as a document event)', () => {
+    const dir = dirs.make();
+    withStore(dir, (s) => {
+      for (const [n, d] of handRun('done', 1)) s.appendDocument(n, d);
+      for (const [n, d] of handRun('cut', 3, { open: true })) s.appendDocumentEvent(n, d, 1);
+    });
+    withStore(dir, (s) => {
+      const published: unknown[] = [];
+      const stops = s.recoverInterrupted((name, doc) => {
+        assert.equal(s.readEvents(0, 100).length, 6, 'the stop is in the log before it is published');
+        published.push([name, doc]);
+      }, { logEvents: true, time: 1_800_000_000 });
+      assert.equal(stops.length, 1);
+      const stop = stops[0];
+      assert.ok(stop !== undefined);
+      assert.equal(typeof stop.uid, 'string');
+      assert.deepEqual({ ...stop, uid: 'x' }, {
+        uid: 'x', time: 1_800_000_000, run_start: 'cut', exit_status: 'abort', reason: INTERRUPTED_REASON, num_events: { primary: 3 },
+      });
+      assert.deepEqual(published, [['stop', stop]]);
+      assert.deepEqual(s.readEvents(5, 1), [{ seq: 6, topic: 'document', time: 1_800_000_000, data: { name: 'stop', doc: stop } }]);
+      assert.equal(s.getRun('cut')?.interrupted, true);
+      assert.equal(s.getRun('done')?.interrupted, false);
+    });
+    withStore(dir, (s) => { assert.deepEqual(s.recoverInterrupted(), []); });
+  });
+
+  it('keeps the interrupted flag through export and import', () => {
+    const dir = dirs.make();
+    const lines = withStore(dir, (s) => {
+      for (const [n, d] of handRun('cut', 1, { open: true })) s.appendDocument(n, d);
+      s.flush();
+      return s.exportRun('cut');
+    });
+    const fresh = dirs.make();
+    withStore(fresh, (s) => { s.importJsonl(lines); assert.deepEqual(s.recoverInterrupted(), [], 'imported runs are not ours to close'); });
+    const closed = withStore(dir, (s) => { s.recoverInterrupted(); return s.exportRun('cut'); });
+    const other = dirs.make();
+    withStore(other, (s) => { s.importJsonl(closed); assert.equal(s.getRun('cut')?.interrupted, true); });
+  });
+
+  it('opens with durability full', () => {
+    const dir = dirs.make();
+    withStore(dir, (s) => { s.appendEvent({ topic: 'x', time: 0, data: 1 }); }, { durability: 'full' });
+    withStore(dir, (s) => { assert.equal(s.latestSeq(), 1); });
+  });
+});
+
+describe('SqliteStore refuses bad data directories with a clear error', () => {
+  it('a corrupt file: STORE_CORRUPT naming the file', () => {
+    const dir = dirs.make();
+    writeFileSync(join(dir, DB_FILE), 'this is not a database, it is a text file of some length '.repeat(200));
+    assert.throws(() => SqliteStore.open(dir), isStoreError('STORE_CORRUPT', join(dir, DB_FILE), 'not a database'));
+  });
+
+  it('a data directory that is a file: STORE_OPEN_FAILED naming it', () => {
+    const file = join(dirs.make(), 'plain-file');
+    writeFileSync(file, 'x');
+    assert.throws(() => SqliteStore.open(file), isStoreError('STORE_OPEN_FAILED', file));
+  });
+
+  it('an unwritable directory: STORE_OPEN_FAILED naming it', { skip: process.getuid?.() === 0 ? 'root can write anywhere' : false }, () => {
+    const dir = dirs.make();
+    chmodSync(dir, 0o555);
+    try {
+      assert.throws(() => SqliteStore.open(dir), isStoreError('STORE_OPEN_FAILED', dir));
+      assert.equal(existsSync(join(dir, DB_FILE)), false);
+    } finally { chmodSync(dir, 0o755); }
+  });
+
+  it('a read-only file: STORE_OPEN_FAILED at open, not at the first document', { skip: process.getuid?.() === 0 ? 'root can write anywhere' : false }, () => {
+    const dir = dirs.make();
+    withStore(dir, () => {});
+    chmodSync(join(dir, DB_FILE), 0o444);
+    try {
+      assert.throws(() => SqliteStore.open(dir), isStoreError('STORE_OPEN_FAILED', join(dir, DB_FILE)));
+    } finally { chmodSync(join(dir, DB_FILE), 0o644); }
+  });
+
+  it('a newer schema: STORE_SCHEMA_MISMATCH', () => {
+    const dir = dirs.make();
+    const db = new Database(join(dir, DB_FILE));
+    db.pragma('user_version = 99');
+    db.close();
+    assert.throws(() => SqliteStore.open(dir), isStoreError('STORE_SCHEMA_MISMATCH', 'version 99'));
+  });
+
+  it('reading a directory with no store: STORE_OPEN_FAILED, and nothing is created', () => {
+    const dir = join(dirs.make(), 'absent');
+    assert.throws(() => SqliteStore.open(dir, { readonly: true }), isStoreError('STORE_OPEN_FAILED', dir));
+    assert.equal(existsSync(dir), false);
+  });
+});
