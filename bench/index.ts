@@ -5,6 +5,7 @@
  */
 import { benchEngine } from './engine.js';
 import { benchStore } from './store.js';
+import { benchV2 } from './v2.js';
 
 const results: Record<string, number> = {};
 const engine = await benchEngine();
@@ -24,5 +25,8 @@ try {
 } catch (e) {
   console.log('dispatcher bench unavailable:', e instanceof Error ? e.message : String(e));
 }
+const v2 = await benchV2();
+console.log('v2', v2);
+Object.assign(results, v2);
 results.peak_rss_mib = Math.round(process.resourceUsage().maxRSS / 1024);
 console.log(JSON.stringify(results));

@@ -8,6 +8,8 @@ import { VERSION } from '../version.js';
 import { UsageError, runCommand } from './run.js';
 import { addRunsCommand } from './runs.js';
 import { addServeCommand } from './serve.js';
+import { addStartCommand } from './start.js';
+import { addWatchCommand } from './watch.js';
 
 const program = new Command('bluesky-dispatcher')
   .description('A faithful TypeScript RunEngine for Bluesky plans, and a websocket control server')
@@ -25,6 +27,8 @@ program.command('run <plan>')
   });
 
 addServeCommand(program);
+addWatchCommand(program);
+addStartCommand(program);
 addRunsCommand(program);
 
 try {

@@ -4,6 +4,7 @@
  * stream (states, run uids, exceptions) for every subscriber.
  * @module
  */
+import { randomUUID } from 'node:crypto';
 import { RunEngine, type RunEngineState, canTransition } from '../engine/index.js';
 import type { DocumentCallback } from '../model/documents.js';
 import type { SubscriptionName } from '../engine/index.js';
@@ -13,7 +14,7 @@ import { type EventBody, EventBus } from './events.js';
 import { summarize } from './params.js';
 import { type ScanEntry, type ScanOptions, ScanRegistry } from './scan-registry.js';
 import type {
-  ControlOutcome, DispatcherEvent, DispatcherEventListener, JsonSchema, PlanFactory, ScanContext, ScanFunction, ScanInfo,
+  CheckOutcome, ControlOutcome, DispatcherEvent, DispatcherEventListener, JsonSchema, PlanFactory, ScanContext, ScanFunction, ScanInfo,
   ScanParams, Snapshot, StartOutcome,
 } from './types.js';
 
@@ -36,6 +37,8 @@ export interface DispatcherOptions {
 
 interface ActiveScan {
   readonly name: string;
+  /** The server-assigned id of this start request (v2's item id). */
+  readonly itemId: string;
   /** Replaced (never mutated) on change: events already emitted keep their copy. */
   info: ScanInfo;
   readonly controller: AbortController;
@@ -58,6 +61,7 @@ export class Dispatcher {
   readonly #scans = new ScanRegistry();
   readonly #bus = new EventBus();
   readonly #callbacks = new Map<number, UserCallback>();
+  #docListeners: DocumentCallback[] = [];
   readonly #engineFactory: () => RunEngine;
   readonly #onError: (message: string, error: unknown) => void;
   readonly #host: DispatcherHost | null;
@@ -84,6 +88,8 @@ export class Dispatcher {
   /** A scan is in progress, or the engine is not idle (e.g. paused). */
   get busy(): boolean { return this.#active !== null || this.#re.state !== 'idle'; }
   get scanNames(): string[] { return this.#scans.names(); }
+  /** The item id of the scan in progress (assigned at start), or null. */
+  get itemId(): string | null { return this.#active?.itemId ?? null; }
   /** The server `start()`/`stop()` control, if any. */
   get host(): DispatcherHost | null { return this.#host; }
 
@@ -108,7 +114,7 @@ export class Dispatcher {
    * @example d.addPlan('count', (p, devs) => count([devs.get('det1')], p.num), countSchema)
    */
   addPlan(name: string, factory: PlanFactory, schema: JsonSchema, options: ScanOptions = {}): void {
-    const fn: ScanFunction = async (re, _hook, params, ctx) => re.run(factory(params, ctx.devices));
+    const fn: ScanFunction = async (re, _hook, params, ctx) => re.run(factory(params, ctx.devices), null, { ...ctx.md });
     this.#scans.add(name, fn, schema, options);
   }
 
@@ -144,38 +150,55 @@ export class Dispatcher {
     return { snapshot: this.snapshot(), unlisten: this.#bus.listen(fn) };
   }
 
-  /** Start a scan by name unless busy, unknown or its params are invalid. Params never carry over. */
-  startScan(name: string, params: unknown = {}): StartOutcome {
-    if (this.busy) return { ok: false, reason: 'busy', planName: this.#active?.name ?? null };
+  /**
+   * Every document of every run, across {@link replaceEngine}, without taking a
+   * callback token (protocol v2's document topic). Returns the removal function.
+   */
+  listenDocuments(fn: DocumentCallback): () => void {
+    this.#docListeners = [...this.#docListeners, fn];
+    return () => { this.#docListeners = this.#docListeners.filter((f) => f !== fn); };
+  }
+
+  /** Check a start request without starting anything: the params to use (defaults filled in) or why not. */
+  checkScan(name: string, params: unknown = {}): CheckOutcome {
     const entry = this.#scans.get(name);
     if (entry === undefined) return { ok: false, reason: 'unknown', name, suggestion: this.#scans.suggest(name) };
-    let checked: ScanParams;
     if (entry.check === null) {
       if (typeof params !== 'object' || params === null || Array.isArray(params)) {
         const errors = [{ path: '', message: '"params" must be an object', expected: 'object', got: Array.isArray(params) ? 'array' : String(params) }];
         return { ok: false, reason: 'invalid', name, summary: summarize(errors), errors };
       }
-      checked = structuredClone(params) as ScanParams;
-    } else {
-      const result = entry.check(params, this.devices);
-      if (!result.ok) return { ok: false, reason: 'invalid', name, summary: summarize(result.errors), errors: result.errors };
-      checked = result.params;
+      return { ok: true, params: structuredClone(params) as ScanParams };
     }
+    const result = entry.check(params, this.devices);
+    if (!result.ok) return { ok: false, reason: 'invalid', name, summary: summarize(result.errors), errors: result.errors };
+    return { ok: true, params: result.params };
+  }
+
+  /**
+   * Start a scan by name unless busy, unknown or its params are invalid. Params never carry over.
+   * `md` is per-run metadata (plan factories pass it to `re.run`; scan functions get it as `ctx.md`).
+   */
+  startScan(name: string, params: unknown = {}, md: Readonly<Record<string, unknown>> = {}): StartOutcome {
+    if (this.busy) return { ok: false, reason: 'busy', planName: this.#active?.name ?? null };
+    const checked = this.checkScan(name, params);
+    if (!checked.ok) return checked;
+    const entry = this.#scans.get(name) as ScanEntry;
     const active: ActiveScan = {
-      name, info: { planName: name, runUid: null, runStartTime: nowMicros() }, controller: new AbortController(), fnDone: false,
+      name, itemId: randomUUID(), info: { planName: name, runUid: null, runStartTime: nowMicros() }, controller: new AbortController(), fnDone: false,
     };
     this.#active = active;
     // Started at once (synchronously up to the scan's first await), so "running" reaches
     // subscribers before the starter's reply is even written: no client can tell the order
     // across connections, and the start-to-running latency drops by the reply's write.
-    void this.#runScan(active, entry, checked);
-    return { ok: true, params: checked };
+    void this.#runScan(active, entry, checked.params, md);
+    return { ok: true, params: checked.params, itemId: active.itemId };
   }
 
-  /** Pause now (bluesky `request_pause()`, not deferred: what the seed does). */
-  requestPause(): ControlOutcome {
+  /** Pause now (bluesky `request_pause()`, not deferred: what the seed does), or at the next checkpoint with `defer`. */
+  requestPause(defer = false): ControlOutcome {
     try {
-      this.#re.requestPause(false);
+      this.#re.requestPause(defer);
       return { ok: true };
     } catch (error) {
       return { ok: false, reason: 'error', error };
@@ -238,9 +261,15 @@ export class Dispatcher {
   #wire(re: RunEngine): void {
     const offState = re.on('state', (n, o) => this.#onEngineState(n, o));
     const startToken = re.subscribe((_name, doc) => this.#onStartDoc((doc as { uid: string }).uid), 'start');
+    const docToken = re.subscribe((name, doc) => {
+      for (const fn of this.#docListeners) {
+        try { fn(name, doc); } catch (e) { this.#onError('a document listener threw', e); }
+      }
+    });
     this.#unwire = () => {
       offState();
       re.unsubscribe(startToken);
+      re.unsubscribe(docToken);
     };
   }
 
@@ -259,11 +288,11 @@ export class Dispatcher {
     this.#emit({ kind: 'run_uid', state: this.#re.state, info: active.info });
   }
 
-  async #runScan(active: ActiveScan, entry: ScanEntry, params: ScanParams): Promise<void> {
+  async #runScan(active: ActiveScan, entry: ScanEntry, params: ScanParams, md: Readonly<Record<string, unknown>>): Promise<void> {
     const hook = (newState: string, oldState: string | null): void => {
       if (this.#active === active) this.#emit({ kind: 'state', state: newState, oldState: oldState ?? null, info: active.info });
     };
-    const ctx: ScanContext = { signal: active.controller.signal, sleep: (s) => sleep(s, active.controller.signal), devices: this.devices };
+    const ctx: ScanContext = { signal: active.controller.signal, sleep: (s) => sleep(s, active.controller.signal), devices: this.devices, md };
     try {
       await entry.fn(this.#re, hook, params, ctx);
     } catch (error) {

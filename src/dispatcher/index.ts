@@ -7,7 +7,7 @@ export type { ParamsValidator } from './params.js';
 export { didYouMean, editDistance } from './suggest.js';
 export type { ScanEntry, ScanOptions, ParamsCheck } from './scan-registry.js';
 export type {
-  ControlOutcome, DispatcherEvent, DispatcherEventListener, JsonSchema, ParamError, PlanFactory, ScanContext, ScanFunction,
+  CheckOutcome, ControlOutcome, DispatcherEvent, DispatcherEventListener, JsonSchema, ParamError, PlanFactory, ScanContext, ScanFunction,
   ScanInfo, ScanParams, Snapshot, StartOutcome, StateHook,
 } from './types.js';
 export { SERVED_PLANS, SIMULATED_PARAMS, makeSimulatedScan, registerSimulated, registerStandardPlans, simulatedScan } from './builtin-scans.js';

@@ -17,6 +17,8 @@ export interface ScanContext {
   sleep(seconds: number): Promise<void>;
   /** The devices the dispatcher was given, by name. */
   readonly devices: ReadonlyMap<string, unknown>;
+  /** Per-run metadata from the start request (v2's `md`); `{}` when none was given. */
+  readonly md: Readonly<Record<string, unknown>>;
 }
 
 /** Params after validation and defaults: a fresh object per start. */
@@ -66,12 +68,17 @@ export interface Snapshot {
   busy: boolean;
 }
 
-/** Result of asking the dispatcher to start a scan. */
-export type StartOutcome =
+/** Result of checking a start request (no side effects). */
+export type CheckOutcome =
   | { ok: true; params: ScanParams }
-  | { ok: false; reason: 'busy'; planName: string | null }
   | { ok: false; reason: 'unknown'; name: string; suggestion: string | null }
   | { ok: false; reason: 'invalid'; name: string; summary: string; errors: ParamError[] };
+
+/** Result of asking the dispatcher to start a scan; `itemId` names this start. */
+export type StartOutcome =
+  | { ok: true; params: ScanParams; itemId: string }
+  | { ok: false; reason: 'busy'; planName: string | null }
+  | Exclude<CheckOutcome, { ok: true }>;
 
 /** Result of a control verb: accepted, or the engine's error (the seed replies with its repr). */
 export type ControlOutcome = { ok: true } | { ok: false; reason: 'not_paused' } | { ok: false; reason: 'error'; error: unknown };

@@ -1,10 +1,10 @@
-/** The server: websocket protocol v1 and HTTP health on one port, plus the Dispatcher wired to it. @module */
+/** The server: websocket protocols v1 (`/`) and v2 (`/v2`) and HTTP health on one port, plus the Dispatcher wired to it. @module */
 import { Dispatcher, type DispatcherOptions } from '../dispatcher/index.js';
 import { DispatcherServer, type ServerOptions } from './server.js';
 
 export { DispatcherServer, CLOSE_GOING_AWAY } from './server.js';
 export type { ServerOptions } from './server.js';
-export { createLogger } from './logger.js';
+export { createLogger, tapLogs } from './logger.js';
 export type { Logger, LogLevel } from './logger.js';
 
 /**
@@ -25,3 +25,5 @@ export function serverOf(d: Dispatcher): DispatcherServer | null {
   const host = d.host;
   return host instanceof DispatcherServer ? host : null;
 }
+export { V2Endpoint } from './v2-endpoint.js';
+export type { V2Options } from './v2-endpoint.js';

@@ -11,6 +11,7 @@ import { type RawData, WebSocket, WebSocketServer } from 'ws';
 import type { Dispatcher, DispatcherHost } from '../dispatcher/index.js';
 import { V1Session } from '../protocol/v1/index.js';
 import { type Logger, createLogger } from './logger.js';
+import { V2Endpoint, type V2Options } from './v2-endpoint.js';
 
 export interface ServerOptions {
   /** Default 8765, the seed's port; 0 picks a free one. */
@@ -22,6 +23,8 @@ export interface ServerOptions {
   maxBufferedBytes?: number;
   /** Longest wait, in seconds, for the running plan's stop document at shutdown. Default 30. */
   shutdownTimeout?: number;
+  /** Protocol v2 (`/v2`): event-log size, per-connection buffer, heartbeat. */
+  v2?: V2Options;
 }
 
 /** Going away: the close code sent to every client at shutdown. */
@@ -30,7 +33,8 @@ const CLOSE_POLICY = 1008;
 
 export class DispatcherServer implements DispatcherHost {
   readonly #dispatcher: Dispatcher;
-  readonly #opts: Required<Omit<ServerOptions, 'logger'>>;
+  readonly #opts: Required<Omit<ServerOptions, 'logger' | 'v2'>>;
+  readonly #v2: V2Endpoint;
   readonly #log: Logger;
   readonly #http: Server;
   readonly #wss = new WebSocketServer({ noServer: true, maxPayload: 1 << 20 });
@@ -46,6 +50,7 @@ export class DispatcherServer implements DispatcherHost {
       maxBufferedBytes: options.maxBufferedBytes ?? 64 * 1024 * 1024, shutdownTimeout: options.shutdownTimeout ?? 30,
     };
     this.#log = options.logger ?? createLogger();
+    this.#v2 = new V2Endpoint(dispatcher, this.#log, options.v2);
     this.#http = createServer((req, res) => this.#onHttp(req, res));
     this.#http.on('upgrade', (req, socket, head) => this.#onUpgrade(req, socket, head));
     this.#http.on('clientError', (_err, socket) => socket.destroy());
@@ -55,6 +60,8 @@ export class DispatcherServer implements DispatcherHost {
   get port(): number { return (this.#http.address() as AddressInfo | null)?.port ?? this.#opts.port; }
   get url(): string { return `ws://${this.#opts.host.includes(':') ? `[${this.#opts.host}]` : this.#opts.host}:${String(this.port)}/`; }
   get clientCount(): number { return this.#clients.size; }
+  /** The protocol v2 endpoint (its hub holds the event log). */
+  get v2(): V2Endpoint { return this.#v2; }
 
   /** Listen; resolves once bound. */
   start(): Promise<void> {
@@ -63,6 +70,7 @@ export class DispatcherServer implements DispatcherHost {
       this.#http.listen(this.#opts.port, this.#opts.host, () => {
         this.#http.off('error', reject);
         this.#startedAt = performance.now();
+        this.#v2.start();
         this.#log.info({ url: this.url, version: this.#dispatcher.version }, 'dispatcher listening');
         resolve();
       });
@@ -81,6 +89,7 @@ export class DispatcherServer implements DispatcherHost {
     const timedOut = await withTimeout(this.#dispatcher.shutdown(reason), this.#opts.shutdownTimeout);
     if (timedOut) this.#log.warn({ seconds: this.#opts.shutdownTimeout }, 'the scan did not end in time; closing anyway');
     await Promise.all([...this.#clients].map((ws) => closeClient(ws, 'server shutting down')));
+    this.#v2.stop();
     this.#http.closeAllConnections();
     await closed;
     this.#log.info('stopped');
@@ -97,17 +106,26 @@ export class DispatcherServer implements DispatcherHost {
       });
       return;
     }
+    if (path === '/v2') { sendJson(res, 426, { error: 'Upgrade Required: this is a websocket endpoint (protocol v2)' }); return; }
     if (path === '/') { sendJson(res, 426, { error: 'Upgrade Required: this is a websocket endpoint (protocol v1)' }); return; }
     sendJson(res, 404, { error: `no such path: ${path ?? ''}` });
   }
 
   #onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     const path = (req.url ?? '/').split('?')[0];
-    if (path !== '/' || this.#stopping !== null) {
+    if ((path !== '/' && path !== '/v2') || this.#stopping !== null) {
       socket.end(`HTTP/1.1 ${this.#stopping === null ? '404 Not Found' : '503 Service Unavailable'}\r\nConnection: close\r\n\r\n`);
       return;
     }
-    this.#wss.handleUpgrade(req, socket, head, (ws) => this.#onConnection(ws, req));
+    this.#wss.handleUpgrade(req, socket, head, (ws) => (path === '/v2' ? this.#onV2Connection(ws, req) : this.#onConnection(ws, req)));
+  }
+
+  #onV2Connection(ws: WebSocket, req: IncomingMessage): void {
+    const log = this.#log.child({ conn: this.#nextConn++, peer: req.socket.remoteAddress, protocol: 2 });
+    this.#clients.add(ws);
+    ws.on('close', () => this.#clients.delete(ws));
+    ws.on('error', (e) => log.warn({ err: e }, 'websocket error'));
+    this.#v2.accept(ws, log);
   }
 
   #onConnection(ws: WebSocket, req: IncomingMessage): void {

@@ -1,0 +1,106 @@
+/**
+ * The v2 event log: one server-wide sequence of events. An interface, so the
+ * durable store can replace the in-memory ring (seq continuing across restarts).
+ * @module
+ */
+import type { Event, Topic, TopicData } from './types.js';
+
+export interface EventLog {
+  /** Number, time-stamp and keep one event; returns it. */
+  append<T extends Topic>(topic: T, data: TopicData[T]): Event<T>;
+  /**
+   * Every kept event with seq > `seq`, in order; `'too_old'` when some of them
+   * are no longer kept (or `seq` is ahead of the log, e.g. after a restart).
+   */
+  since(seq: number): Iterable<Event> | 'too_old';
+  /** The oldest seq kept (latest + 1 when empty). */
+  oldest(): number;
+  /** The last seq appended (0 before any). */
+  latest(): number;
+}
+
+export interface MemoryLogOptions {
+  /** Most events kept. Default 100 000. */
+  maxEvents?: number;
+  /** Most bytes (of the events' JSON) kept. Default 64 MiB. */
+  maxBytes?: number;
+  /** The seq to continue after (a durable log's last seq). Default 0. */
+  startAfter?: number;
+}
+
+// Encoded once when appended: the byte count bounds the log, and every subscriber sends the same bytes.
+const FRAMES = new WeakMap<object, Buffer>();
+
+/** The JSON frame of an event (cached for events this process appended or encoded). */
+export function frameOf(event: Event): Buffer {
+  let buf = FRAMES.get(event);
+  if (buf === undefined) { buf = Buffer.from(JSON.stringify(event), 'utf8'); FRAMES.set(event, buf); }
+  return buf;
+}
+
+/** A ring of the newest events, bounded in count and bytes. */
+export class MemoryEventLog implements EventLog {
+  readonly maxEvents: number;
+  readonly maxBytes: number;
+  #ring: Array<Event | undefined>;
+  #sizes: number[];
+  #head = 0; // index of the oldest kept event
+  #count = 0;
+  #bytes = 0;
+  #latest: number;
+
+  constructor(options: MemoryLogOptions = {}) {
+    this.maxEvents = Math.max(1, options.maxEvents ?? 100_000);
+    this.maxBytes = Math.max(1, options.maxBytes ?? 64 * 1024 * 1024);
+    this.#latest = options.startAfter ?? 0;
+    this.#ring = new Array<Event | undefined>(this.maxEvents);
+    this.#sizes = new Array<number>(this.maxEvents).fill(0);
+  }
+
+  get size(): number { return this.#count; }
+  get bytes(): number { return this.#bytes; }
+
+  append<T extends Topic>(topic: T, data: TopicData[T]): Event<T> {
+    const event = { seq: this.#latest + 1, topic, time: Date.now() / 1000, data } as Event<T>;
+    const size = frameOf(event).length;
+    while (this.#count > 0 && (this.#count >= this.maxEvents || this.#bytes + size > this.maxBytes)) this.#evict();
+    const at = (this.#head + this.#count) % this.maxEvents;
+    this.#ring[at] = event;
+    this.#sizes[at] = size;
+    this.#count++;
+    this.#bytes += size;
+    this.#latest = event.seq;
+    return event;
+  }
+
+  since(seq: number): Iterable<Event> | 'too_old' {
+    if (seq > this.#latest || seq < this.oldest() - 1) return 'too_old';
+    return this.#iterate(seq);
+  }
+
+  oldest(): number { return this.#latest - this.#count + 1; }
+  latest(): number { return this.#latest; }
+
+  /** The kept event with this seq, if any (O(1): the ring is contiguous in seq). */
+  get(seq: number): Event | undefined {
+    const offset = seq - this.oldest();
+    if (offset < 0 || offset >= this.#count) return undefined;
+    return this.#ring[(this.#head + offset) % this.maxEvents];
+  }
+
+  *#iterate(seq: number): Generator<Event> {
+    // Re-checks each step: events appended while the caller iterates are included.
+    for (let s = seq + 1; s <= this.#latest; s++) {
+      const e = this.get(s);
+      if (e === undefined) return;
+      yield e;
+    }
+  }
+
+  #evict(): void {
+    this.#bytes -= this.#sizes[this.#head] ?? 0;
+    this.#ring[this.#head] = undefined;
+    this.#head = (this.#head + 1) % this.maxEvents;
+    this.#count--;
+  }
+}

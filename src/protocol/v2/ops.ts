@@ -1,0 +1,97 @@
+/**
+ * The request ops that do not touch the subscription: introspection, validate,
+ * start and the control verbs, each mapped to a result or a stable error.
+ * @module
+ */
+import type { ControlOutcome, ParamError } from '../../dispatcher/index.js';
+import { VERSION } from '../../version.js';
+import { V2Error, badField } from './errors.js';
+import type { V2Hub } from './hub.js';
+import type { DeviceInfo, HelloResult, PlanInfo } from './types.js';
+import { PROTOCOL_VERSION, TOPICS } from './types.js';
+
+export type Frame = Record<string, unknown>;
+
+/** Limits a session enforces, announced by `hello`. */
+export interface V2Limits { maxRequestBytes: number; maxBufferedBytes: number; logMaxEvents: number; logMaxBytes: number; heartbeatMs: number }
+
+export function hello(hub: V2Hub, serverId: string, limits: V2Limits): HelloResult {
+  return {
+    protocol: PROTOCOL_VERSION, versions: [1, PROTOCOL_VERSION],
+    server: { name: 'bluesky-dispatcher', version: VERSION, id: serverId },
+    limits: {
+      max_request_bytes: limits.maxRequestBytes, max_buffered_bytes: limits.maxBufferedBytes,
+      log_max_events: limits.logMaxEvents, log_max_bytes: limits.logMaxBytes, heartbeat_ms: limits.heartbeatMs,
+    },
+    topics: TOPICS, oldest_seq: hub.log.oldest(), latest_seq: hub.log.latest(),
+  };
+}
+
+export function plans(hub: V2Hub): { plans: PlanInfo[] } {
+  const d = hub.dispatcher;
+  return {
+    plans: d.scanNames.map((name) => {
+      const entry = d.scan(name);
+      return { name, description: entry?.description ?? '', params: entry?.schema === null || entry === undefined ? null : { ...entry.schema } };
+    }),
+  };
+}
+
+export function devices(hub: V2Hub): { devices: DeviceInfo[] } {
+  const out: DeviceInfo[] = [];
+  for (const [name, dev] of hub.dispatcher.devices) {
+    const d = dev as { describe?: () => unknown; constructor?: { name?: string } };
+    let describe: Record<string, unknown> = {};
+    try { describe = typeof d.describe === 'function' ? (d.describe() as Record<string, unknown>) : {}; } catch { /* a device may refuse; still list it */ }
+    out.push({ name, kind: d.constructor?.name ?? typeof dev, describe });
+  }
+  return { devices: out };
+}
+
+/** `validate` and the first half of `start`: the plan exists and its params check. */
+export function check(hub: V2Hub, frame: Frame): { plan: string; params: Record<string, unknown> } {
+  const plan = frame.plan;
+  if (typeof plan !== 'string' || plan === '') throw badField('plan', 'a plan name (string)', plan);
+  const params = frame.params ?? {};
+  const outcome = hub.dispatcher.checkScan(plan, params);
+  if (outcome.ok) return { plan, params: outcome.params };
+  throw checkError(outcome);
+}
+
+function checkError(o: { reason: 'unknown'; name: string; suggestion: string | null } | { reason: 'invalid'; name: string; summary: string; errors: ParamError[] }): V2Error {
+  if (o.reason === 'unknown') {
+    const hint = o.suggestion === null ? '' : ` (did you mean "${o.suggestion}"?)`;
+    return new V2Error('unknown_plan', `no plan named "${o.name}"${hint}`, [{ path: '/plan', message: 'unknown plan', expected: 'a name listed by the plans op', got: JSON.stringify(o.name) }]);
+  }
+  return new V2Error('invalid_params', `invalid parameters for "${o.name}": ${o.summary}`, o.errors.map((e) => ({ ...e, path: e.path.startsWith('/') || e.path === '' ? `/params${e.path}` : `/params/${e.path}` })));
+}
+
+export function start(hub: V2Hub, frame: Frame): { item_id: string; plan: string; params: Record<string, unknown> } {
+  const md = frame.md ?? {};
+  if (typeof md !== 'object' || md === null || Array.isArray(md)) throw badField('md', 'an object', md);
+  const { plan } = check(hub, frame); // bad_request / unknown_plan / invalid_params before busy, as validate reports
+  const outcome = hub.dispatcher.startScan(plan, frame.params ?? {}, md as Record<string, unknown>);
+  if (outcome.ok) return { item_id: outcome.itemId, plan, params: outcome.params };
+  if (outcome.reason === 'busy') throw new V2Error('busy', `busy with "${outcome.planName ?? 'None'}"`, [{ path: '', message: 'a plan is in progress', got: JSON.stringify(outcome.planName) }]);
+  throw checkError(outcome);
+}
+
+/** pause, resume, stop, abort, halt. */
+export async function control(hub: V2Hub, op: 'pause' | 'resume' | 'stop' | 'abort' | 'halt', frame: Frame): Promise<{ state: string }> {
+  const d = hub.dispatcher;
+  let outcome: ControlOutcome;
+  if (op === 'pause') {
+    const defer = frame.defer ?? false;
+    if (typeof defer !== 'boolean') throw badField('defer', 'a boolean', defer);
+    outcome = d.requestPause(defer);
+  } else if (op === 'abort') {
+    const reason = frame.reason ?? '';
+    if (typeof reason !== 'string') throw badField('reason', 'a string', reason);
+    outcome = await d.requestAbort(reason);
+  } else if (op === 'resume') outcome = d.requestResume();
+  else outcome = await (op === 'stop' ? d.requestStop() : d.requestHalt());
+  if (outcome.ok) return { state: d.state };
+  if (outcome.reason === 'not_paused') throw new V2Error('illegal_state', `cannot resume: the engine is ${d.state}, not paused`, [{ path: '', message: 'not paused', expected: 'paused', got: d.state }]);
+  const message = outcome.error instanceof Error ? outcome.error.message : String(outcome.error);
+  throw new V2Error('illegal_state', `cannot ${op}: ${message}`, [{ path: '', message, got: d.state }]);
+}
