@@ -8,7 +8,8 @@
 import type { Configuration, DocumentName, EventDescriptor, ExitStatus, RunStop } from '../model/documents.js';
 import { DocumentValidationError, IllegalMessageSequence, ProtocolError } from '../model/errors.js';
 import {
-  type AssetDoc, type DataKey, type Reading, hasHints, isConfigurable, isReadable, isSubscribable,
+  type AssetDoc, type DataKey, type DescribeCollect, type Reading, hasHints, isCollectable, isConfigurable, isReadable,
+  isSubscribable,
   isWritesExternalAssets, nameOf,
 } from '../model/protocols.js';
 import type { Clock } from '../model/clock.js';
@@ -117,10 +118,20 @@ export class RunBundler {
 
   descriptorFor(name: string): EventDescriptor | undefined { return this.#streams.get(name)?.doc; }
 
-  async declareStream(objs: readonly Obj[], name: string): Promise<EventDescriptor> {
+  /** `declare_stream`: describe (or, with `collect`, describeCollect) every object and emit the descriptor. */
+  async declareStream(objs: readonly Obj[], name: string, collect = false): Promise<EventDescriptor> {
     const unique = [...new Set(objs)];
-    for (const obj of unique) await this.ensureCached(obj);
-    const objsDks = new Map(unique.map((o) => [o, this.#describe.get(o) as Record<string, DataKey>]));
+    const objsDks = new Map<Obj, Record<string, DataKey>>();
+    for (const obj of unique) {
+      if (!collect) {
+        await this.ensureCached(obj);
+        objsDks.set(obj, this.#describe.get(obj) as Record<string, DataKey>);
+        continue;
+      }
+      if (!isCollectable(obj)) throw new ProtocolError(obj, 'Collectable');
+      await this.#cacheConfig(obj);
+      objsDks.set(obj, streamDataKeys(await obj.describeCollect(), name, obj));
+    }
     this.declaredStreams.set(name, unique);
     return this.prepareStream(name, objsDks);
   }
@@ -167,7 +178,7 @@ export class RunBundler {
     } else if (!sameSet(stream.objs, this.#objsRead)) {
       throw new DocumentValidationError(`Mismatched objects read, expected ${setText(stream.objs)}, got ${setText(this.#objsRead)}`);
     }
-    this.emitAssets(this.#assetCache);
+    this.emitAssets(this.#assetCache, name);
     const readings: Record<string, Reading> = this.#readCache.length === 1
       ? this.#readCache[0] as Record<string, Reading>
       : Object.assign({}, ...this.#readCache) as Record<string, Reading>;
@@ -189,10 +200,21 @@ export class RunBundler {
     this.#bundleName = null;
   }
 
-  /** Emit resource/datum (with run_start set) before the event that references them. */
-  emitAssets(docs: readonly AssetDoc[]): void {
+  /**
+   * Emit asset documents before the event/page that references them: resource and
+   * stream_resource get `run_start`; a stream_datum (sent by the device with
+   * `descriptor: ""` and `seq_nums: {0, 0}`) gets the stream's descriptor and the
+   * sequence numbers its indices will occupy (bluesky _pack_seq_nums_into_stream_datum).
+   */
+  emitAssets(docs: readonly AssetDoc[], stream: string): void {
     for (const [name, doc] of docs) {
-      const out = name === 'resource' || name === 'stream_resource' ? { ...doc, run_start: this.startUid } : doc;
+      let out: Record<string, unknown> = doc;
+      if (name === 'resource' || name === 'stream_resource') out = { ...doc, run_start: this.startUid };
+      else if (name === 'stream_datum') {
+        const indices = doc.indices as { start: number; stop: number };
+        const first = this.#seq.get(stream) ?? 1;
+        out = { ...doc, descriptor: this.#streams.get(stream)?.doc.uid ?? '', seq_nums: { start: first, stop: first + (indices.stop - indices.start) } };
+      }
       this.#host.emit(name, out);
     }
   }
@@ -317,4 +339,16 @@ function sameSet(a: readonly Obj[], b: readonly Obj[]): boolean {
 
 function setText(objs: readonly Obj[]): string {
   return `{${[...new Set(objs)].map(nameOf).join(', ')}}`;
+}
+
+/** The data keys of `stream` from a describeCollect() result, flat or nested by stream (bluesky declare_stream collect=True). */
+function streamDataKeys(described: DescribeCollect, stream: string, obj: Obj): Record<string, DataKey> {
+  const values = Object.values(described);
+  const nested = values.length > 0 && values.every((v) => typeof v === 'object' && v !== null && !('dtype' in v));
+  if (!nested) return { ...(described as Record<string, DataKey>) };
+  const keys = Object.keys(described);
+  if (keys.length !== 1 || keys[0] !== stream) {
+    throw new DocumentValidationError(`\`declare_stream\` contained \`collect=True\` but \`describe_collect\` of ${nameOf(obj)} did not return a single Dict[str, DataKey] for the passed in ${stream} (got streams ${JSON.stringify(keys)})`);
+  }
+  return { ...(described as Record<string, Record<string, DataKey>>)[stream] };
 }

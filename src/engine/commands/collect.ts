@@ -50,11 +50,17 @@ async function collect(ctx: CommandContext, b: RunBundler, objs: unknown[], m: M
   const payload: unknown[] = [];
   for (const flyer of flyers) {
     const descriptors = typeof name === 'string' ? [b.descriptorFor(name) as EventDescriptor] : await legacyDescriptors(b, flyer);
+    const stream = descriptors[0]?.name ?? '';
+    let width = 0;
     if (isWritesExternalAssets(flyer)) {
       const docs: AssetDoc[] = [];
       for await (const d of flyer.collectAssetDocs()) docs.push(d);
-      b.emitAssets(docs);
+      b.emitAssets(docs, stream);
+      const datum = docs.find(([n]) => n === 'stream_datum')?.[1] as { indices?: { start: number; stop: number } } | undefined;
+      if (datum?.indices !== undefined) width = datum.indices.stop - datum.indices.start;
     }
+    // A stream-asset-only device has no events: its stream's counter advances by the datum width.
+    if (!isEventPageCollectable(flyer) && !isEventCollectable(flyer)) { b.takeSeq(stream, width); continue; }
     const partials: PartialEvent[] = [];
     if (isEventPageCollectable(flyer)) {
       for await (const page of flyer.collectPages()) {

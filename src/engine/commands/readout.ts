@@ -35,8 +35,7 @@ export function readoutCommands(ctx: CommandContext): Record<string, CommandHand
       if (m.obj !== null && m.obj !== undefined) throw new RunEngineError('ENGINE_BAD_MESSAGE', "declare_stream takes the devices as args; obj must be null");
       const name = m.kwargs.name;
       if (typeof name !== 'string') throw new RunEngineError('ENGINE_BAD_MESSAGE', 'A stream name that is not None is required for pre-declare');
-      if (m.kwargs.collect === true) throw new RunEngineError('ENGINE_NOT_SUPPORTED', 'declare_stream(collect=True) is not supported yet; declare collect streams by describeCollect()');
-      const doc = await b.declareStream(m.args as object[], name);
+      const doc = await b.declareStream(m.args as object[], name, m.kwargs.collect === true);
       return [doc, null, m.args];
     },
 
