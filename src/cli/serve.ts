@@ -1,7 +1,7 @@
 /**
- * `bluesky-dispatcher serve`: the v1 websocket server on the simulated devices
- * with count, scan, rel_scan, list_scan, grid_scan and `simulated`, plus a
- * user's `--plans` module; SIGINT/SIGTERM stop it gracefully and exit 0.
+ * `bluesky-dispatcher serve`: the websocket server (v1, v2) on the simulated devices
+ * with the standard plans and `simulated`, a user's `--plans` module and the run
+ * store in `--data DIR`; SIGINT/SIGTERM stop it gracefully and exit 0.
  * @module
  */
 import { resolve } from 'node:path';
@@ -10,6 +10,7 @@ import type { Command } from 'commander';
 import { hw } from '../devices/index.js';
 import { type Dispatcher, registerSimulated, registerStandardPlans } from '../dispatcher/index.js';
 import { type DispatcherServer, type Logger, createDispatcher, createLogger, serverOf } from '../server/index.js';
+import { DEFAULT_DATA_DIR, SqliteStore, StoreError } from '../store/index.js';
 
 export interface ServeOptions {
   port?: number | string;
@@ -19,12 +20,18 @@ export interface ServeOptions {
   /** pino level; default `LOG_LEVEL` or `info`. */
   logLevel?: string;
   logger?: Logger;
+  /** Data directory of the run store; `false`/undefined: no store (the CLI defaults to ./bluesky-data). */
+  data?: string | false;
+  /** `normal` (default) or `full` (fsync each commit: survives power loss). */
+  durability?: string;
 }
 
 export interface Served {
   dispatcher: Dispatcher;
   server: DispatcherServer;
   logger: Logger;
+  /** The run store (close it after `dispatcher.stop()`), or null without `data`. */
+  store: SqliteStore | null;
 }
 
 /** Build, register and start the server; resolves once it listens. */
@@ -32,18 +39,28 @@ export async function serve(opts: ServeOptions = {}): Promise<Served> {
   const logger = opts.logger ?? createLogger({ level: opts.logLevel ?? process.env.LOG_LEVEL ?? 'info' });
   const port = opts.port === undefined ? 8765 : Number(opts.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port must be an integer 0..65535, got ${String(opts.port)}`);
+  const durability = opts.durability ?? 'normal';
+  if (durability !== 'normal' && durability !== 'full') throw new Error(`--durability must be normal or full, got ${durability}`);
+  // Throws StoreError (one line naming the path and the cause): never a silent fallback to memory.
+  const store = opts.data === undefined || opts.data === false || opts.data === '' ? null : SqliteStore.open(opts.data, { durability });
   const dispatcher = createDispatcher({
     devices: hw().devices,
-    server: { port, host: opts.host ?? '127.0.0.1', logger },
+    server: { port, host: opts.host ?? '127.0.0.1', logger, ...(store === null ? {} : { store }) },
     onError: (message, error) => logger.error({ err: error }, message),
   });
   registerStandardPlans(dispatcher);
   registerSimulated(dispatcher);
-  if (opts.plans !== undefined) await loadPlans(dispatcher, opts.plans, logger);
-  await dispatcher.start();
+  try {
+    if (opts.plans !== undefined) await loadPlans(dispatcher, opts.plans, logger);
+    await dispatcher.start();
+  } catch (e) {
+    store?.close();
+    throw e;
+  }
   const server = serverOf(dispatcher);
   if (server === null) throw new Error('internal: the dispatcher has no server');
-  return { dispatcher, server, logger };
+  if (store !== null) logger.info({ store: store.path, durability, seq: store.latestSeq() }, 'run store open');
+  return { dispatcher, server, logger, store };
 }
 
 /** Import a user module and call its `register(dispatcher)`. */
@@ -61,13 +78,22 @@ export async function loadPlans(dispatcher: Dispatcher, file: string, logger?: L
  * reason, wait for its stop document, close clients with 1001 and exit 0.
  */
 export async function serveCommand(opts: ServeOptions = {}): Promise<void> {
-  const { dispatcher, server, logger } = await serve(opts);
+  let served: Served;
+  try {
+    served = await serve(opts);
+  } catch (e) {
+    if (!(e instanceof StoreError)) throw e;
+    process.stderr.write(`bluesky-dispatcher serve: ${e.message} (${e.code})\n`);
+    process.exit(2);
+  }
+  const { dispatcher, server, logger, store } = served;
   logger.info({ url: server.url, scans: dispatcher.scanNames }, 'ready');
   const signal = await new Promise<NodeJS.Signals>((done) => {
     process.once('SIGINT', () => done('SIGINT'));
     process.once('SIGTERM', () => done('SIGTERM'));
   });
   await dispatcher.stop(`server received ${signal}`);
+  store?.close();
   logger.flush();
   process.exit(0);
 }
@@ -80,9 +106,12 @@ export function addServeCommand(program: Command): Command {
     .option('--host <host>', 'address to bind', '127.0.0.1')
     .option('--plans <file>', 'module exporting register(dispatcher) to add your own scans')
     .option('--log-level <level>', 'fatal | error | warn | info | debug | trace | silent')
-    .action(async (o: { port: string; host: string; plans?: string; logLevel?: string }) => {
+    .option('--data <dir>', 'data directory of the run store (documents, run index, v2 event log)', DEFAULT_DATA_DIR)
+    .option('--no-data', 'keep nothing on disk (no run store, v2 seq restarts at 1)')
+    .option('--durability <level>', 'normal (a killed process loses nothing published) | full (also survives power loss)', 'normal')
+    .action(async (o: { port: string; host: string; plans?: string; logLevel?: string; data: string | false; durability: string }) => {
       await serveCommand({
-        port: o.port, host: o.host,
+        port: o.port, host: o.host, data: o.data, durability: o.durability,
         ...(o.plans === undefined ? {} : { plans: o.plans }),
         ...(o.logLevel === undefined ? {} : { logLevel: o.logLevel }),
       });

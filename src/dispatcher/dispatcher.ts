@@ -39,6 +39,8 @@ interface ActiveScan {
   readonly name: string;
   /** The server-assigned id of this start request (v2's item id). */
   readonly itemId: string;
+  /** The checked parameters it started with. */
+  readonly params: ScanParams;
   /** Replaced (never mutated) on change: events already emitted keep their copy. */
   info: ScanInfo;
   readonly controller: AbortController;
@@ -90,6 +92,13 @@ export class Dispatcher {
   get scanNames(): string[] { return this.#scans.names(); }
   /** The item id of the scan in progress (assigned at start), or null. */
   get itemId(): string | null { return this.#active?.itemId ?? null; }
+  /** The scan in progress: its name, item id and checked params (e.g. for the run index), or null. */
+  get activeScan(): { readonly name: string; readonly itemId: string; readonly params: ScanParams } | null {
+    const a = this.#active;
+    return a === null ? null : { name: a.name, itemId: a.itemId, params: a.params };
+  }
+  /** How many document callbacks are subscribed (they see documents synchronously). */
+  get callbackCount(): number { return this.#callbacks.size; }
   /** The server `start()`/`stop()` control, if any. */
   get host(): DispatcherHost | null { return this.#host; }
 
@@ -185,7 +194,7 @@ export class Dispatcher {
     if (!checked.ok) return checked;
     const entry = this.#scans.get(name) as ScanEntry;
     const active: ActiveScan = {
-      name, itemId: randomUUID(), info: { planName: name, runUid: null, runStartTime: nowMicros() }, controller: new AbortController(), fnDone: false,
+      name, itemId: randomUUID(), params: checked.params, info: { planName: name, runUid: null, runStartTime: nowMicros() }, controller: new AbortController(), fnDone: false,
     };
     this.#active = active;
     // Started at once (synchronously up to the scan's first await), so "running" reaches

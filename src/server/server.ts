@@ -11,7 +11,9 @@ import { type RawData, WebSocket, WebSocketServer } from 'ws';
 import type { Dispatcher, DispatcherHost } from '../dispatcher/index.js';
 import { V1Session } from '../protocol/v1/index.js';
 import { type Logger, createLogger } from './logger.js';
+import type { BaseStore } from '../store/index.js';
 import { V2Endpoint, type V2Options } from './v2-endpoint.js';
+import { storeEventLog } from './store-wiring.js';
 
 export interface ServerOptions {
   /** Default 8765, the seed's port; 0 picks a free one. */
@@ -25,6 +27,12 @@ export interface ServerOptions {
   shutdownTimeout?: number;
   /** Protocol v2 (`/v2`): event-log size, per-connection buffer, heartbeat. */
   v2?: V2Options;
+  /**
+   * The durable run store: every document and v2 event is committed to it before
+   * anyone sees it, interrupted runs are closed at `start()`, and v2 gets `runs.*`.
+   * The caller owns it (closes it after `stop()`).
+   */
+  store?: BaseStore;
 }
 
 /** Going away: the close code sent to every client at shutdown. */
@@ -33,7 +41,8 @@ const CLOSE_POLICY = 1008;
 
 export class DispatcherServer implements DispatcherHost {
   readonly #dispatcher: Dispatcher;
-  readonly #opts: Required<Omit<ServerOptions, 'logger' | 'v2'>>;
+  readonly #opts: Required<Omit<ServerOptions, 'logger' | 'v2' | 'store'>>;
+  readonly #store: BaseStore | null;
   readonly #v2: V2Endpoint;
   readonly #log: Logger;
   readonly #http: Server;
@@ -50,7 +59,15 @@ export class DispatcherServer implements DispatcherHost {
       maxBufferedBytes: options.maxBufferedBytes ?? 64 * 1024 * 1024, shutdownTimeout: options.shutdownTimeout ?? 30,
     };
     this.#log = options.logger ?? createLogger();
-    this.#v2 = new V2Endpoint(dispatcher, this.#log, options.v2);
+    this.#store = options.store ?? null;
+    const v2 = this.#store === null ? options.v2 : { ...options.v2, eventLog: storeEventLog(dispatcher, this.#store, options.v2) };
+    this.#v2 = new V2Endpoint(dispatcher, this.#log, v2);
+    this.#v2.hub.runs = this.#store;
+    if (this.#store !== null) {
+      // scan_id continues after a restart, like bluesky's persistent RE.md.
+      const md = dispatcher.engine.md;
+      md.scan_id = Math.max(typeof md.scan_id === 'number' ? md.scan_id : 0, this.#store.lastScanId());
+    }
     this.#http = createServer((req, res) => this.#onHttp(req, res));
     this.#http.on('upgrade', (req, socket, head) => this.#onUpgrade(req, socket, head));
     this.#http.on('clientError', (_err, socket) => socket.destroy());
@@ -63,8 +80,15 @@ export class DispatcherServer implements DispatcherHost {
   /** The protocol v2 endpoint (its hub holds the event log). */
   get v2(): V2Endpoint { return this.#v2; }
 
-  /** Listen; resolves once bound. */
+  /** The run store, if the server has one. */
+  get store(): BaseStore | null { return this.#store; }
+
+  /** Close interrupted runs (if there is a store), then listen; resolves once bound. */
   start(): Promise<void> {
+    if (this.#store !== null) {
+      const stops = this.#store.recoverInterrupted((name, doc) => this.#log.warn({ name, run_start: (doc as { run_start?: unknown }).run_start }, 'closed an interrupted run'), { logEvents: true });
+      if (stops.length > 0) this.#log.info({ runs: stops.length, store: this.#store.location }, 'crash recovery done');
+    }
     return new Promise((resolve, reject) => {
       this.#http.once('error', reject);
       this.#http.listen(this.#opts.port, this.#opts.host, () => {
@@ -92,6 +116,7 @@ export class DispatcherServer implements DispatcherHost {
     this.#v2.stop();
     this.#http.closeAllConnections();
     await closed;
+    this.#store?.flush();
     this.#log.info('stopped');
   }
 

@@ -8,6 +8,7 @@ import { type RawData, WebSocket } from 'ws';
 import type { Dispatcher } from '../dispatcher/index.js';
 import { type EventLog, MemoryEventLog } from '../protocol/v2/event-log.js';
 import { V2Hub } from '../protocol/v2/hub.js';
+import { StoreEventLog } from '../protocol/v2/store-log.js';
 import type { V2Limits } from '../protocol/v2/ops.js';
 import { V2Session } from '../protocol/v2/session.js';
 import type { Logger } from './logger.js';
@@ -41,8 +42,8 @@ export class V2Endpoint {
     });
     this.limits = {
       maxRequestBytes: options.maxRequestBytes ?? 256 * 1024, maxBufferedBytes: options.maxBufferedBytes ?? 1024 * 1024,
-      logMaxEvents: log instanceof MemoryEventLog ? log.maxEvents : options.logMaxEvents ?? 0,
-      logMaxBytes: log instanceof MemoryEventLog ? log.maxBytes : options.logMaxBytes ?? 0,
+      logMaxEvents: log instanceof MemoryEventLog ? log.maxEvents : log instanceof StoreEventLog ? log.memory.maxEvents : options.logMaxEvents ?? 0,
+      logMaxBytes: log instanceof MemoryEventLog ? log.maxBytes : log instanceof StoreEventLog ? log.memory.maxBytes : options.logMaxBytes ?? 0,
       heartbeatMs: options.heartbeatMs ?? 15_000,
     };
     this.hub = new V2Hub(dispatcher, log, logger);

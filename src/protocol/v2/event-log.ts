@@ -17,6 +17,8 @@ export interface EventLog {
   oldest(): number;
   /** The last seq appended (0 before any). */
   latest(): number;
+  /** A log that makes events visible later than `append` (after a durable commit) tells its listeners here. */
+  onCommitted?(listener: () => void): () => void;
 }
 
 export interface MemoryLogOptions {
@@ -62,6 +64,13 @@ export class MemoryEventLog implements EventLog {
 
   append<T extends Topic>(topic: T, data: TopicData[T]): Event<T> {
     const event = { seq: this.#latest + 1, topic, time: Date.now() / 1000, data } as Event<T>;
+    this.push(event);
+    return event;
+  }
+
+  /** Keep an event numbered elsewhere (the store); its seq must be the next one. */
+  push(event: Event): void {
+    if (event.seq !== this.#latest + 1) throw new Error(`event log: expected seq ${String(this.#latest + 1)}, got ${String(event.seq)}`);
     const size = frameOf(event).length;
     while (this.#count > 0 && (this.#count >= this.maxEvents || this.#bytes + size > this.maxBytes)) this.#evict();
     const at = (this.#head + this.#count) % this.maxEvents;
@@ -70,7 +79,6 @@ export class MemoryEventLog implements EventLog {
     this.#count++;
     this.#bytes += size;
     this.#latest = event.seq;
-    return event;
   }
 
   since(seq: number): Iterable<Event> | 'too_old' {

@@ -5,6 +5,7 @@
  */
 import type { Dispatcher, DispatcherEvent } from '../../dispatcher/index.js';
 import { type Logger, tapLogs } from '../../server/logger.js';
+import type { RunStore } from '../../store/index.js';
 import type { EventLog } from './event-log.js';
 import type { ExceptionData, LogData, OpenRun, ProgressData, Status, Topic, TopicData } from './types.js';
 
@@ -31,7 +32,12 @@ export class V2Hub {
     this.#undo.push(dispatcher.listen((e) => this.#onDispatcherEvent(e)).unlisten);
     this.#undo.push(dispatcher.listenDocuments((name, doc) => this.#onDocument(name, doc as Record<string, unknown>)));
     if (logger !== undefined) this.#undo.push(tapLogs(logger, (level, args) => this.#onLog(level, args)));
+    // A durable log shows events only once committed: wake subscribers then.
+    if (log.onCommitted !== undefined) this.#undo.push(log.onCommitted(() => { for (const sub of this.#subs) sub.wake(); }));
   }
+
+  /** The run store behind `runs.list` / `runs.get` (null: those ops answer `unavailable`). */
+  runs: RunStore | null = null;
 
   get subscriberCount(): number { return this.#subs.size; }
 

@@ -9,6 +9,7 @@ import type { HubSubscriber, V2Hub } from './hub.js';
 import { type Frame, type V2Limits, check, control, devices, hello, plans, start } from './ops.js';
 import { CLOSE_TOO_SLOW, OPS, type OpName, type Reply, type SubscribeResult, TOPICS, type Topic } from './types.js';
 import { frameOf } from './event-log.js';
+import { runsGet, runsList } from './runs-ops.js';
 
 /** What a session needs of its socket (the server adapts a `ws` WebSocket). */
 export interface V2Transport {
@@ -109,6 +110,8 @@ export class V2Session implements HubSubscriber {
       case 'subscribe': return this.#subscribe(f);
       case 'unsubscribe': this.#unsubscribe(); return { subscribed: false };
       case 'ping': return { pong: true, time: Date.now() / 1000 };
+      case 'runs.list': return runsList(hub, f);
+      case 'runs.get': return runsGet(hub, f);
     }
   }
 
