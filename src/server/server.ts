@@ -67,6 +67,12 @@ export class DispatcherServer implements DispatcherHost {
       // scan_id continues after a restart, like bluesky's persistent RE.md.
       const md = dispatcher.engine.md;
       md.scan_id = Math.max(typeof md.scan_id === 'number' ? md.scan_id : 0, this.#store.lastScanId());
+      // A run must not go on unrecorded: when a commit fails, say so and abort the plan
+      // (the store refuses further writes, so nothing is published that is not stored).
+      this.#store.onError((e) => {
+        this.#log.error({ err: e, store: this.#store?.location }, 'run storage failed; aborting the running plan');
+        if (dispatcher.engine.state !== 'idle') void dispatcher.requestAbort(`run storage failed: ${e.message}`);
+      });
     }
     this.#http = createServer((req, res) => this.#onHttp(req, res));
     this.#http.on('upgrade', (req, socket, head) => this.#onUpgrade(req, socket, head));
