@@ -5,7 +5,9 @@
  */
 import assert from 'node:assert/strict';
 import { chmodSync, existsSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { after, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 import { DB_FILE, INTERRUPTED_REASON, SqliteStore, StoreError } from '../../src/store/index.js';
@@ -18,6 +20,19 @@ after(() => { dirs.cleanup(); });
 function withStore<T>(dir: string, fn: (s: SqliteStore) => T, options = {}): T {
   const s = SqliteStore.open(dir, options);
   try { return fn(s); } finally { s.close(); }
+}
+
+/**
+ * Open a store in a child process without write permission anywhere: as an
+ * unprivileged user when we are root (root can write anywhere; CI runs as root),
+ * else as ourselves.
+ */
+function openAsUnprivileged(dir: string): { ok?: boolean; code?: string; message?: string } {
+  const script = fileURLToPath(new URL('./fixtures/open-store.ts', import.meta.url));
+  const node = [process.execPath, '--import', 'tsx', script, dir];
+  const argv = process.getuid?.() === 0 ? ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups', ...node] : node;
+  const r = spawnSync(argv[0] as string, argv.slice(1), { encoding: 'utf8', cwd: fileURLToPath(new URL('../..', import.meta.url)) });
+  return JSON.parse(r.stdout.trim().split('\n').at(-1) ?? '{}') as { ok?: boolean; code?: string; message?: string };
 }
 
 function isStoreError(code: string, ...mentions: string[]): (e: unknown) => boolean {
@@ -110,21 +125,26 @@ describe('SqliteStore refuses bad data directories with a clear error', () => {
     assert.throws(() => SqliteStore.open(file), isStoreError('STORE_OPEN_FAILED', file));
   });
 
-  it('an unwritable directory: STORE_OPEN_FAILED naming it', { skip: process.getuid?.() === 0 ? 'root can write anywhere' : false }, () => {
+  it('an unwritable directory: STORE_OPEN_FAILED naming it', () => {
     const dir = dirs.make();
     chmodSync(dir, 0o555);
     try {
-      assert.throws(() => SqliteStore.open(dir), isStoreError('STORE_OPEN_FAILED', dir));
+      const r = openAsUnprivileged(dir);
+      assert.equal(r.code, 'STORE_OPEN_FAILED', JSON.stringify(r));
+      assert.ok(r.message?.includes(dir));
       assert.equal(existsSync(join(dir, DB_FILE)), false);
     } finally { chmodSync(dir, 0o755); }
   });
 
-  it('a read-only file: STORE_OPEN_FAILED at open, not at the first document', { skip: process.getuid?.() === 0 ? 'root can write anywhere' : false }, () => {
+  it('a read-only file: STORE_OPEN_FAILED at open, not at the first document', () => {
     const dir = dirs.make();
     withStore(dir, () => {});
+    chmodSync(dir, 0o777); // the directory is writable even for the unprivileged child: only the file is not
     chmodSync(join(dir, DB_FILE), 0o444);
     try {
-      assert.throws(() => SqliteStore.open(dir), isStoreError('STORE_OPEN_FAILED', join(dir, DB_FILE)));
+      const r = openAsUnprivileged(dir);
+      assert.equal(r.code, 'STORE_OPEN_FAILED', JSON.stringify(r));
+      assert.ok(r.message?.includes(join(dir, DB_FILE)));
     } finally { chmodSync(join(dir, DB_FILE), 0o644); }
   });
 
