@@ -4,7 +4,6 @@ export type { DispatcherHost, DispatcherOptions } from './dispatcher.js';
 export { ScanNameError, UnknownScanError, UnknownTokenError, ParamsInvalidError } from './errors.js';
 export { compileParams, summarize } from './params.js';
 export type { ParamsValidator } from './params.js';
-export { didYouMean, editDistance } from './suggest.js';
 export type { ScanEntry, ScanOptions, ParamsCheck } from './scan-registry.js';
 export type {
   CheckOutcome, ControlOutcome, DispatcherEvent, DispatcherEventListener, JsonSchema, ParamError, PlanFactory, ScanContext, ScanFunction,

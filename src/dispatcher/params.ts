@@ -6,7 +6,7 @@
  */
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import type { ErrorObject, ValidateFunction } from 'ajv';
-import { didYouMean } from './suggest.js';
+import { suggest } from '../plans/index.js';
 import type { JsonSchema, ParamError, ScanParams } from './types.js';
 
 const ajv = new Ajv2020({ allErrors: true, strict: false, useDefaults: true });
@@ -55,7 +55,7 @@ function unknownKeys(schema: JsonSchema, params: ScanParams): ParamError[] {
   if (extra !== undefined && extra !== false) return [];
   const known = Object.keys(propertiesOf(schema));
   return Object.keys(params).filter((k) => !known.includes(k)).map((k) => {
-    const guess = didYouMean(k, known);
+    const guess = suggest(k, known);
     const hint = guess === null ? '' : ` (did you mean "${guess}"?)`;
     const expected = known.length === 0 ? 'no parameters' : `one of ${known.join(', ')}`;
     return { path: `/${k}`, message: `unknown parameter "${k}"${hint}`, expected, got: JSON.stringify(k) };
@@ -90,7 +90,7 @@ function deviceErrors(schema: JsonSchema, params: ScanParams, devices: ReadonlyM
   const out: ParamError[] = [];
   const check = (path: string, value: unknown): void => {
     if (typeof value !== 'string' || devices.has(value)) return;
-    const guess = didYouMean(value, devices.keys());
+    const guess = suggest(value, devices.keys());
     const hint = guess === null ? '' : ` (did you mean "${guess}"?)`;
     out.push({ path, message: `parameter "${path.slice(1)}": unknown device "${value}"${hint}`, expected: 'a device name', got: JSON.stringify(value) });
   };

@@ -5,7 +5,7 @@
  */
 import { ScanNameError, UnknownScanError } from './errors.js';
 import { compileParams } from './params.js';
-import { didYouMean } from './suggest.js';
+import { suggest } from '../plans/index.js';
 import type { JsonSchema, ParamError, ScanFunction, ScanParams } from './types.js';
 
 /** Checks one start's params: the params to use (a fresh object) or the problems. */
@@ -45,7 +45,7 @@ export class ScanRegistry {
 
   get(name: string): ScanEntry | undefined { return this.#scans.get(name); }
   names(): string[] { return [...this.#scans.keys()]; }
-  suggest(name: string): string | null { return didYouMean(name, this.#scans.keys()); }
+  suggest(name: string): string | null { return suggest(name, this.#scans.keys()); }
 }
 
 function isParamsObject(p: unknown): p is ScanParams {

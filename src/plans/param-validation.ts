@@ -29,29 +29,37 @@ export interface JsonSchema {
   readonly examples?: readonly unknown[];
 }
 
-/** Levenshtein distance. */
+/** Optimal-string-alignment distance: insert, delete, substitute, or swap two neighbours. */
 export function editDistance(a: string, b: string): number {
-  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  const rows: number[][] = [Array.from({ length: b.length + 1 }, (_, j) => j)];
   for (let i = 1; i <= a.length; i++) {
-    const cur = [i];
+    const row = [i];
     for (let j = 1; j <= b.length; j++) {
       const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      cur.push(Math.min((prev[j] ?? 0) + 1, (cur[j - 1] ?? 0) + 1, (prev[j - 1] ?? 0) + cost));
+      const up = rows[i - 1] ?? [];
+      let d = Math.min((up[j] ?? 0) + 1, (row[j - 1] ?? 0) + 1, (up[j - 1] ?? 0) + cost);
+      // A swapped pair ("dte1" for "det1") is one typo, not two.
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d = Math.min(d, (rows[i - 2]?.[j - 2] ?? 0) + 1);
+      row.push(d);
     }
-    prev = cur;
+    rows.push(row);
   }
-  return prev[b.length] ?? 0;
+  return rows[a.length]?.[b.length] ?? 0;
 }
 
-/** The closest candidate within a small edit distance, or null. */
+/**
+ * The closest candidate if it is close enough to be a plausible typo, else null.
+ * Case differences cost nothing; on a tie the first candidate wins.
+ */
 export function suggest(name: string, candidates: Iterable<string>): string | null {
+  const limit = Math.max(2, Math.floor(name.length / 3));
   let best: string | null = null;
-  let bestDistance = Infinity;
+  let bestScore = Infinity;
   for (const c of candidates) {
     const d = editDistance(name.toLowerCase(), c.toLowerCase());
-    if (d < bestDistance) { best = c; bestDistance = d; }
+    if (d <= limit && d < bestScore) { best = c; bestScore = d; }
   }
-  return best !== null && bestDistance <= Math.max(2, Math.floor(name.length / 3)) ? best : null;
+  return best;
 }
 
 /** `" (did you mean "x"?)"` or `""`. */
