@@ -6,7 +6,7 @@
 import { DeviceError } from '../model/errors.js';
 import type { DataKey, HasParent, Reading } from '../model/protocols.js';
 import { completedStatus, type Status } from '../model/status.js';
-import { pyRepr, pyStrRepr } from './pyrepr.js';
+import { pyRepr, pyStrRepr } from '../model/python-repr.js';
 import { describeConfig, now, readConfig, Subscribers, type ConfigEntry, type ReadingsCallback } from './support.js';
 
 /** Options every simulated device accepts. */

@@ -6,7 +6,7 @@
  */
 import type { AssetDoc, DataKey, Reading, WritesExternalAssets } from '../model/protocols.js';
 import type { Status } from '../model/status.js';
-import { npFloatArrayRepr } from './pyrepr.js';
+import { npFloatArrayRepr } from '../model/python-repr.js';
 import { SynSignal, type SynSignalOptions } from './signal.js';
 
 export interface SynImageOptions extends SynSignalOptions {

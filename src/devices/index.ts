@@ -11,6 +11,6 @@ export { SynImageDetector, type SynImageOptions } from './image.js';
 export { NewTrivialFlyer, TrivialFlyer } from './flyer.js';
 export { deviceKind, hw, type DeviceKind, type HwOptions, type SimHardware, type SimulatedDevice } from './hw.js';
 export { npExp } from './npmath.js';
-export { pyFloatRepr, pyRepr, pyStrRepr } from './pyrepr.js';
+export { pyFloatRepr, pyRepr, pyStrRepr } from '../model/python-repr.js';
 export type { RandomSource } from './random.js';
 export type { ReadingsCallback } from './support.js';

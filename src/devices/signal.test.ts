@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { isSubscribable, isReadable, isMovable, type Reading } from '../model/protocols.js';
 import { StatusBase } from '../model/status.js';
 import { Signal, SynPeriodicSignal, SynSignal } from './index.js';
-import { pyFloatRepr, pyRepr } from './pyrepr.js';
+import { pyFloatRepr, pyRepr } from '../model/python-repr.js';
 
 test('Signal: get/put/set, read and describe', () => {
   const sig = new Signal({ name: 'beam', value: 500 });

@@ -5,7 +5,7 @@
  */
 import type { DataKey, HasParent, Reading } from '../model/protocols.js';
 import { completedStatus, StatusBase, type Status } from '../model/status.js';
-import { pyFloatRepr, pyRepr, pyStrRepr } from './pyrepr.js';
+import { pyFloatRepr, pyRepr, pyStrRepr } from '../model/python-repr.js';
 import { standardNormal } from './random.js';
 import { now, softDataKey, Subscribers, type ReadingsCallback } from './support.js';
 

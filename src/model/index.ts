@@ -6,3 +6,4 @@ export * from './protocols.js';
 export * from './documents.js';
 export * from './clock.js';
 export { validateDocument, documentErrors } from './validate.js';
+export * from './python-repr.js';

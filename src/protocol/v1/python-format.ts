@@ -4,6 +4,9 @@
  * `str(datetime)` of an aware UTC time.
  * @module
  */
+import { pyStrRepr } from '../../model/python-repr.js';
+
+export { pyStrRepr };
 
 /** Python `json.dumps(value)` with its defaults, keys in insertion order. */
 export function pyJson(value: unknown): string {
@@ -49,23 +52,6 @@ export function pyNumber(x: number): string {
   const exp = Number(expText);
   if (exp < -4 || exp >= 16) return `${mantissa}e${exp < 0 ? '-' : '+'}${String(Math.abs(exp)).padStart(2, '0')}`;
   return String(x);
-}
-
-/** Python `repr(str)`: single quotes unless the text has ' and no ". */
-export function pyStrRepr(s: string): string {
-  const quote = s.includes("'") && !s.includes('"') ? '"' : "'";
-  let out = '';
-  for (const ch of s) {
-    const c = ch.codePointAt(0) ?? 0;
-    if (ch === '\\') out += '\\\\';
-    else if (ch === quote) out += `\\${ch}`;
-    else if (ch === '\n') out += '\\n';
-    else if (ch === '\r') out += '\\r';
-    else if (ch === '\t') out += '\\t';
-    else if (c < 0x20 || c === 0x7f) out += `\\x${c.toString(16).padStart(2, '0')}`;
-    else out += ch;
-  }
-  return `${quote}${out}${quote}`;
 }
 
 /** Python `repr(exception)`: `Name('message')`, or `Name()` without a message. */

@@ -1,6 +1,7 @@
 /**
- * Python `repr()` of plain values, so simulated devices print as ophyd objects do
- * (those strings end up in `plan_args` of start documents). Formatting only.
+ * Python `repr()` of plain values: simulated devices print as ophyd objects do (those
+ * strings end up in `plan_args` of start documents) and protocol v1 replies quote as the
+ * Python dispatcher did. Formatting only.
  * @module
  */
 
@@ -24,11 +25,13 @@ export function pyStrRepr(s: string): string {
   const quote = s.includes("'") && !s.includes('"') ? '"' : "'";
   let out = '';
   for (const ch of s) {
+    const c = ch.codePointAt(0) ?? 0;
     if (ch === '\\') out += '\\\\';
     else if (ch === quote) out += `\\${ch}`;
     else if (ch === '\n') out += '\\n';
     else if (ch === '\r') out += '\\r';
     else if (ch === '\t') out += '\\t';
+    else if (c < 0x20 || c === 0x7f) out += `\\x${c.toString(16).padStart(2, '0')}`;
     else out += ch;
   }
   return `${quote}${out}${quote}`;
