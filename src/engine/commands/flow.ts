@@ -127,6 +127,8 @@ async function waitFor(ctx: CommandContext, m: Msg): Promise<unknown[]> {
   const timeout = m.kwargs.timeout;
   if (typeof timeout !== 'number') return all;
   const timer = new AbortController();
+  // If a pause or stop abandons this command, its timer goes with it.
+  ctx.core.signal.addEventListener('abort', () => timer.abort(), { once: true });
   const expired = ctx.core.clock.sleep(timeout, timer.signal).then(() => 'timeout' as const, () => 'aborted' as const);
   const first = await Promise.race([all, expired]);
   timer.abort();
