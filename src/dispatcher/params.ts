@@ -10,8 +10,10 @@ import { suggest } from '../plans/index.js';
 import type { JsonSchema, ParamError, ScanParams } from './types.js';
 
 const ajv = new Ajv2020({ allErrors: true, strict: false, useDefaults: true });
-// Schemas mark device-valued parameters with `"x-device": true` (or `format: "device"`).
-ajv.addKeyword({ keyword: 'x-device', schemaType: 'boolean' });
+// Schemas mark device-valued parameters with `"x-device": true` (or `format: "device"`);
+// `"readable"` / `"movable"` also tell the web panel which devices to offer. `x-row` is a UI hint only.
+ajv.addKeyword({ keyword: 'x-device', schemaType: ['boolean', 'string'] });
+ajv.addKeyword({ keyword: 'x-row', schemaType: 'array' });
 ajv.addFormat('device', true);
 
 /** A compiled validator for one scan's parameters. */
@@ -82,7 +84,8 @@ function fromAjv(e: ErrorObject): ParamError {
 function isDeviceSchema(s: unknown): boolean {
   if (typeof s !== 'object' || s === null) return false;
   const r = s as Record<string, unknown>;
-  return r['x-device'] === true || r.format === 'device';
+  const hint = r['x-device'];
+  return hint === true || hint === 'readable' || hint === 'movable' || r.format === 'device';
 }
 
 /** Device names (top-level parameters or arrays of them) must name known devices. */

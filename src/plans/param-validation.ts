@@ -27,6 +27,10 @@ export interface JsonSchema {
   readonly description?: string;
   readonly title?: string;
   readonly examples?: readonly unknown[];
+  /** UI hint: the string names a device (`readable`/`movable`: of that kind). */
+  readonly 'x-device'?: boolean | 'readable' | 'movable';
+  /** UI hint for flat `args` arrays: the items repeat in groups of this shape (one row per motor). */
+  readonly 'x-row'?: readonly JsonSchema[];
 }
 
 /** Optimal-string-alignment distance: insert, delete, substitute, or swap two neighbours. */

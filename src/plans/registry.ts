@@ -48,10 +48,11 @@ interface Resolved {
 }
 
 const DETECTORS: JsonSchema = {
-  type: 'array', items: { type: 'string' }, description: 'Names of the readable devices to read at each point.', examples: [['det1', 'det2']],
+  type: 'array', items: { type: 'string', 'x-device': 'readable' }, description: 'Names of the readable devices to read at each point.', examples: [['det1', 'det2']],
 };
 const MD: JsonSchema = { anyOf: [{ type: 'object' }, { type: 'null' }], default: {}, description: 'Extra start-document metadata (wins over the plan’s own keys).' };
 const NUMBER: JsonSchema = { type: 'number' };
+const MOTOR: JsonSchema = { type: 'string', 'x-device': 'movable', title: 'motor' };
 
 function object(required: readonly string[], properties: Record<string, JsonSchema>): JsonSchema {
   return { type: 'object', additionalProperties: false, required, properties: { ...properties, md: MD } };
@@ -59,16 +60,19 @@ function object(required: readonly string[], properties: Record<string, JsonSche
 
 const SCAN_PARAMS = object(['detectors', 'args'], {
   detectors: DETECTORS,
-  args: { type: 'array', items: { anyOf: [{ type: 'string' }, NUMBER] }, description: 'motor, start, stop for each motor (device names), optionally followed by num.', examples: [['motor', -1, 1]] },
+  args: { type: 'array', items: { anyOf: [{ type: 'string' }, NUMBER] }, description: 'motor, start, stop for each motor (device names), optionally followed by num.', examples: [['motor', -1, 1]],
+    'x-row': [MOTOR, { type: 'number', title: 'start' }, { type: 'number', title: 'stop' }] },
   num: { anyOf: [{ type: 'integer', minimum: 1 }, { type: 'null' }], default: null, description: 'Number of points (null: the last element of args).' },
 });
 const LIST_SCAN_PARAMS = object(['detectors', 'args'], {
   detectors: DETECTORS,
-  args: { type: 'array', items: { anyOf: [{ type: 'string' }, { type: 'array', items: NUMBER }] }, description: 'motor, [positions...] for each motor; all lists the same length.', examples: [['motor', [0, 0.5, -0.25, 2]]] },
+  args: { type: 'array', items: { anyOf: [{ type: 'string' }, { type: 'array', items: NUMBER }] }, description: 'motor, [positions...] for each motor; all lists the same length.', examples: [['motor', [0, 0.5, -0.25, 2]]],
+    'x-row': [MOTOR, { type: 'array', items: NUMBER, title: 'positions' }] },
 });
 const GRID_SCAN_PARAMS = object(['detectors', 'args'], {
   detectors: DETECTORS,
-  args: { type: 'array', items: { anyOf: [{ type: 'string' }, NUMBER, { type: 'boolean' }] }, description: 'motor, start, stop, num for each axis, first axis slowest.', examples: [['motor1', -1, 1, 3, 'motor2', -2, 2, 4]] },
+  args: { type: 'array', items: { anyOf: [{ type: 'string' }, NUMBER, { type: 'boolean' }] }, description: 'motor, start, stop, num for each axis, first axis slowest.', examples: [['motor1', -1, 1, 3, 'motor2', -2, 2, 4]],
+    'x-row': [MOTOR, { type: 'number', title: 'start' }, { type: 'number', title: 'stop' }, { type: 'integer', minimum: 1, title: 'num' }] },
   snake_axes: { anyOf: [{ type: 'boolean' }, { type: 'array', items: { type: 'string' } }, { type: 'null' }], default: null, description: 'true: snake every axis but the first; false: none; a list: these motors.' },
 });
 
@@ -124,7 +128,7 @@ const ENTRIES: readonly Entry[] = [
     name: 'log_scan', description: 'Scan over one variable in log-spaced steps.',
     params: object(['detectors', 'motor', 'start', 'stop', 'num'], {
       detectors: DETECTORS,
-      motor: { type: 'string', description: 'Name of the device to move.' },
+      motor: { type: 'string', 'x-device': 'movable', description: 'Name of the device to move.' },
       start: { type: 'number', description: 'Starting exponent: the first point is 10**start.' },
       stop: { type: 'number', description: 'Final exponent: the last point is 10**stop.' },
       num: { type: 'integer', minimum: 1, description: 'Number of points.' },

@@ -14,6 +14,7 @@ import { type Logger, createLogger } from './logger.js';
 import type { BaseStore } from '../store/index.js';
 import { V2Endpoint, type V2Options } from './v2-endpoint.js';
 import { storeEventLog } from './store-wiring.js';
+import { WebAssets, sendJson, serveExport } from './web-routes.js';
 
 export interface ServerOptions {
   /** Default 8765, the seed's port; 0 picks a free one. */
@@ -33,6 +34,8 @@ export interface ServerOptions {
    * The caller owns it (closes it after `stop()`).
    */
   store?: BaseStore;
+  /** Folder of the built web panel served at `/` (default dist-web/ of this package). */
+  webRoot?: string;
 }
 
 /** Going away: the close code sent to every client at shutdown. */
@@ -41,7 +44,7 @@ const CLOSE_POLICY = 1008;
 
 export class DispatcherServer implements DispatcherHost {
   readonly #dispatcher: Dispatcher;
-  readonly #opts: Required<Omit<ServerOptions, 'logger' | 'v2' | 'store'>>;
+  readonly #opts: Required<Omit<ServerOptions, 'logger' | 'v2' | 'store' | 'webRoot'>>;
   readonly #store: BaseStore | null;
   readonly #v2: V2Endpoint;
   readonly #log: Logger;
@@ -51,6 +54,7 @@ export class DispatcherServer implements DispatcherHost {
   #startedAt = 0;
   #stopping: Promise<void> | null = null;
   #nextConn = 1;
+  readonly #web: WebAssets;
 
   constructor(dispatcher: Dispatcher, options: ServerOptions = {}) {
     this.#dispatcher = dispatcher;
@@ -74,6 +78,7 @@ export class DispatcherServer implements DispatcherHost {
         if (dispatcher.engine.state !== 'idle') void dispatcher.requestAbort(`run storage failed: ${e.message}`);
       });
     }
+    this.#web = new WebAssets(options.webRoot);
     this.#http = createServer((req, res) => this.#onHttp(req, res));
     this.#http.on('upgrade', (req, socket, head) => this.#onUpgrade(req, socket, head));
     this.#http.on('clientError', (_err, socket) => socket.destroy());
@@ -138,7 +143,11 @@ export class DispatcherServer implements DispatcherHost {
       return;
     }
     if (path === '/v2') { sendJson(res, 426, { error: 'Upgrade Required: this is a websocket endpoint (protocol v2)' }); return; }
-    if (path === '/') { sendJson(res, 426, { error: 'Upgrade Required: this is a websocket endpoint (protocol v1)' }); return; }
+    if (req.method === 'GET' || req.method === 'HEAD') {
+      // The web panel at `/` (websocket upgrades on `/` are protocol v1 and never get here).
+      if (this.#web.serve(req, res, path ?? '/')) return;
+      if (serveExport(res, path ?? '', this.#store)) return;
+    }
     sendJson(res, 404, { error: `no such path: ${path ?? ''}` });
   }
 
@@ -162,6 +171,7 @@ export class DispatcherServer implements DispatcherHost {
   #onConnection(ws: WebSocket, req: IncomingMessage): void {
     const log = this.#log.child({ conn: this.#nextConn++, peer: req.socket.remoteAddress });
     const limit = this.#opts.maxBufferedBytes;
+    const socket = req.socket;
     this.#clients.add(ws);
     const session = new V1Session(this.#dispatcher, {
       send: (text) => {
@@ -172,6 +182,7 @@ export class DispatcherServer implements DispatcherHost {
           return;
         }
         ws.send(encoded(text), { binary: false });
+        corkUntilTurnEnds(socket);
       },
       close: (code) => ws.close(code),
     }, {
@@ -197,16 +208,25 @@ function encoded(text: string): Buffer {
   return lastBuffer;
 }
 
+const corked = new Set<Duplex>();
+let flushScheduled = false;
+function flushCorked(): void {
+  flushScheduled = false;
+  for (const s of corked) s.uncork();
+  corked.clear();
+  ((globalThis as any).flushEnds as number[] | undefined)?.push(performance.timeOrigin + performance.now()); // DIAG-TEMP
+}
+function corkUntilTurnEnds(s: Duplex): void {
+  if (corked.has(s)) return;
+  s.cork();
+  corked.add(s);
+  if (!flushScheduled) { flushScheduled = true; setImmediate(flushCorked); }
+}
+
 function rawText(data: RawData, _isBinary: boolean): string {
   // Binary frames are decoded as UTF-8 too: Python's json.loads accepted bytes.
   if (Array.isArray(data)) return Buffer.concat(data).toString('utf8');
   return Buffer.from(data as ArrayBuffer).toString('utf8');
-}
-
-function sendJson(res: ServerResponse, status: number, body: unknown): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
-  res.end(text);
 }
 
 /** Close with 1001 and wait for the client's close (or give up after 2 s and terminate). */

@@ -8,6 +8,7 @@ import { VERSION } from '../../version.js';
 import { V2Error, badField } from './errors.js';
 import type { V2Hub } from './hub.js';
 import type { DeviceInfo, HelloResult, PlanInfo } from './types.js';
+import { isMovable, isReadable } from '../../model/protocols.js';
 import { PROTOCOL_VERSION, TOPICS } from './types.js';
 
 export type Frame = Record<string, unknown>;
@@ -43,7 +44,8 @@ export function devices(hub: V2Hub): { devices: DeviceInfo[] } {
     const d = dev as { describe?: () => unknown; constructor?: { name?: string } };
     let describe: Record<string, unknown> = {};
     try { describe = typeof d.describe === 'function' ? (d.describe() as Record<string, unknown>) : {}; } catch { /* a device may refuse; still list it */ }
-    out.push({ name, kind: d.constructor?.name ?? typeof dev, describe });
+    // The roles let a client offer only motors where a motor is wanted (the panel's device pickers).
+    out.push({ name, kind: d.constructor?.name ?? typeof dev, readable: isReadable(dev), movable: isMovable(dev), describe });
   }
   return { devices: out };
 }

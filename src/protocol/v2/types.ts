@@ -5,6 +5,8 @@
  */
 import type { RunSummaryJson } from '../../store/types.js';
 
+export type { RunSummaryJson };
+
 export const PROTOCOL_VERSION = 2;
 
 /** Every topic a subscriber may ask for. */
@@ -74,7 +76,8 @@ export interface HelloResult {
   latest_seq: number;
 }
 export interface PlanInfo { name: string; description: string; params: Record<string, unknown> | null }
-export interface DeviceInfo { name: string; kind: string; describe: Record<string, unknown> }
+/** `readable`: can be read (a detector, or a motor's readback); `movable`: can be set (a motor). */
+export interface DeviceInfo { name: string; kind: string; readable: boolean; movable: boolean; describe: Record<string, unknown> }
 export interface SubscribeResult { topics: Topic[]; seq: number; status: Status; open_run: OpenRun | null; replay_from: number | null }
 
 /** Request parameters and results, by op. */

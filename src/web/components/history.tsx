@@ -1,0 +1,75 @@
+/**
+ * Run history from the store (`runs.list`): plan, scan id, start, duration,
+ * exit status, interrupted. A run opens to its plot, its documents (browsable)
+ * and an export link (suitcase-jsonl, `GET /api/runs/UID/export.jsonl`).
+ * @module
+ */
+import { useEffect, useState } from 'preact/hooks';
+import type { RunSummaryJson } from '../../protocol/v2/client.js';
+import { dateTime, duration, shortUid } from '../format.js';
+import type { LiveRun } from '../live-run.js';
+import type { PanelModel } from '../panel-model.js';
+import { Heatmap, LivePlot } from './plots.js';
+
+export function History({ model }: { model: PanelModel }) {
+  const [selected, setSelected] = useState<string | null>(null);
+  const runs = model.history;
+  if (model.historyError !== null) return <p class="empty" role="status">No run history: {model.historyError}</p>;
+  return (
+    <div class="history">
+      <div class="table-wrap">
+        <table class="runs" data-testid="history">
+          <caption>Runs, newest first <button type="button" class="small" onClick={() => void model.refreshHistory()}>refresh</button></caption>
+          <thead><tr><th scope="col">scan</th><th scope="col">plan</th><th scope="col">started</th><th scope="col">duration</th><th scope="col">exit</th><th scope="col">events</th><th scope="col">uid</th></tr></thead>
+          <tbody>
+            {runs.map((r) => (
+              <tr key={r.uid} class={r.uid === selected ? 'selected' : ''} data-uid={r.uid}>
+                <td>{r.scan_id ?? '—'}</td>
+                <td>{r.plan_name ?? '—'}</td>
+                <td>{dateTime(r.start_time)}</td>
+                <td>{r.stop_time === null ? 'open' : duration(r.stop_time - r.start_time)}</td>
+                <td><span class={`exit exit-${r.exit_status ?? 'open'}`}>{r.exit_status ?? 'open'}</span>{r.interrupted ? <span class="tag" title="closed by crash recovery">interrupted</span> : null}
+                  {r.reason !== null && r.reason !== '' ? <small class="reason" title={r.reason}> {r.reason}</small> : null}</td>
+                <td>{Object.values(r.num_events ?? {}).reduce((a, b) => a + b, 0)}</td>
+                <td><button type="button" class="link" aria-pressed={r.uid === selected} onClick={() => setSelected(r.uid === selected ? null : r.uid)}>{shortUid(r.uid)}</button></td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+        {runs.length === 0 ? <p class="empty">No runs recorded yet.</p> : null}
+      </div>
+      {selected !== null ? <RunDetail model={model} summary={runs.find((r) => r.uid === selected) ?? null} uid={selected} /> : null}
+    </div>
+  );
+}
+
+function RunDetail({ model, uid, summary }: { model: PanelModel; uid: string; summary: RunSummaryJson | null }) {
+  const [run, setRun] = useState<LiveRun | null>(null);
+  const [docs, setDocs] = useState<Array<[string, Record<string, unknown>]>>([]);
+  const [failed, setFailed] = useState<string | null>(null);
+  useEffect(() => {
+    let live = true;
+    setRun(null); setDocs([]); setFailed(null);
+    void model.loadRun(uid).then((r) => { if (live) { setRun(r); if (r === null) setFailed('could not load this run'); } });
+    model.client.request('runs.get', { uid, limit: 200 }).then((r) => { if (live) setDocs(r.documents); }, (e: unknown) => { if (live) setFailed(String(e)); });
+    return () => { live = false; };
+  }, [uid, summary?.stop_time]);
+  return (
+    <section class="run-detail" aria-label={`run ${uid}`} data-testid="run-detail">
+      <header>
+        <h2>Run {summary?.scan_id ?? ''} · {summary?.plan_name ?? ''} <small>{uid}</small></h2>
+        <a class="button" href={`api/runs/${encodeURIComponent(uid)}/export.jsonl`} download data-testid="export">Export (suitcase-jsonl)</a>
+      </header>
+      {failed !== null ? <p class="field-error">{failed}</p> : null}
+      {run !== null ? <LivePlot run={run} version={run.events} height={220} label={`plot of run ${uid}`} /> : null}
+      {run?.grid != null ? <Heatmap grid={run.grid} version={run.events} /> : null}
+      <h3>Documents{docs.length >= 200 ? ' (first 200)' : ''}</h3>
+      <ol class="documents">
+        {docs.map(([name, doc], i) => (
+          <li key={i}><details><summary><b>{name}</b> {String(doc.uid ?? doc.datum_id ?? '').slice(0, 8)}{name === 'event' ? ` seq ${String(doc.seq_num)}` : ''}{name === 'stop' ? ` ${String(doc.exit_status)}${doc.reason ? `: ${String(doc.reason)}` : ''}` : ''}</summary>
+            <pre>{JSON.stringify(doc, null, 2)}</pre></details></li>
+        ))}
+      </ol>
+    </section>
+  );
+}

@@ -1,0 +1,212 @@
+/**
+ * The plan list and a form generated from the chosen plan's parameter schema.
+ * Every change is checked with the server's `validate` (debounced), and its
+ * errors are shown next to the field they concern, before anything starts.
+ * @module
+ */
+import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
+import type { DeviceInfo, ErrorDetail } from '../../protocol/v2/client.js';
+import { ClientError } from '../../protocol/v2/client.js';
+import { isLegal } from '../actions.js';
+import type { PanelModel } from '../panel-model.js';
+import { type Field, type FieldValue, type FormValues, fieldOfPath, fieldsOf, initialValues, toParams } from '../schema-form.js';
+
+interface Problem { path: string; message: string }
+
+/** Device names for a picker: motors for `movable`; for `readable`, detectors first, then motors (also readable). */
+function devicesFor(role: Field['deviceRole'], devices: readonly DeviceInfo[]): string[] {
+  const fit = devices.filter((d) => (role === 'movable' ? d.movable : role === 'readable' ? d.readable : true));
+  if (role !== 'readable') return fit.map((d) => d.name);
+  return [...fit.filter((d) => !d.movable), ...fit.filter((d) => d.movable)].map((d) => d.name);
+}
+
+export function PlanForm({ model }: { model: PanelModel }) {
+  const plans = model.plans;
+  const [planName, setPlanName] = useState<string>('');
+  const plan = plans.find((p) => p.name === planName) ?? plans[0];
+  const fields = useMemo(() => fieldsOf(plan?.params ?? null), [plan]);
+  const [values, setValues] = useState<FormValues>({});
+  const [problems, setProblems] = useState<Problem[]>([]);
+  const [result, setResult] = useState<{ ok: boolean; text: string } | null>(null);
+  const [md, setMd] = useState('');
+  const checkSeq = useRef(0);
+
+  // A new plan: start from its defaults (params never carry over from one plan to the next).
+  useEffect(() => { setValues(initialValues(plan?.params ?? null)); setProblems([]); setResult(null); }, [plan?.name]);
+
+  // Validate on the server as the user types (debounced); only the newest answer counts.
+  useEffect(() => {
+    if (plan === undefined || model.connection !== 'connected') return undefined;
+    const t = setTimeout(() => {
+      const mine = ++checkSeq.current;
+      const local = toParams(fields, values);
+      if (local.errors.length > 0) { setProblems(local.errors); return; }
+      model.client.validate(plan.name, local.params).then(
+        () => { if (mine === checkSeq.current) setProblems([]); },
+        (e: unknown) => { if (mine === checkSeq.current) setProblems(problemsOf(e)); },
+      );
+    }, 250);
+    return () => clearTimeout(t);
+  }, [plan?.name, values, model.connection]);
+
+  function set(name: string, v: FieldValue): void { setValues((old) => ({ ...old, [name]: v })); }
+
+  async function start(ev: Event): Promise<void> {
+    ev.preventDefault();
+    if (plan === undefined) return;
+    const local = toParams(fields, values);
+    if (local.errors.length > 0) { setProblems(local.errors); setResult({ ok: false, text: 'fix the marked fields first' }); return; }
+    let mdObj: Record<string, unknown> = {};
+    if (md.trim() !== '') {
+      try { mdObj = JSON.parse(md) as Record<string, unknown>; } catch { setResult({ ok: false, text: 'metadata must be a JSON object' }); return; }
+    }
+    const r = await model.act(`start ${plan.name}`, () => model.client.start(plan.name, local.params, mdObj));
+    if (r.ok) { setResult({ ok: true, text: `started ${plan.name} (item ${r.value.item_id.slice(0, 8)})` }); setProblems([]); }
+    else { setResult({ ok: false, text: r.error.message }); setProblems(problemsOf(r.error)); }
+  }
+
+  const byField = new Map<string, string[]>();
+  const general: string[] = [];
+  for (const p of problems) {
+    const f = fieldOfPath(p.path);
+    if (f === null || !fields.some((x) => x.name === f)) general.push(p.message);
+    else byField.set(f, [...(byField.get(f) ?? []), p.message]);
+  }
+  const canStart = isLegal('start', model.status.state, model.status.busy) && model.connection === 'connected';
+
+  return (
+    <form class="plan-form" onSubmit={(e) => void start(e)} aria-label="start a plan" noValidate>
+      <label class="plan-pick">Plan
+        <select value={plan?.name ?? ''} onChange={(e) => setPlanName((e.target as HTMLSelectElement).value)} data-testid="plan-select">
+          {plans.map((p) => <option key={p.name} value={p.name}>{p.name}</option>)}
+        </select>
+      </label>
+      {plan !== undefined && plan.description !== '' ? <p class="hint">{plan.description}</p> : null}
+      {fields.map((f) => (
+        <FieldInput key={`${plan?.name ?? ''}.${f.name}`} field={f} value={values[f.name]} devices={model.devices}
+          errors={byField.get(f.name) ?? []} onChange={(v) => set(f.name, v)} />
+      ))}
+      {fields.some((f) => f.name === 'md') ? null : (
+        <label class="field"><span class="label">Metadata <small class="hint">JSON object, added to the start document</small></span>
+          <input type="text" value={md} placeholder='{"sample": "Si"}' onInput={(e) => setMd((e.target as HTMLInputElement).value)} />
+        </label>
+      )}
+      {general.map((m) => <p class="field-error" role="alert">{m}</p>)}
+      <button type="submit" class="primary" disabled={!canStart} data-action="start">Start {plan?.name ?? ''}</button>
+      <p class={`reply ${result?.ok === false ? 'error' : ''}`} role="status" data-testid="start-reply">{result?.text ?? ''}</p>
+    </form>
+  );
+}
+
+function problemsOf(e: unknown): Problem[] {
+  if (!(e instanceof ClientError)) return [{ path: '', message: String(e) }];
+  return e.details.length > 0 ? e.details.map((d: ErrorDetail) => ({ path: d.path, message: d.message })) : [{ path: '', message: e.message }];
+}
+
+interface FieldProps { field: Field; value: FieldValue | undefined; devices: readonly DeviceInfo[]; errors: string[]; onChange: (v: FieldValue) => void }
+
+function FieldInput({ field: f, value, devices, errors, onChange }: FieldProps) {
+  const id = `param-${f.name}`;
+  const errId = `${id}-error`;
+  const invalid = errors.length > 0;
+  const describedBy = invalid ? errId : undefined;
+  const text = typeof value === 'string' ? value : '';
+  const label = (
+    <span class="label">{f.title}{f.required ? <abbr title="required"> *</abbr> : null}
+      {f.description !== '' ? <small class="hint"> {f.description}</small> : null}</span>
+  );
+  let input;
+  switch (f.kind) {
+    case 'boolean':
+      input = <input id={id} type="checkbox" checked={value === true} aria-invalid={invalid} aria-describedby={describedBy} onChange={(e) => onChange((e.target as HTMLInputElement).checked)} />;
+      break;
+    case 'enum': case 'device': {
+      const options = f.kind === 'enum' ? f.options ?? [] : devicesFor(f.deviceRole, devices);
+      input = (
+        <select id={id} value={text} aria-invalid={invalid} aria-describedby={describedBy} onChange={(e) => onChange((e.target as HTMLSelectElement).value)}>
+          {f.required ? null : <option value="">(default)</option>}
+          {text !== '' && !options.includes(text) ? <option value={text}>{text} (unknown)</option> : null}
+          {options.map((o) => <option key={o} value={o}>{o}</option>)}
+        </select>
+      );
+      break;
+    }
+    case 'devices': {
+      const chosen = Array.isArray(value) ? (value as string[]) : [];
+      const options = devicesFor(f.deviceRole, devices);
+      input = (
+        <fieldset id={id} class="choices" aria-invalid={invalid} aria-describedby={describedBy}>
+          <legend class="sr-only">{f.title}</legend>
+          {[...options, ...chosen.filter((c) => !options.includes(c))].map((o) => (
+            <label key={o} class="choice"><input type="checkbox" name={f.name} value={o} checked={chosen.includes(o)}
+              onChange={(e) => onChange((e.target as HTMLInputElement).checked ? [...chosen, o] : chosen.filter((c) => c !== o))} />{o}</label>
+          ))}
+        </fieldset>
+      );
+      break;
+    }
+    case 'rows':
+      input = <RowsInput field={f} value={Array.isArray(value) ? (value as string[][]) : []} devices={devices} invalid={invalid} describedBy={describedBy} onChange={onChange} />;
+      break;
+    default: {
+      const numeric = f.kind === 'number' || f.kind === 'integer';
+      input = (
+        <input id={id} type="text" inputMode={numeric ? 'decimal' : undefined} value={text} aria-invalid={invalid} aria-describedby={describedBy}
+          placeholder={placeholder(f)} onInput={(e) => onChange((e.target as HTMLInputElement).value)} />
+      );
+    }
+  }
+  return (
+    <div class={`field kind-${f.kind} ${invalid ? 'invalid' : ''}`} data-field={f.name}>
+      {f.kind === 'devices' || f.kind === 'rows' ? <div class="field-label" id={`${id}-label`}>{label}</div> : <label for={id}>{label}</label>}
+      {input}
+      {invalid ? <p class="field-error" id={errId} role="alert" data-testid={`error-${f.name}`}>{errors.join('; ')}</p> : null}
+    </div>
+  );
+}
+
+function placeholder(f: Field): string {
+  const range = f.minimum !== undefined || f.maximum !== undefined ? ` ${f.minimum ?? ''}…${f.maximum ?? ''}` : '';
+  if (f.kind === 'integer') return `integer${range}${f.nullable ? ' (empty: default)' : ''}`;
+  if (f.kind === 'number') return `number${range}${f.nullable ? ' (empty: default)' : ''}`;
+  if (f.kind === 'numbers') return 'numbers, comma-separated';
+  if (f.kind === 'strings') return 'names, comma-separated';
+  if (f.kind === 'json') return 'JSON (empty: default)';
+  return '';
+}
+
+interface RowsProps { field: Field; value: string[][]; devices: readonly DeviceInfo[]; invalid: boolean; describedBy: string | undefined; onChange: (v: FieldValue) => void }
+
+/** `args` as a table: one row per motor (motor, start, stop[, num]), rows added and removed. */
+function RowsInput({ field: f, value, devices, invalid, describedBy, onChange }: RowsProps) {
+  const cells = f.row ?? [];
+  const put = (r: number, c: number, v: string): void => onChange(value.map((row, i) => (i === r ? row.map((x, j) => (j === c ? v : x)) : row)));
+  return (
+    <table class="rows" aria-invalid={invalid} aria-describedby={describedBy} aria-labelledby={`param-${f.name}-label`}>
+      <thead><tr>{cells.map((c) => <th key={c.name} scope="col">{c.title}</th>)}<th><span class="sr-only">remove</span></th></tr></thead>
+      <tbody>
+        {value.map((row, r) => (
+          <tr key={r}>
+            {cells.map((c, i) => (
+              <td key={c.name}>
+                {c.kind === 'device'
+                  ? (
+                    <select aria-label={`${c.title} of row ${String(r + 1)}`} value={row[i] ?? ''} onChange={(e) => put(r, i, (e.target as HTMLSelectElement).value)}>
+                      <option value="">choose…</option>
+                      {devicesFor(c.deviceRole, devices).map((d) => <option key={d} value={d}>{d}</option>)}
+                    </select>
+                  )
+                  : <input type="text" inputMode={c.kind === 'numbers' ? 'text' : 'decimal'} aria-label={`${c.title} of row ${String(r + 1)}`} value={row[i] ?? ''}
+                      placeholder={c.kind === 'numbers' ? '0, 0.5, 1' : c.kind} onInput={(e) => put(r, i, (e.target as HTMLInputElement).value)} />}
+              </td>
+            ))}
+            <td><button type="button" class="small" aria-label={`remove row ${String(r + 1)}`} onClick={() => onChange(value.filter((_, i) => i !== r))}>×</button></td>
+          </tr>
+        ))}
+      </tbody>
+      <tfoot><tr><td colSpan={cells.length + 1}>
+        <button type="button" class="small" onClick={() => onChange([...value, cells.map(() => '')])}>+ add {cells[0]?.title ?? 'row'}</button>
+      </td></tr></tfoot>
+    </table>
+  );
+}

@@ -1,0 +1,26 @@
+/** Small display helpers shared by the panel's views. @module */
+
+export function shortUid(uid: string | null | undefined): string { return uid == null ? '—' : uid.slice(0, 8); }
+
+/** Seconds as `1:05` / `1:02:03`. */
+export function duration(s: number | null | undefined): string {
+  if (s == null || !Number.isFinite(s)) return '—';
+  const t = Math.max(0, Math.round(s));
+  const h = Math.floor(t / 3600), m = Math.floor((t % 3600) / 60), sec = t % 60;
+  const mm = h > 0 ? String(m).padStart(2, '0') : String(m);
+  return `${h > 0 ? `${String(h)}:` : ''}${mm}:${String(sec).padStart(2, '0')}`;
+}
+
+/** Seconds since the epoch as local date and time. */
+export function dateTime(s: number | null | undefined): string {
+  if (s == null) return '—';
+  const d = new Date(s * 1000);
+  return `${d.toLocaleDateString()} ${d.toLocaleTimeString()}`;
+}
+
+/** A table cell: numbers to 6 significant digits, the rest as JSON. */
+export function cell(v: unknown): string {
+  if (typeof v === 'number') return Number.isInteger(v) ? String(v) : v.toPrecision(6).replace(/\.?0+(e|$)/, '$1');
+  if (typeof v === 'string') return v;
+  return JSON.stringify(v) ?? '';
+}
