@@ -32,7 +32,7 @@ export function App({ model }: { model: PanelModel }) {
             <aside class="left"><PlanForm model={model} /></aside>
             <section class="center" aria-label="current run">
               <LivePlot run={run} version={version} stats={model.stats} />
-              {run?.grid != null ? <Heatmap grid={run.grid} version={version} /> : null}
+              {run?.grid != null ? <Heatmap run={run} version={version} /> : null}
               <EventTable run={run} />
             </section>
           </main>

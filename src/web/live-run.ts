@@ -11,17 +11,23 @@ type Doc = Readonly<Record<string, unknown>>;
 
 export interface EventRow { seq_num: number; time: number; data: Readonly<Record<string, unknown>> }
 
-/** A 2-D grid_scan's image: `values[row * cols + col]`, NaN where no point has come yet. */
+/** A 2-D grid_scan's layout: point `i` (seq_num - 1) sits at `cellOf(i)` of a rows × cols image. */
 export interface Grid {
   rows: number; cols: number;
   /** The slow (rows) and fast (columns) motor fields. */
   yField: string; xField: string;
-  /** The detector field shown. */
-  field: string;
-  values: Float64Array;
   /** Motor positions of the first and last point along each axis, when known (start document `extents`). */
   xRange: [number, number] | null; yRange: [number, number] | null;
+  /** Every other row runs backwards (`snaking` of the fast axis). */
   snake: boolean;
+}
+
+/** Where point `i` of a grid goes: `row * cols + col`, or -1 past the end. */
+export function cellOf(g: Grid, i: number): number {
+  const row = Math.floor(i / g.cols);
+  let col = i % g.cols;
+  if (g.snake && row % 2 === 1) col = g.cols - 1 - col; // snaked rows run backwards
+  return row >= 0 && row < g.rows ? row * g.cols + col : -1;
 }
 
 const TABLE_ROWS = 200;
@@ -106,10 +112,7 @@ export class LiveRun {
       const extents = arr(this.start.extents).map((e) => arr(e).map(num));
       const range = (i: number): [number, number] | null => (extents[i]?.length === 2 ? (extents[i] as [number, number]) : null);
       const snaking = arr(this.start.snaking);
-      this.grid = {
-        rows, cols, yField: dims[0] as string, xField: dims[1] as string, field: this.yFields[0],
-        values: new Float64Array(rows * cols).fill(NaN), yRange: range(0), xRange: range(1), snake: snaking[1] === true,
-      };
+      this.grid = { rows, cols, yField: dims[0] as string, xField: dims[1] as string, yRange: range(0), xRange: range(1), snake: snaking[1] === true };
     }
     return true;
   }
@@ -150,13 +153,6 @@ export class LiveRun {
       for (let i = 0; i < this.yFields.length; i++) (this.ys[i] as number[]).push(num(data[this.yFields[i] as string]));
       this.rows.push({ seq_num: seqNum, time, data });
       if (this.rows.length > TABLE_ROWS * 2) this.rows.splice(0, this.rows.length - TABLE_ROWS); // amortised trim
-    }
-    const g = this.grid;
-    if (g !== null) {
-      const row = Math.floor(at / g.cols);
-      let col = at % g.cols;
-      if (g.snake && row % 2 === 1) col = g.cols - 1 - col; // snaked rows run backwards
-      if (row >= 0 && row < g.rows) g.values[row * g.cols + col] = num(data[g.field]);
     }
   }
 

@@ -71,9 +71,12 @@ export class ServerProcess {
   }
 }
 
-/** Wait until `fn` (run in the page) returns truthy. */
-export async function until<A>(page: Page, fn: (arg: A) => unknown, arg: A, timeout = 15_000): Promise<void> {
-  await page.waitForFunction(fn, arg, { timeout, polling: 50 });
+type Json = string | number | boolean | null;
+
+/** Wait until `fn(arg)` (run in the page) returns truthy. */
+export async function until(page: Page, fn: (arg: never) => unknown, arg: Json, timeout = 15_000): Promise<void> {
+  // `never`: any one-parameter page function fits; playwright passes `arg` through as JSON.
+  await page.waitForFunction(fn as (arg: Json) => unknown, arg, { timeout, polling: 50 });
 }
 
 /** A number read off the page (an attribute of the first match). */

@@ -1,3 +1,4 @@
+/// <reference lib="dom" />
 /**
  * The web panel end to end, in a real headless Chromium against a real
  * `serve` process: start from the form, watch the plot and the progress bar,

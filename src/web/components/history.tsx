@@ -62,7 +62,7 @@ function RunDetail({ model, uid, summary }: { model: PanelModel; uid: string; su
       </header>
       {failed !== null ? <p class="field-error">{failed}</p> : null}
       {run !== null ? <LivePlot run={run} version={run.events} height={220} label={`plot of run ${uid}`} /> : null}
-      {run?.grid != null ? <Heatmap grid={run.grid} version={run.events} /> : null}
+      {run?.grid != null ? <Heatmap run={run} version={run.events} /> : null}
       <h3>Documents{docs.length >= 200 ? ' (first 200)' : ''}</h3>
       <ol class="documents">
         {docs.map(([name, doc], i) => (

@@ -49,7 +49,10 @@ export function PlanForm({ model }: { model: PanelModel }) {
     return () => clearTimeout(t);
   }, [plan?.name, values, model.connection]);
 
-  function set(name: string, v: FieldValue): void { setValues((old) => ({ ...old, [name]: v })); }
+  // Updates are functions of the previous value: two clicks before a re-render both count.
+  function set(name: string, v: Update): void {
+    setValues((old) => ({ ...old, [name]: typeof v === 'function' ? v(old[name]) : v }));
+  }
 
   async function start(ev: Event): Promise<void> {
     ev.preventDefault();
@@ -103,7 +106,8 @@ function problemsOf(e: unknown): Problem[] {
   return e.details.length > 0 ? e.details.map((d: ErrorDetail) => ({ path: d.path, message: d.message })) : [{ path: '', message: e.message }];
 }
 
-interface FieldProps { field: Field; value: FieldValue | undefined; devices: readonly DeviceInfo[]; errors: string[]; onChange: (v: FieldValue) => void }
+type Update = FieldValue | ((old: FieldValue | undefined) => FieldValue);
+interface FieldProps { field: Field; value: FieldValue | undefined; devices: readonly DeviceInfo[]; errors: string[]; onChange: (v: Update) => void }
 
 function FieldInput({ field: f, value, devices, errors, onChange }: FieldProps) {
   const id = `param-${f.name}`;
@@ -139,7 +143,10 @@ function FieldInput({ field: f, value, devices, errors, onChange }: FieldProps) 
           <legend class="sr-only">{f.title}</legend>
           {[...options, ...chosen.filter((c) => !options.includes(c))].map((o) => (
             <label key={o} class="choice"><input type="checkbox" name={f.name} value={o} checked={chosen.includes(o)}
-              onChange={(e) => onChange((e.target as HTMLInputElement).checked ? [...chosen, o] : chosen.filter((c) => c !== o))} />{o}</label>
+              onChange={(e) => {
+                const on = (e.target as HTMLInputElement).checked;
+                onChange((old) => { const now = Array.isArray(old) ? (old as string[]).filter((c) => c !== o) : []; return on ? [...now, o] : now; });
+              }} />{o}</label>
           ))}
         </fieldset>
       );
@@ -175,12 +182,13 @@ function placeholder(f: Field): string {
   return '';
 }
 
-interface RowsProps { field: Field; value: string[][]; devices: readonly DeviceInfo[]; invalid: boolean; describedBy: string | undefined; onChange: (v: FieldValue) => void }
+interface RowsProps { field: Field; value: string[][]; devices: readonly DeviceInfo[]; invalid: boolean; describedBy: string | undefined; onChange: (v: Update) => void }
 
 /** `args` as a table: one row per motor (motor, start, stop[, num]), rows added and removed. */
 function RowsInput({ field: f, value, devices, invalid, describedBy, onChange }: RowsProps) {
   const cells = f.row ?? [];
-  const put = (r: number, c: number, v: string): void => onChange(value.map((row, i) => (i === r ? row.map((x, j) => (j === c ? v : x)) : row)));
+  const rowsOf = (old: FieldValue | undefined): string[][] => (Array.isArray(old) ? (old as string[][]) : []);
+  const put = (r: number, c: number, v: string): void => onChange((old) => rowsOf(old).map((row, i) => (i === r ? row.map((x, j) => (j === c ? v : x)) : row)));
   return (
     <table class="rows" aria-invalid={invalid} aria-describedby={describedBy} aria-labelledby={`param-${f.name}-label`}>
       <thead><tr>{cells.map((c) => <th key={c.name} scope="col">{c.title}</th>)}<th><span class="sr-only">remove</span></th></tr></thead>
@@ -200,12 +208,12 @@ function RowsInput({ field: f, value, devices, invalid, describedBy, onChange }:
                       placeholder={c.kind === 'numbers' ? '0, 0.5, 1' : c.kind} onInput={(e) => put(r, i, (e.target as HTMLInputElement).value)} />}
               </td>
             ))}
-            <td><button type="button" class="small" aria-label={`remove row ${String(r + 1)}`} onClick={() => onChange(value.filter((_, i) => i !== r))}>×</button></td>
+            <td><button type="button" class="small" aria-label={`remove row ${String(r + 1)}`} onClick={() => onChange((old) => rowsOf(old).filter((_, i) => i !== r))}>×</button></td>
           </tr>
         ))}
       </tbody>
       <tfoot><tr><td colSpan={cells.length + 1}>
-        <button type="button" class="small" onClick={() => onChange([...value, cells.map(() => '')])}>+ add {cells[0]?.title ?? 'row'}</button>
+        <button type="button" class="small" onClick={() => onChange((old) => [...rowsOf(old), cells.map(() => '')])}>+ add {cells[0]?.title ?? 'row'}</button>
       </td></tr></tfoot>
     </table>
   );
