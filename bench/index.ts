@@ -5,6 +5,7 @@
  */
 import { benchEngine } from './engine.js';
 import { benchStore } from './store.js';
+import { benchUi } from './ui.js';
 import { benchV2 } from './v2.js';
 
 const results: Record<string, number> = {};
@@ -28,5 +29,14 @@ try {
 const v2 = await benchV2();
 console.log('v2', v2);
 Object.assign(results, v2);
+try {
+  const ui = await benchUi();
+  console.log('ui', ui);
+  Object.assign(results, ui);
+} catch (e) {
+  // No Chromium here: say so, and leave the figure out rather than guess it.
+  console.log('ui bench unavailable:', e instanceof Error ? e.message : String(e));
+}
+// The browser's memory is its own process's; this is the Node side only.
 results.peak_rss_mib = Math.round(process.resourceUsage().maxRSS / 1024);
 console.log(JSON.stringify(results));

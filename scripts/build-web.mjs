@@ -21,7 +21,7 @@ await build({
   target: ['chrome111', 'firefox115', 'safari16'],
   jsx: 'automatic',
   jsxImportSource: 'preact',
-  minify: true,
+  minify: !process.argv.includes('--dev'),
   sourcemap: true,
   legalComments: 'linked',
   logLevel: 'warning',

@@ -28,6 +28,9 @@ export interface V2Options {
   heartbeatMs?: number;
 }
 
+/** A stream that can hold writes and pass them on together (net.Socket). */
+export interface Corkable { cork(): void; uncork(): void }
+
 export class V2Endpoint {
   readonly hub: V2Hub;
   readonly serverId = randomUUID();
@@ -64,10 +67,16 @@ export class V2Endpoint {
     this.#timer = null;
   }
 
-  /** Serve one upgraded connection. */
-  accept(ws: WebSocket, log: Logger): void {
+  /** Serve one upgraded connection; `socket` is its TCP socket (corked around bursts of events). */
+  accept(ws: WebSocket, log: Logger, socket?: Corkable): void {
     const session = new V2Session(this.hub, {
       send: (data, done) => ws.send(data, { binary: false }, () => done()),
+      ...(socket === undefined ? {} : {
+        batch: (write: () => void) => {
+          socket.cork();
+          try { write(); } finally { socket.uncork(); }
+        },
+      }),
       get buffered() { return ws.bufferedAmount; },
       get open() { return ws.readyState === WebSocket.OPEN; },
       close: (code, reason) => ws.close(code, reason),

