@@ -222,7 +222,12 @@ export class PanelModel {
         break;
       }
       case 'progress': this.progress = e.data; break;
-      case 'exception': this.log('error', `${e.data.plan ?? 'plan'} raised ${e.data.type}: ${e.data.message}`, e.time); return;
+      case 'exception': {
+        // A pause, stop or abort reaches plans as an exception too (as in v1): a notice, not an error.
+        const interruption = /^(RunEngineInterrupted|RequestStop|RequestAbort|PlanHalt)$/.test(e.data.type);
+        this.log(interruption ? 'warn' : 'error', `${e.data.plan ?? 'plan'} raised ${e.data.type}: ${e.data.message}`, e.time);
+        return;
+      }
       case 'log': {
         const lvl = e.data.level === 'error' || e.data.level === 'fatal' ? 'error' : e.data.level === 'warn' ? 'warn' : e.data.level === 'debug' ? 'debug' : 'info';
         this.log(lvl, e.data.msg, e.time);
