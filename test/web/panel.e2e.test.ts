@@ -2,7 +2,8 @@
 /**
  * The web panel end to end, in a real headless Chromium against a real
  * `serve` process: start from the form, watch the plot and the progress bar,
- * pause and resume, abort with a reason and find it in history, see a
+ * pause (now and at a checkpoint) and resume, abort with a reason (by
+ * keyboard) and find it in history, see a
  * validation error next to its field, and recover by itself when the server
  * is killed and restarted mid-run. Each step saves a screenshot.
  * @module
@@ -111,18 +112,29 @@ describe('web panel (Chromium)', { timeout: 180_000 }, () => {
     await screenshot(page, 'count-paused');
     await page.locator('button[data-action=resume]').click();
     await stateIs('running');
+    // Deferred: the plan runs on to its next checkpoint, then pauses.
+    await page.locator('button[data-action=pauseDeferred]').click();
+    await stateIs('paused');
+    await page.locator('button[data-action=resume]').click();
+    await stateIs('running');
     await stateIs('idle');
+    // bluesky re-reads from the checkpoint after an immediate pause and re-emits that seq_num:
+    // the plot keeps one point per seq_num.
     assert.equal(await points(), 60);
   });
 
   it('abort asks for a reason, and the run shows in history as aborted with it', async () => {
     await startCount(500, 0.02);
     await until(page, () => Number(document.querySelector('[data-testid=plot]')?.getAttribute('data-points')) >= 3, null);
-    await page.locator('button[data-action=abort]').click();
+    // By keyboard alone: focus the button, Enter opens the dialog with the focus in the reason field, Enter confirms.
+    await page.locator('button[data-action=abort]').focus();
+    await page.keyboard.press('Enter');
     const dialog = page.getByRole('dialog');
-    await dialog.getByLabel(/Reason/).fill('sample drifted');
+    await dialog.waitFor();
+    assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('name')), 'reason');
+    await page.keyboard.type('sample drifted');
     await screenshot(page, 'abort-dialog');
-    await dialog.getByRole('button', { name: 'Abort' }).click();
+    await page.keyboard.press('Enter');
     await stateIs('idle');
     await page.getByRole('tab', { name: /History/ }).click();
     const firstRow = page.locator('[data-testid=history] tbody tr').first();
