@@ -51,21 +51,16 @@ export class ServerProcess {
   }
 
   /** SIGKILL: the crash a restart must recover from. */
-  async kill(): Promise<void> {
-    const c = this.#child;
-    if (c === null || c.exitCode !== null || c.signalCode !== null) return;
-    const exited = once(c, 'exit');
-    c.kill('SIGKILL');
-    await exited;
-    this.#child = null;
-  }
+  kill(): Promise<void> { return this.#signal('SIGKILL'); }
 
   /** SIGTERM: the graceful stop. */
-  async stop(): Promise<void> {
+  stop(): Promise<void> { return this.#signal('SIGTERM'); }
+
+  async #signal(signal: NodeJS.Signals): Promise<void> {
     const c = this.#child;
     if (c === null || c.exitCode !== null || c.signalCode !== null) return;
     const exited = once(c, 'exit');
-    c.kill('SIGTERM');
+    c.kill(signal);
     await exited;
     this.#child = null;
   }
