@@ -157,21 +157,24 @@ export class DispatcherServer implements DispatcherHost {
       socket.end(`HTTP/1.1 ${this.#stopping === null ? '404 Not Found' : '503 Service Unavailable'}\r\nConnection: close\r\n\r\n`);
       return;
     }
-    this.#wss.handleUpgrade(req, socket, head, (ws) => (path === '/v2' ? this.#onV2Connection(ws, req) : this.#onConnection(ws, req)));
+    this.#wss.handleUpgrade(req, socket, head, (ws) => (path === '/v2' ? this.#onV2Connection(ws, req, socket) : this.#onConnection(ws, req)));
   }
 
-  #onV2Connection(ws: WebSocket, req: IncomingMessage): void {
+  #onV2Connection(ws: WebSocket, req: IncomingMessage, socket: Duplex): void {
     const log = this.#log.child({ conn: this.#nextConn++, peer: req.socket.remoteAddress, protocol: 2 });
     this.#clients.add(ws);
     ws.on('close', () => this.#clients.delete(ws));
     ws.on('error', (e) => log.warn({ err: e }, 'websocket error'));
-    this.#v2.accept(ws, log);
+    this.#v2.accept(ws, log, socket);
   }
 
   #onConnection(ws: WebSocket, req: IncomingMessage): void {
     const log = this.#log.child({ conn: this.#nextConn++, peer: req.socket.remoteAddress });
     const limit = this.#opts.maxBufferedBytes;
+    // The TCP socket ws reads and writes (the upgrade handed it this request's socket).
     const socket = req.socket;
+    let corked = false;
+    const uncork = (): void => { corked = false; socket.uncork(); };
     this.#clients.add(ws);
     const session = new V1Session(this.#dispatcher, {
       send: (text) => {
@@ -181,12 +184,20 @@ export class DispatcherServer implements DispatcherHost {
           ws.close(CLOSE_POLICY, 'too far behind');
           return;
         }
-        ws.send(encoded(text), { binary: false });
-        corkUntilTurnEnds(socket);
+        // The bytes ws.send would write, framed once per broadcast instead of once per
+        // subscriber (ws never queues frames of its own here: no compression, no Blobs).
+        socket.write(encoded(text));
+        // The first message of a turn of the event loop is written at once (a transition's
+        // latency); those after it in the same turn (a quick run's run-uid and idle) wait
+        // for the turn's end and share one write. With every subscriber on loopback, the
+        // write syscalls were most of the server's time per run, and a subscriber whose
+        // thread is scheduled behind the server's waits for all of them.
+        if (!corked) { corked = true; socket.cork(); setImmediate(uncork); }
       },
       close: (code) => ws.close(code),
     }, {
-      onRequest: (type, ms) => log.debug({ type, ms: Math.round(ms * 1000) / 1000 }, 'request'),
+      // Checked first: a disabled level must not cost an object per request.
+      onRequest: (type, ms) => { if (log.isLevelEnabled('debug')) log.debug({ type, ms: Math.round(ms * 1000) / 1000 }, 'request'); },
     });
     ws.on('message', (data, isBinary) => {
       session.receive(rawText(data, isBinary)).catch((e: unknown) => log.error({ err: e }, 'request handler failed'));
@@ -200,27 +211,24 @@ export class DispatcherServer implements DispatcherHost {
   }
 }
 
-// A broadcast sends one text to every subscriber: encode it once, not per socket.
+// A broadcast sends one text to every subscriber: frame it once, not per socket.
 let lastText = '';
-let lastBuffer = Buffer.alloc(0);
+let lastFrame = Buffer.alloc(0);
+/** `text` as one unmasked, final websocket text frame (RFC 6455 5.2), as ws frames it. */
 function encoded(text: string): Buffer {
-  if (text !== lastText) { lastText = text; lastBuffer = Buffer.from(text, 'utf8'); }
-  return lastBuffer;
-}
-
-const corked = new Set<Duplex>();
-let flushScheduled = false;
-function flushCorked(): void {
-  flushScheduled = false;
-  for (const s of corked) s.uncork();
-  corked.clear();
-  ((globalThis as any).flushEnds as number[] | undefined)?.push(performance.timeOrigin + performance.now()); // DIAG-TEMP
-}
-function corkUntilTurnEnds(s: Duplex): void {
-  if (corked.has(s)) return;
-  s.cork();
-  corked.add(s);
-  if (!flushScheduled) { flushScheduled = true; setImmediate(flushCorked); }
+  if (text !== lastText) {
+    const n = Buffer.byteLength(text, 'utf8');
+    const head = n < 126 ? 2 : n < 65536 ? 4 : 10;
+    const frame = Buffer.allocUnsafe(head + n);
+    frame[0] = 0x81; // FIN, opcode 1 (text)
+    if (n < 126) frame[1] = n;
+    else if (n < 65536) { frame[1] = 126; frame.writeUInt16BE(n, 2); }
+    else { frame[1] = 127; frame.writeBigUInt64BE(BigInt(n), 2); }
+    frame.write(text, head, 'utf8');
+    lastText = text;
+    lastFrame = frame;
+  }
+  return lastFrame;
 }
 
 function rawText(data: RawData, _isBinary: boolean): string {
