@@ -46,8 +46,9 @@ export class LiveRun {
   /** x is the first hinted dimension's field, or `time` (seconds since the start document) for count and the like. */
   xField = 'time';
   yFields: string[] = [];
-  readonly x: number[] = [];
-  ys: number[][] = [];
+  /** Indexed by seq_num - 1; null where that point has not arrived (yet). */
+  readonly x: Array<number | null> = [];
+  ys: Array<Array<number | null>> = [];
   /** The newest rows for the table, oldest first. */
   readonly rows: EventRow[] = [];
   /** Distinct points (seq_nums) of the primary stream. */
@@ -60,6 +61,8 @@ export class LiveRun {
   readonly #t0: number;
   /** Descriptor uids of the primary stream (a replayed `declare_stream` after a rewind emits a second). */
   readonly #primary = new Set<string>();
+  /** Events whose descriptor has not come yet (a page reloaded mid-run reads the descriptor from the store while live events already arrive). */
+  #orphans: Array<[string, Doc]> = [];
 
   constructor(start: Doc) {
     this.start = start;
@@ -114,17 +117,25 @@ export class LiveRun {
       const snaking = arr(this.start.snaking);
       this.grid = { rows, cols, yField: dims[0] as string, xField: dims[1] as string, yRange: range(0), xRange: range(1), snake: snaking[1] === true };
     }
+    this.#adopt();
     return true;
   }
 
+  /** Feed the events that were waiting for a primary descriptor now known. */
+  #adopt(): void {
+    const waiting = this.#orphans;
+    this.#orphans = [];
+    for (const [name, doc] of waiting) this.add(name, doc);
+  }
+
   #event(doc: Doc): boolean {
-    if (!this.#primary.has(String(doc.descriptor))) return false;
+    if (!this.#primary.has(String(doc.descriptor))) return this.#orphan('event', doc);
     this.#point(num(doc.seq_num), num(doc.time), rec(doc.data));
     return true;
   }
 
   #page(doc: Doc): boolean {
-    if (!this.#primary.has(String(doc.descriptor))) return false;
+    if (!this.#primary.has(String(doc.descriptor))) return this.#orphan('event_page', doc);
     const data = rec(doc.data);
     const seq = arr(doc.seq_num);
     const time = arr(doc.time);
@@ -136,28 +147,34 @@ export class LiveRun {
     return seq.length > 0;
   }
 
+  /** Until the primary descriptor is known, keep events of unknown descriptors (bounded); after it, they are other streams'. */
+  #orphan(name: string, doc: Doc): false {
+    if (this.#primary.size === 0 && this.#orphans.length < 100_000) this.#orphans.push([name, doc]);
+    return false;
+  }
+
   #point(seqNum: number, time: number, data: Doc): void {
-    const x = this.xField === 'time' ? time - this.#t0 : num(data[this.xField]);
-    // seq_num counts from 1 without gaps; a rewind (pause, then resume) re-reads from the last
-    // checkpoint and re-emits events with the seq_nums they replace: the new reading wins.
     const at = seqNum - 1;
-    if (Number.isInteger(at) && at >= 0 && at < this.x.length) {
-      this.x[at] = x;
-      for (let i = 0; i < this.yFields.length; i++) (this.ys[i] as number[])[at] = num(data[this.yFields[i] as string]);
-      const r = this.rows.findIndex((row) => row.seq_num === seqNum);
-      if (r >= 0) this.rows[r] = { seq_num: seqNum, time, data };
-      this.replaced++;
-    } else {
-      this.events++;
-      this.x.push(x);
-      for (let i = 0; i < this.yFields.length; i++) (this.ys[i] as number[]).push(num(data[this.yFields[i] as string]));
-      this.rows.push({ seq_num: seqNum, time, data });
-      if (this.rows.length > TABLE_ROWS * 2) this.rows.splice(0, this.rows.length - TABLE_ROWS); // amortised trim
+    if (!Number.isInteger(at) || at < 0) return;
+    // Points live at seq_num - 1, so arrival order does not matter: a page reloaded mid-run gets
+    // live events while the earlier ones are still being read from the store. And a rewind (pause,
+    // then resume) re-reads from the last checkpoint and re-emits those seq_nums: the new reading wins.
+    if (at < this.x.length && this.x[at] !== null) this.replaced++;
+    else this.events++;
+    while (this.x.length < at) { this.x.push(null); for (const ys of this.ys) ys.push(null); }
+    this.x[at] = this.xField === 'time' ? time - this.#t0 : num(data[this.xField]);
+    for (let i = 0; i < this.yFields.length; i++) (this.ys[i] as Array<number | null>)[at] = num(data[this.yFields[i] as string]);
+    const r = this.rows.findIndex((row) => row.seq_num === seqNum);
+    if (r >= 0) this.rows[r] = { seq_num: seqNum, time, data };
+    else this.rows.push({ seq_num: seqNum, time, data });
+    if (this.rows.length > TABLE_ROWS * 2) { // amortised trim to the newest
+      this.rows.sort((a, b) => a.seq_num - b.seq_num);
+      this.rows.splice(0, this.rows.length - TABLE_ROWS);
     }
   }
 
   /** The newest `n` rows, newest first. */
-  latestRows(n = 50): EventRow[] { return this.rows.slice(-n).reverse(); }
+  latestRows(n = 50): EventRow[] { return [...this.rows].sort((a, b) => b.seq_num - a.seq_num).slice(0, n); }
 
   get exitStatus(): string | null { return this.stop === null ? null : String(this.stop.exit_status ?? ''); }
 }

@@ -34,7 +34,8 @@ export class PanelModel {
   connection: Connection = 'connecting';
   /** The seq the client resumes after (shown while reconnecting). */
   lastSeq: number | null = null;
-  status: Status = { state: 'idle', busy: false, plan: null, item_id: null, run_uid: null, run_start_time: null, seq: 0 };
+  /** `unknown` until the first snapshot: no button is enabled on a guess. */
+  status: Status = { state: 'unknown', busy: true, plan: null, item_id: null, run_uid: null, run_start_time: null, seq: 0 };
   serverVersion = '';
   plans: PlanInfo[] = [];
   devices: DeviceInfo[] = [];

@@ -32,7 +32,7 @@ describe('LiveRun', () => {
     const run = feed(readJsonl<[string, Doc]>('python-reference/docs/count.jsonl'));
     assert.equal(run.xField, 'time');
     assert.equal(run.events, 3);
-    assert.ok(run.x.every((t, i) => t >= 0 && (i === 0 || t >= (run.x[i - 1] ?? 0))), 'elapsed times, increasing');
+    assert.ok(run.x.every((t, i) => t !== null && t >= 0 && (i === 0 || t >= (run.x[i - 1] ?? 0))), 'elapsed times, increasing');
   });
 
   it('grid_scan: a 3 × 4 snaked grid; every point lands in its own cell', () => {
@@ -64,6 +64,25 @@ describe('LiveRun', () => {
     assert.equal(run.x[2], Number(third?.time) - Number(docs[0]?.[1].time), 'the newer reading wins');
   });
 
+  it('points land at their seq_num whatever the arrival order (live events before the store\'s earlier ones)', () => {
+    const docs = readJsonl<[string, Doc]>('python-reference/docs/scan.jsonl');
+    const events = docs.filter(([n]) => n === 'event');
+    const inOrder = feed(docs);
+    const run = new LiveRun(docs[0]?.[1] ?? {});
+    run.add('descriptor', docs[1]?.[1] ?? {});
+    for (const i of [3, 4, 0, 1, 2]) run.add('event', events[i]?.[1] ?? {});
+    assert.deepEqual(run.x, inOrder.x);
+    assert.deepEqual(run.ys, inOrder.ys);
+    assert.equal(run.events, 5);
+    assert.deepEqual(run.latestRows(3).map((r) => r.seq_num), [5, 4, 3]);
+    // A gap is null until its point arrives (uPlot draws a gap there).
+    const gap = new LiveRun(docs[0]?.[1] ?? {});
+    gap.add('descriptor', docs[1]?.[1] ?? {});
+    gap.add('event', events[2]?.[1] ?? {});
+    assert.deepEqual(gap.x, [null, null, 0]);
+    assert.equal(gap.events, 1);
+  });
+
   it('ignores other runs\' documents and streams other than primary', () => {
     const docs = readJsonl<[string, Doc]>('python-reference/docs/scan.jsonl');
     const run = new LiveRun(docs[0]?.[1] ?? {});
@@ -71,5 +90,17 @@ describe('LiveRun', () => {
     assert.equal(run.add('descriptor', { ...docs[1]?.[1], name: 'baseline' }), false);
     assert.equal(run.add('event', { ...docs[2]?.[1] }), false, 'no primary descriptor yet');
     assert.equal(run.events, 0);
+  });
+
+  it('events that arrive before their descriptor (a reload mid-run) are kept until it comes', () => {
+    const docs = readJsonl<[string, Doc]>('python-reference/docs/scan.jsonl');
+    const run = new LiveRun(docs[0]?.[1] ?? {});
+    const events = docs.filter(([n]) => n === 'event');
+    for (const [, e] of events.slice(3)) run.add('event', e); // live, before the store's pages
+    assert.equal(run.events, 0);
+    for (const [name, doc] of docs.slice(1, 4)) run.add(name, doc); // the store: descriptor, events 1, 2
+    assert.equal(run.events, 4);
+    run.add('event', events[2]?.[1] ?? {});
+    assert.deepEqual(run.x, feed(docs).x);
   });
 });

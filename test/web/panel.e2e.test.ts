@@ -177,6 +177,20 @@ describe('web panel (Chromium)', { timeout: 180_000 }, () => {
     await until(page, () => document.querySelector('[data-testid=error-num]') === null, null);
   });
 
+  it('a page opened mid-run shows the run so far (from the store) and goes on live, without gaps', async () => {
+    await startCount(80, 0.03);
+    await until(page, () => Number(document.querySelector('[data-testid=plot]')?.getAttribute('data-points')) >= 10, null);
+    await page.reload();
+    await until(page, () => document.querySelector('[data-testid=connection]')?.textContent?.startsWith('connected'), null);
+    // The snapshot said running (the page shows no state at all before it), then the run ended live.
+    await until(page, () => (window as unknown as { __panel: { run: { stop: unknown } | null } }).__panel.run?.stop != null, null);
+    await stateIs('idle');
+    const x = await page.evaluate(() => (window as unknown as { __panel: { run: { x: Array<number | null> } } }).__panel.run.x);
+    assert.equal(x.length, 80);
+    assert.ok(x.every((t) => t !== null), 'every point, none missing');
+    await page.evaluate(() => { (window as unknown as { __loadMark: number }).__loadMark = 42; });
+  });
+
   it('recovers by itself when the server is killed and restarted mid-run (no page reload)', async () => {
     await startCount(2000, 0.02);
     await until(page, () => Number(document.querySelector('[data-testid=plot]')?.getAttribute('data-points')) >= 5, null);

@@ -84,13 +84,13 @@ export function Heatmap({ run, version }: { run: LiveRun; version: number }) {
     const ys = run.ys[k] ?? [];
     const W = c.width, H = c.height;
     let lo = Infinity, hi = -Infinity;
-    for (const v of ys) if (Number.isFinite(v)) { lo = Math.min(lo, v); hi = Math.max(hi, v); }
+    for (const v of ys) if (v !== null && Number.isFinite(v)) { lo = Math.min(lo, v); hi = Math.max(hi, v); }
     ctx.fillStyle = '#eef1f5';
     ctx.fillRect(0, 0, W, H);
     const cw = W / grid.cols, ch = H / grid.rows;
     ys.forEach((v, i) => {
       const cell = cellOf(grid, i);
-      if (cell < 0 || !Number.isFinite(v)) return;
+      if (cell < 0 || v === null || !Number.isFinite(v)) return;
       const r = Math.floor(cell / grid.cols), col = cell % grid.cols;
       ctx.fillStyle = colour(hi > lo ? (v - lo) / (hi - lo) : 0.5);
       // Row 0 (the slow motor's first position) at the bottom, as on a y axis.
@@ -115,7 +115,7 @@ function mostVaried(run: LiveRun): string {
   let best = run.yFields[0] ?? '', spread = -1;
   run.ys.forEach((ys, i) => {
     let lo = Infinity, hi = -Infinity;
-    for (const v of ys) if (Number.isFinite(v)) { lo = Math.min(lo, v); hi = Math.max(hi, v); }
+    for (const v of ys) if (v !== null && Number.isFinite(v)) { lo = Math.min(lo, v); hi = Math.max(hi, v); }
     const s = hi > lo ? (hi - lo) / (Math.abs(hi) + Math.abs(lo) || 1) : 0;
     if (s > spread) { spread = s; best = run.yFields[i] ?? best; }
   });
