@@ -1,42 +1,28 @@
 /**
- * `npm run bench`: every benchmark, printed as it finishes; the last line is
- * one JSON object with all figures (the format CI and the notes quote).
+ * `npm run bench`: every benchmark group, each in a fresh process (bench/one.ts),
+ * printed as it finishes; the last line is one JSON object with all figures
+ * (the format CI and the notes quote). `peak_rss_mib` is the largest Node
+ * process's peak (the browser's memory is its own).
  * @module
  */
-import { benchEngine } from './engine.js';
-import { benchStore } from './store.js';
-import { benchUi } from './ui.js';
-import { benchV2 } from './v2.js';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 
+const ONE = fileURLToPath(new URL('./one.ts', import.meta.url));
 const results: Record<string, number> = {};
-const engine = await benchEngine();
-console.log('engine', engine);
-Object.assign(results, engine);
-const stored = await benchStore();
-console.log('store', stored);
-Object.assign(results, stored);
-try {
-  const path = './dispatcher.js';
-  const mod = (await import(path)) as { benchDispatcher?: () => Promise<Record<string, number>> };
-  if (mod.benchDispatcher !== undefined) {
-    const d = await mod.benchDispatcher();
-    console.log('dispatcher', d);
-    Object.assign(results, d);
+let peak = 0;
+for (const group of ['engine', 'store', 'dispatcher', 'v2', 'ui']) {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', ONE, group], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  const last = r.stdout.trim().split('\n').at(-1) ?? '';
+  if (r.status !== 0 || !last.startsWith('{')) {
+    // E.g. no Chromium for `ui`: say so and leave its figures out rather than guess them.
+    console.log(`${group} bench unavailable (exit ${String(r.status)})${last === '' ? '' : `: ${last}`}`);
+    continue;
   }
-} catch (e) {
-  console.log('dispatcher bench unavailable:', e instanceof Error ? e.message : String(e));
+  const { rss_mib: rss, ...figures } = JSON.parse(last) as Record<string, number>;
+  console.log(group, figures);
+  Object.assign(results, figures);
+  peak = Math.max(peak, rss ?? 0);
 }
-const v2 = await benchV2();
-console.log('v2', v2);
-Object.assign(results, v2);
-try {
-  const ui = await benchUi();
-  console.log('ui', ui);
-  Object.assign(results, ui);
-} catch (e) {
-  // No Chromium here: say so, and leave the figure out rather than guess it.
-  console.log('ui bench unavailable:', e instanceof Error ? e.message : String(e));
-}
-// The browser's memory is its own process's; this is the Node side only.
-results.peak_rss_mib = Math.round(process.resourceUsage().maxRSS / 1024);
+results.peak_rss_mib = peak;
 console.log(JSON.stringify(results));
