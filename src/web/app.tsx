@@ -19,9 +19,16 @@ export function App({ model }: { model: PanelModel }) {
     <div class="app">
       <StatusBar model={model} />
       <Controls model={model} />
-      <nav class="tabs" role="tablist" aria-label="views">
+      <nav class="tabs" role="tablist" aria-label="views" onKeyDown={(e) => {
+        // The ARIA tabs pattern: arrow keys move between tabs (and select them).
+        if (e.key !== 'ArrowLeft' && e.key !== 'ArrowRight') return;
+        const next: Tab = tab === 'live' ? 'history' : 'live';
+        setTab(next);
+        document.getElementById(`tab-${next}`)?.focus();
+      }}>
         {(['live', 'history'] as const).map((t) => (
-          <button type="button" role="tab" key={t} id={`tab-${t}`} aria-selected={tab === t} aria-controls={`panel-${t}`} onClick={() => setTab(t)}>
+          <button type="button" role="tab" key={t} id={`tab-${t}`} aria-selected={tab === t} aria-controls={`panel-${t}`}
+            tabIndex={tab === t ? 0 : -1} onClick={() => setTab(t)}>
             {t === 'live' ? 'Live' : `History (${String(model.history.length)})`}
           </button>
         ))}

@@ -136,7 +136,10 @@ describe('web panel (Chromium)', { timeout: 180_000 }, () => {
     await screenshot(page, 'abort-dialog');
     await page.keyboard.press('Enter');
     await stateIs('idle');
-    await page.getByRole('tab', { name: /History/ }).click();
+    // The tabs follow the ARIA pattern: the arrow key moves to (and opens) the other tab.
+    await page.getByRole('tab', { name: 'Live' }).focus();
+    await page.keyboard.press('ArrowRight');
+    assert.equal(await page.getByRole('tab', { name: /History/ }).getAttribute('aria-selected'), 'true');
     const firstRow = page.locator('[data-testid=history] tbody tr').first();
     await until(page, () => document.querySelector('[data-testid=history] tbody tr')?.textContent?.includes('sample drifted'), null);
     assert.match((await firstRow.textContent()) ?? '', /count.*abort.*sample drifted/s);
