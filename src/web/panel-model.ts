@@ -62,8 +62,9 @@ export class PanelModel {
       this.lastSeq = c.lastSeq;
       this.log('warn', `connection lost (${String(e.code)}${e.reason === '' ? '' : `: ${e.reason}`}); reconnecting, resuming after seq ${String(c.lastSeq ?? 0)}`);
     });
-    c.on('subscribed', (r) => this.#snapshot(r, false));
-    c.on('resync', (r) => this.#snapshot(r, true));
+    // A snapshot's follow-up requests fail only with the connection, and the reconnect brings a new snapshot.
+    c.on('subscribed', (r) => { this.#snapshot(r, false).catch(() => undefined); });
+    c.on('resync', (r) => { this.#snapshot(r, true).catch(() => undefined); });
     c.on('event', (e) => this.#onEvent(e));
   }
 
@@ -121,7 +122,7 @@ export class PanelModel {
     this.status = r.status;
     if (lost) this.log('warn', `resynchronised at seq ${String(r.seq)} (the server restarted or could not replay)`);
     if (r.open_run !== null) {
-      if (this.run?.uid !== r.open_run.uid) await this.#loadOpenRun(r.open_run.start);
+      if (this.run?.uid !== r.open_run.uid) this.#loadOpenRun(r.open_run.start);
       this.progress = r.open_run.progress;
     } else if (lost && this.run !== null && this.run.stop === null) {
       // The run we were drawing was cut off by a restart: its closing is in the store now.
@@ -131,10 +132,14 @@ export class PanelModel {
     this.changed();
   }
 
-  /** A run already open when we subscribed (a reload mid-run): its earlier documents come from the store. */
-  async #loadOpenRun(start: Record<string, unknown>): Promise<void> {
-    this.run = new LiveRun(start);
-    await this.#fill(this.run);
+  /**
+   * A run already open when we subscribed (a reload mid-run): its earlier documents come from
+   * the store, in the background, while live ones keep arriving (LiveRun places both by seq_num).
+   */
+  #loadOpenRun(start: Record<string, unknown>): void {
+    const run = new LiveRun(start);
+    this.run = run;
+    void this.#fill(run).then(() => this.changed());
   }
 
   async #reloadRun(uid: string): Promise<void> {

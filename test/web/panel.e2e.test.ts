@@ -46,8 +46,8 @@ async function startCount(num: number, delay: number): Promise<void> {
   await page.locator('[data-field=delay] input').fill(String(delay));
   const before = await runUid();
   await page.locator('button[data-action=start]').click();
-  await stateIs('running');
   // Its start document has arrived: the plot now shows this run, not the previous one.
+  // (Not "state is running": a short run may be over before a poll sees it.)
   await until(page, (old: string | null) => (window as unknown as { __panel: { run: { uid: string } | null } }).__panel.run?.uid !== old, before);
 }
 
@@ -116,8 +116,7 @@ describe('web panel (Chromium)', { timeout: 180_000 }, () => {
     await page.locator('button[data-action=pauseDeferred]').click();
     await stateIs('paused');
     await page.locator('button[data-action=resume]').click();
-    await stateIs('running');
-    await stateIs('idle');
+    await stateIs('idle'); // what is left may be too short to see 'running' between two polls
     // bluesky re-reads from the checkpoint after an immediate pause and re-emits that seq_num:
     // the plot keeps one point per seq_num.
     assert.equal(await points(), 60);
