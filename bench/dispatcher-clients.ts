@@ -7,7 +7,17 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { WebSocket } from 'ws';
 
-const { url, subscribers, control: hasControl } = workerData as { url: string; subscribers: number; control: boolean };
+// A worker thread (parentPort) or a child process with a scheduling of its own (process IPC).
+type Msg = { kind: string; runs?: number; expected?: number };
+interface Port { postMessage(m: object): void; onMessage(fn: (m: Msg) => void): void; close(): void }
+const port: Port | null = parentPort !== null
+  ? { postMessage: (m) => parentPort?.postMessage(m), onMessage: (fn) => parentPort?.on('message', fn), close: () => parentPort?.close() }
+  : process.send === undefined ? null : {
+    postMessage: (m) => { process.send?.(m); },
+    onMessage: (fn) => { process.on('message', fn); },
+    close: () => { process.disconnect(); },
+  };
+const { url, subscribers, control: hasControl } = (workerData ?? JSON.parse(process.env.BENCH_CLIENTS ?? '{}')) as { url: string; subscribers: number; control: boolean };
 const RUNNING = '"state": "running", "old_state": "idle"';
 const IDLE = '"state": "idle", "old_state": "running"';
 const STARTED = '"success": true';
@@ -27,7 +37,7 @@ let received = 0;
 let target = Infinity;
 for (const ws of subs) {
   ws.on('message', () => {
-    if (++received === target) parentPort?.postMessage({ kind: 'fanout-done' });
+    if (++received === target) port?.postMessage({ kind: 'fanout-done' });
   });
 }
 
@@ -61,9 +71,9 @@ async function latency(runs: number): Promise<number[]> {
   return samples;
 }
 
-parentPort?.on('message', (msg: { kind: string; runs?: number; expected?: number }) => {
-  if (msg.kind === 'latency') void latency(msg.runs ?? 100).then((samples) => parentPort?.postMessage({ kind: 'latency', samples }));
-  if (msg.kind === 'arm') { received = 0; target = msg.expected ?? Infinity; parentPort?.postMessage({ kind: 'armed' }); }
-  if (msg.kind === 'close') { for (const ws of [...subs, control]) ws?.close(); parentPort?.close(); }
+port?.onMessage((msg) => {
+  if (msg.kind === 'latency') void latency(msg.runs ?? 100).then((samples) => port.postMessage({ kind: 'latency', samples }));
+  if (msg.kind === 'arm') { received = 0; target = msg.expected ?? Infinity; port.postMessage({ kind: 'armed' }); }
+  if (msg.kind === 'close') { for (const ws of [...subs, control]) ws?.close(); port.close(); }
 });
-parentPort?.postMessage({ kind: 'ready' });
+port?.postMessage({ kind: 'ready' });

@@ -11,6 +11,7 @@ import { hw } from '../devices/index.js';
 import { type Dispatcher, registerSimulated, registerStandardPlans } from '../dispatcher/index.js';
 import { type DispatcherServer, type Logger, createDispatcher, createLogger, serverOf } from '../server/index.js';
 import { DEFAULT_DATA_DIR, SqliteStore, StoreError } from '../store/index.js';
+import { schedulingPolicy, setRealtimePriority } from './realtime.js';
 
 export interface ServeOptions {
   port?: number | string;
@@ -24,6 +25,8 @@ export interface ServeOptions {
   data?: string | false;
   /** `normal` (default) or `full` (fsync each commit: survives power loss). */
   durability?: string;
+  /** Linux: run every thread of the server at SCHED_FIFO with this priority (1..99); see src/cli/realtime.ts. */
+  rtPriority?: number | string;
 }
 
 export interface Served {
@@ -59,6 +62,12 @@ export async function serve(opts: ServeOptions = {}): Promise<Served> {
   }
   const server = serverOf(dispatcher);
   if (server === null) throw new Error('internal: the dispatcher has no server');
+  if (opts.rtPriority !== undefined) {
+    // Not fatal: the server works without it, only its latency tail on a busy host is longer.
+    const why = setRealtimePriority(Number(opts.rtPriority));
+    if (why === null) logger.info({ priority: Number(opts.rtPriority), policy: schedulingPolicy() }, 'real-time scheduling on');
+    else logger.warn({ priority: opts.rtPriority, reason: why }, 'real-time scheduling not set; running at normal priority');
+  }
   if (store !== null) logger.info({ store: store.path, durability, seq: store.latestSeq() }, 'run store open');
   return { dispatcher, server, logger, store };
 }
@@ -109,9 +118,11 @@ export function addServeCommand(program: Command): Command {
     .option('--data <dir>', 'data directory of the run store (documents, run index, v2 event log)', DEFAULT_DATA_DIR)
     .option('--no-data', 'keep nothing on disk (no run store, v2 seq restarts at 1)')
     .option('--durability <level>', 'normal (a killed process loses nothing published) | full (also survives power loss)', 'normal')
-    .action(async (o: { port: string; host: string; plans?: string; logLevel?: string; data: string | false; durability: string }) => {
+    .option('--rt-priority <n>', 'Linux: run the server at real-time priority n (SCHED_FIFO 1..99; needs CAP_SYS_NICE) for a short latency tail on a shared host')
+    .action(async (o: { port: string; host: string; plans?: string; logLevel?: string; data: string | false; durability: string; rtPriority?: string }) => {
       await serveCommand({
         port: o.port, host: o.host, data: o.data, durability: o.durability,
+        ...(o.rtPriority === undefined ? {} : { rtPriority: o.rtPriority }),
         ...(o.plans === undefined ? {} : { plans: o.plans }),
         ...(o.logLevel === undefined ? {} : { logLevel: o.logLevel }),
       });
