@@ -6,6 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { WebSocket } from 'ws';
+import { SocketClient, openClient } from '../helpers/socket-client.js';
 import { hw } from '../../src/devices/index.js';
 import { type Dispatcher, makeSimulatedScan, registerSimulated, registerStandardPlans } from '../../src/dispatcher/index.js';
 import type { Plan } from '../../src/model/msg.js';
@@ -89,26 +90,14 @@ export async function startTestServer(options: { simulatedGate?: () => Promise<v
 }
 
 /** A websocket client that records every message and how it closed. */
-export class Client {
+export class Client extends SocketClient {
   readonly messages: string[] = [];
-  readonly ws: WebSocket;
-  readonly closed: Promise<{ code: number; reason: string }>;
-  #wake: Array<() => void> = [];
 
-  private constructor(ws: WebSocket) {
-    this.ws = ws;
-    ws.on('message', (data) => { this.messages.push(String(data)); this.#notify(); });
-    this.closed = new Promise((resolve) => ws.on('close', (code, reason) => { this.#notify(); resolve({ code, reason: String(reason) }); }));
-  }
+  private constructor(ws: WebSocket) { super(ws); }
 
-  static connect(url: string): Promise<Client> {
-    return new Promise((resolve, reject) => {
-      const ws = new WebSocket(url);
-      const c = new Client(ws);
-      ws.once('open', () => resolve(c));
-      ws.once('error', reject);
-    });
-  }
+  static connect(url: string): Promise<Client> { return openClient(url, (ws) => new Client(ws)); }
+
+  protected onMessage(text: string): void { this.messages.push(text); }
 
   send(frame: string | object): void { this.ws.send(typeof frame === 'string' ? frame : JSON.stringify(frame)); }
 
@@ -117,7 +106,7 @@ export class Client {
 
   /** Wait until `n` messages have arrived (or the socket closed). */
   async count(n: number): Promise<string[]> {
-    while (this.messages.length < n && this.ws.readyState !== WebSocket.CLOSED) await new Promise<void>((r) => this.#wake.push(r));
+    while (this.messages.length < n && this.ws.readyState !== WebSocket.CLOSED) await this.nextMessage();
     return this.messages.slice(0, n);
   }
 
@@ -129,17 +118,6 @@ export class Client {
       if (raw === undefined) throw new Error(`socket closed before a matching message; got ${JSON.stringify(this.messages)}`);
       if (pred(JSON.parse(raw) as Record<string, unknown>)) return i;
     }
-  }
-
-  close(): Promise<{ code: number; reason: string }> {
-    if (this.ws.readyState !== WebSocket.CLOSED) this.ws.close();
-    return this.closed;
-  }
-
-  #notify(): void {
-    const w = this.#wake;
-    this.#wake = [];
-    for (const f of w) f();
   }
 }
 

@@ -4,6 +4,7 @@
  * @module
  */
 import { WebSocket } from 'ws';
+import { SocketClient, openClient } from '../helpers/socket-client.js';
 import { hw } from '../../src/devices/index.js';
 import { type Dispatcher, registerStandardPlans } from '../../src/dispatcher/index.js';
 import { documentErrors } from '../../src/model/validate.js';
@@ -40,38 +41,25 @@ export async function startV2Server(options: { v2?: V2Options; logger?: Logger; 
 type Frame = Record<string, unknown>;
 
 /** A raw v2 connection: numbered requests, every event kept in arrival order. */
-export class V2Conn {
-  readonly ws: WebSocket;
+export class V2Conn extends SocketClient {
   readonly events: Event[] = [];
   readonly replies: Array<Reply & { id: unknown }> = [];
-  readonly closed: Promise<{ code: number; reason: string }>;
   #nextId = 1;
   #pending = new Map<unknown, (r: Reply) => void>();
-  #wake: Array<() => void> = [];
 
-  private constructor(ws: WebSocket) {
-    this.ws = ws;
-    ws.on('message', (data) => {
-      const f = JSON.parse(String(data)) as Frame;
-      if ('seq' in f && !('ok' in f)) this.events.push(f as unknown as Event);
-      else {
-        const r = f as unknown as Reply;
-        this.replies.push(r);
-        this.#pending.get(r.id)?.(r);
-        this.#pending.delete(r.id);
-      }
-      this.#notify();
-    });
-    this.closed = new Promise((resolve) => ws.on('close', (code, reason) => { this.#notify(); resolve({ code, reason: String(reason) }); }));
-  }
+  private constructor(ws: WebSocket) { super(ws); }
 
-  static connect(url: string): Promise<V2Conn> {
-    return new Promise((resolve, reject) => {
-      const ws = new WebSocket(url);
-      const c = new V2Conn(ws);
-      ws.once('open', () => resolve(c));
-      ws.once('error', reject);
-    });
+  static connect(url: string): Promise<V2Conn> { return openClient(url, (ws) => new V2Conn(ws)); }
+
+  protected onMessage(text: string): void {
+    const f = JSON.parse(text) as Frame;
+    if ('seq' in f && !('ok' in f)) this.events.push(f as unknown as Event);
+    else {
+      const r = f as unknown as Reply;
+      this.replies.push(r);
+      this.#pending.get(r.id)?.(r);
+      this.#pending.delete(r.id);
+    }
   }
 
   /** Send `{id, op, ...params}` and wait for its reply. */
@@ -99,7 +87,7 @@ export class V2Conn {
     for (let i = from; ; i++) {
       while (this.events.length <= i) {
         if (this.ws.readyState === WebSocket.CLOSED) throw new Error('closed before a matching event');
-        await new Promise<void>((r) => this.#wake.push(r));
+        await this.nextMessage();
       }
       const e = this.events[i];
       if (e !== undefined && pred(e)) return i;
@@ -109,17 +97,6 @@ export class V2Conn {
   /** Wait until an event with this seq (or later) arrived. */
   async waitSeq(seq: number): Promise<void> {
     await this.waitEvent((e) => e.seq >= seq);
-  }
-
-  close(): Promise<{ code: number; reason: string }> {
-    if (this.ws.readyState !== WebSocket.CLOSED) this.ws.close();
-    return this.closed;
-  }
-
-  #notify(): void {
-    const w = this.#wake;
-    this.#wake = [];
-    for (const f of w) f();
   }
 }
 
