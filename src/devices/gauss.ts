@@ -5,11 +5,11 @@
  */
 import { DeviceError } from '../model/errors.js';
 import type { DataKey, Reading, Triggerable } from '../model/protocols.js';
-import { StatusBase, type Status } from '../model/status.js';
+import type { Status } from '../model/status.js';
 import { SimDevice, type DeviceOptions } from './device.js';
 import { npExp, roundHalfEven } from './npmath.js';
 import { poisson, uniform, type RandomSource } from './random.js';
-import { configEntry, now, type ConfigEntry } from './support.js';
+import { configEntry, exposure, now, type ConfigEntry } from './support.js';
 
 /** ophyd's EnumSignal choices for `noise`. */
 export const NOISE_KINDS = ['none', 'poisson', 'uniform'] as const;
@@ -118,23 +118,7 @@ export abstract class GaussDetector extends SimDevice implements Triggerable {
   }
 
   /** Compute a new value; the status finishes after `exposureTime` (at once when 0). */
-  override trigger(): Status {
-    const status = new StatusBase({ label: this.name });
-    if (!(this.exposureTime > 0)) {
-      this.refresh();
-      status.setFinished();
-      return status;
-    }
-    setTimeout(() => {
-      try {
-        this.refresh();
-        status.setFinished();
-      } catch (err) {
-        status.setException(err);
-      }
-    }, this.exposureTime * 1000);
-    return status;
-  }
+  override trigger(): Status { return exposure(this.name, this.exposureTime, () => this.refresh()); }
 
   read(): Record<string, Reading> {
     return { [this.name]: { value: this.#value, timestamp: this.#timestamp } };

@@ -4,10 +4,10 @@
  * @module
  */
 import type { DataKey, HasParent, Reading } from '../model/protocols.js';
-import { completedStatus, StatusBase, type Status } from '../model/status.js';
+import { completedStatus, type Status } from '../model/status.js';
 import { pyFloatRepr, pyRepr, pyStrRepr } from '../model/python-repr.js';
 import { standardNormal } from './random.js';
-import { now, softDataKey, Subscribers, type ReadingsCallback } from './support.js';
+import { exposure, now, softDataKey, Subscribers, type ReadingsCallback } from './support.js';
 
 /** ophyd `Kind`: only 'hinted' signals put their name in `hints.fields`. */
 export type SignalKind = 'hinted' | 'normal' | 'config' | 'omitted';
@@ -164,23 +164,7 @@ export class SynSignal extends Signal {
   }
 
   /** Store `func()`; the status finishes after `exposureTime` seconds (at once when 0). */
-  override trigger(): Status {
-    const status = new StatusBase({ label: this.name });
-    if (!(this.exposureTime > 0)) {
-      this.evaluate();
-      status.setFinished();
-      return status;
-    }
-    setTimeout(() => {
-      try {
-        this.evaluate();
-        status.setFinished();
-      } catch (err) {
-        status.setException(err);
-      }
-    }, this.exposureTime * 1000);
-    return status;
-  }
+  override trigger(): Status { return exposure(this.name, this.exposureTime, () => this.evaluate()); }
 }
 
 /**

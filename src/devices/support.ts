@@ -4,6 +4,7 @@
  * @module
  */
 import type { DataKey, Reading } from '../model/protocols.js';
+import { StatusBase, type Status } from '../model/status.js';
 
 /** Seconds since the epoch, as ophyd's `time.time()`. */
 export function now(): number {
@@ -122,4 +123,27 @@ export function describeConfig(name: string, entries: readonly ConfigEntry[]): R
     out[key] = { ...dk, ...e.extra };
   }
   return out;
+}
+
+/**
+ * A simulated detector's trigger: `acquire` now, finished at once, when `exposureTime` is not
+ * positive (a throw reaches the caller, as ophyd.sim's does); else after `exposureTime` seconds,
+ * a throw then failing the status.
+ */
+export function exposure(label: string, exposureTime: number, acquire: () => void): Status {
+  const status = new StatusBase({ label });
+  if (!(exposureTime > 0)) {
+    acquire();
+    status.setFinished();
+    return status;
+  }
+  setTimeout(() => {
+    try {
+      acquire();
+      status.setFinished();
+    } catch (err) {
+      status.setException(err);
+    }
+  }, exposureTime * 1000);
+  return status;
 }
