@@ -1,6 +1,7 @@
 /** Small display helpers shared by the panel's views. @module */
 
-export function shortUid(uid: string | null | undefined): string { return uid == null ? '—' : uid.slice(0, 8); }
+/** The first 8 characters of a uid, for display (src/model/clock.ts shortUid makes uids; this only shows them). */
+export function uidPrefix(uid: string | null | undefined): string { return uid == null ? '—' : uid.slice(0, 8); }
 
 /** Seconds as `1:05` / `1:02:03`. */
 export function duration(s: number | null | undefined): string {

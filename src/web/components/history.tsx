@@ -6,7 +6,7 @@
  */
 import { useEffect, useState } from 'preact/hooks';
 import type { RunSummaryJson } from '../../protocol/v2/client.js';
-import { dateTime, duration, shortUid } from '../format.js';
+import { dateTime, duration, uidPrefix } from '../format.js';
 import type { LiveRun } from '../live-run.js';
 import type { PanelModel } from '../panel-model.js';
 import { Heatmap, LivePlot } from './plots.js';
@@ -31,7 +31,7 @@ export function History({ model }: { model: PanelModel }) {
                 <td><span class={`exit exit-${r.exit_status ?? 'open'}`}>{r.exit_status ?? 'open'}</span>{r.interrupted ? <span class="tag" title="closed by crash recovery">interrupted</span> : null}
                   {r.reason !== null && r.reason !== '' ? <small class="reason" title={r.reason}> {r.reason}</small> : null}</td>
                 <td>{Object.values(r.num_events ?? {}).reduce((a, b) => a + b, 0)}</td>
-                <td><button type="button" class="link" aria-pressed={r.uid === selected} onClick={() => setSelected(r.uid === selected ? null : r.uid)}>{shortUid(r.uid)}</button></td>
+                <td><button type="button" class="link" aria-pressed={r.uid === selected} onClick={() => setSelected(r.uid === selected ? null : r.uid)}>{uidPrefix(r.uid)}</button></td>
               </tr>
             ))}
           </tbody>

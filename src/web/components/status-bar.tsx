@@ -1,6 +1,6 @@
 /** The top bar: connection, engine state, the plan and run in progress, elapsed time and progress. @module */
 import type { PanelModel } from '../panel-model.js';
-import { duration, shortUid } from '../format.js';
+import { duration, uidPrefix } from '../format.js';
 import { useTicker } from './use-model.js';
 
 const CONNECTION_TEXT = { connecting: 'connecting…', connected: 'connected', reconnecting: 'reconnecting…' } as const;
@@ -27,7 +27,7 @@ export function StatusBar({ model }: { model: PanelModel }) {
       <dl class="run-info">
         <div><dt>plan</dt><dd data-testid="plan">{active ? s.plan ?? '—' : run?.planName ?? '—'}</dd></div>
         <div><dt>scan</dt><dd>{showRun && run?.scanId != null ? run.scanId : '—'}</dd></div>
-        <div><dt>run</dt><dd title={s.run_uid ?? ''} data-testid="run-uid">{shortUid(showRun ? run?.uid : null)}</dd></div>
+        <div><dt>run</dt><dd title={s.run_uid ?? ''} data-testid="run-uid">{uidPrefix(showRun ? run?.uid : null)}</dd></div>
         <div><dt>elapsed</dt><dd data-testid="elapsed">{duration(elapsed)}</dd></div>
       </dl>
       <div class="progress" data-testid="progress">
