@@ -1,6 +1,6 @@
 /**
  * Golden checks of the simulated devices against the Python reference recordings
- * (shared/reference/python-reference/docs): describe/configuration shapes, reprs, values.
+ * (test/fixtures/python-reference/docs): describe/configuration shapes, reprs, values.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { hw } from './index.js';
 import type { SimHardware } from './index.js';
 
-const DOCS = new URL('../../../shared/reference/python-reference/docs/', import.meta.url);
+const DOCS = new URL('../../test/fixtures/python-reference/docs/', import.meta.url);
 
 type Doc = Record<string, unknown>;
 

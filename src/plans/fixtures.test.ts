@@ -167,7 +167,7 @@ export function normalize(m: { command: string; obj: unknown; args: readonly unk
 
 /** The recorded messages of `<plan>.msgs.jsonl`, normalised. */
 export function recorded(plan: string): RecordedMsg[] {
-  const url = new URL(`../../../shared/reference/python-reference/docs/${plan}.msgs.jsonl`, import.meta.url);
+  const url = new URL(`../../test/fixtures/python-reference/docs/${plan}.msgs.jsonl`, import.meta.url);
   return readFileSync(url, 'utf8').split('\n').filter((l) => l.trim() !== '').map((l) => normalize(JSON.parse(l) as RecordedMsg));
 }
 

@@ -1,11 +1,13 @@
 /**
- * Access to the Python recordings in ../shared/reference (CI has shared/ beside
- * the checkout) and normalisation for comparing them with our output.
+ * Access to the Python recordings kept in the repository
+ * (test/fixtures/python-reference, see its README) and normalisation for
+ * comparing them with our output.
  * @module
  */
 import { readFileSync } from 'node:fs';
 
-export const REFERENCE = new URL('../../../shared/reference/', import.meta.url);
+/** The folder that holds `python-reference/` (paths given to readJsonl start there). */
+export const REFERENCE = new URL('../fixtures/', import.meta.url);
 
 export function readJsonl<T = unknown>(relative: string): T[] {
   return readFileSync(new URL(relative, REFERENCE), 'utf8').split('\n').filter((l) => l.trim() !== '').map((l) => JSON.parse(l) as T);

@@ -148,7 +148,7 @@ export interface TranscriptRecord {
   closed: { code?: number; reason?: string; by?: string } | null;
 }
 
-const TRANSCRIPTS = new URL('../../../shared/reference/python-reference/seed/transcripts.jsonl', import.meta.url);
+const TRANSCRIPTS = new URL('../fixtures/python-reference/seed/transcripts.jsonl', import.meta.url);
 
 export function loadTranscripts(): TranscriptRecord[] {
   return readFileSync(TRANSCRIPTS, 'utf8').split('\n').filter((l) => l.trim() !== '').map((l) => JSON.parse(l) as TranscriptRecord);
