@@ -5,27 +5,33 @@
  * BiDi mode sends commands this ESR does not know.)
  * @module
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { WebSocket } from 'ws';
+import { TestChild } from '../helpers/child.js';
+import { BROWSER_LAUNCH_MS, needsBrowser } from './harness.js';
 
 export const FIREFOX = process.env.FIREFOX_PATH ?? '/usr/bin/firefox-esr';
+const INSTALL = 'apt-get install firefox-esr (as .ci/run does), or set FIREFOX_PATH';
+
+/** Skip (outside CI) when Firefox is missing. */
+export const firefoxTests = (): { skip?: string } => needsBrowser('Firefox', FIREFOX, INSTALL);
+
+/** A BiDi command that gets no answer in this long fails (the browser is gone or stuck). */
+const COMMAND_MS = 30_000;
 
 interface Reply { id?: number; type?: string; result?: Record<string, unknown>; error?: string; message?: string }
 
 export class Firefox {
-  readonly #proc: ChildProcess;
+  readonly #proc: TestChild;
   readonly #ws: WebSocket;
   readonly #profile: string;
   #next = 1;
   readonly #pending = new Map<number, { resolve: (r: Record<string, unknown>) => void; reject: (e: Error) => void }>();
   context = '';
 
-  private constructor(proc: ChildProcess, ws: WebSocket, profile: string) {
+  private constructor(proc: TestChild, ws: WebSocket, profile: string) {
     this.#proc = proc;
     this.#ws = ws;
     this.#profile = profile;
@@ -37,9 +43,16 @@ export class Firefox {
       if (m.type === 'error') p?.reject(new Error(`${m.error ?? 'error'}: ${m.message ?? ''}`));
       else p?.resolve(m.result ?? {});
     });
+    ws.on('close', () => {
+      for (const p of this.#pending.values()) p.reject(new Error('the BiDi connection to Firefox closed'));
+      this.#pending.clear();
+    });
   }
 
+  /** Start headless Firefox and open a BiDi session; fails within BROWSER_LAUNCH_MS (killing what it started) if it cannot. */
   static async launch(): Promise<Firefox> {
+    const missing = needsBrowser('Firefox', FIREFOX, INSTALL, {}).skip;
+    if (missing !== undefined) throw new Error(missing);
     const profile = mkdtempSync(join(tmpdir(), 'panel-firefox-'));
     // No updates, telemetry or remote settings: the machine has no outside network.
     writeFileSync(join(profile, 'user.js'), [
@@ -47,30 +60,42 @@ export class Firefox {
       'user_pref("toolkit.telemetry.enabled", false);', 'user_pref("browser.shell.checkDefaultBrowser", false);',
       'user_pref("network.captive-portal-service.enabled", false);', 'user_pref("services.settings.server", "http://127.0.0.1:9/");',
     ].join('\n'));
-    const proc = spawn(FIREFOX, ['--headless', '--remote-debugging-port', '0', '--profile', profile, '--no-remote', 'about:blank'], { stdio: ['ignore', 'ignore', 'pipe'] });
-    const url = await new Promise<string>((resolve, reject) => {
-      let log = '';
-      const rl = createInterface({ input: proc.stderr as NodeJS.ReadableStream });
-      rl.on('line', (line) => {
-        log += `${line}\n`;
-        const m = /WebDriver BiDi listening on (ws:\/\/\S+)/.exec(line);
-        if (m?.[1] !== undefined) resolve(m[1]);
+    const proc = new TestChild(FIREFOX, ['--headless', '--remote-debugging-port', '0', '--profile', profile, '--no-remote', 'about:blank'], { deadlineMs: 900_000 });
+    let ws: WebSocket | null = null;
+    try {
+      const url = (await proc.waitFor(/WebDriver BiDi listening on (ws:\/\/\S+)/, 'Firefox start', BROWSER_LAUNCH_MS, 'err'))[1] as string;
+      const socket = new WebSocket(`${url}/session`, { handshakeTimeout: BROWSER_LAUNCH_MS });
+      ws = socket;
+      await new Promise<void>((resolve, reject) => {
+        socket.once('open', () => resolve());
+        socket.once('error', reject);
       });
-      proc.once('exit', (code) => reject(new Error(`firefox exited (${String(code)}):\n${log}`)));
-    });
-    const ws = new WebSocket(`${url}/session`);
-    await once(ws, 'open');
-    const ff = new Firefox(proc, ws, profile);
-    await ff.send('session.new', { capabilities: {} });
-    const tree = await ff.send('browsingContext.getTree', {});
-    ff.context = String((tree.contexts as Array<{ context: string }>)[0]?.context);
-    return ff;
+      const ff = new Firefox(proc, socket, profile);
+      await ff.send('session.new', { capabilities: {} });
+      const tree = await ff.send('browsingContext.getTree', {});
+      ff.context = String((tree.contexts as Array<{ context: string }>)[0]?.context);
+      return ff;
+    } catch (e) {
+      ws?.terminate();
+      await proc.stop('SIGKILL');
+      rmSync(profile, { recursive: true, force: true });
+      throw e;
+    }
   }
 
+  /** One BiDi command; rejects on an error reply, a closed connection, or no answer within 30 s. */
   send(method: string, params: Record<string, unknown>): Promise<Record<string, unknown>> {
     const id = this.#next++;
     return new Promise((resolve, reject) => {
-      this.#pending.set(id, { resolve, reject });
+      const timer = setTimeout(() => {
+        this.#pending.delete(id);
+        reject(new Error(`Firefox did not answer ${method} within ${String(COMMAND_MS)} ms`));
+      }, COMMAND_MS);
+      this.#pending.set(id, {
+        resolve: (r) => { clearTimeout(timer); resolve(r); },
+        reject: (e) => { clearTimeout(timer); reject(e); },
+      });
+      if (this.#ws.readyState !== WebSocket.OPEN) { this.#pending.get(id)?.reject(new Error('the BiDi connection to Firefox is closed')); this.#pending.delete(id); return; }
       this.#ws.send(JSON.stringify({ id, method, params }));
     });
   }
@@ -108,13 +133,11 @@ export class Firefox {
     writeFileSync(path, Buffer.from(String(r.data), 'base64'));
   }
 
+  /** End the session and the browser (SIGKILL after 5 s), and remove its profile. */
   async close(): Promise<void> {
     try { await this.send('session.end', {}); } catch { /* closing anyway */ }
-    this.#ws.close();
-    const exited = once(this.#proc, 'exit');
-    this.#proc.kill('SIGTERM');
-    await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
-    if (this.#proc.exitCode === null) this.#proc.kill('SIGKILL');
+    this.#ws.terminate();
+    await this.#proc.stop('SIGTERM', 5000);
     rmSync(this.#profile, { recursive: true, force: true });
   }
 }

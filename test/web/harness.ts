@@ -5,65 +5,69 @@
  * saved under test-output/web/.
  * @module
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { once } from 'node:events';
-import { existsSync, mkdirSync } from 'node:fs';
-import { createInterface } from 'node:readline';
+import { accessSync, constants, mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { type Browser, type Page, chromium } from 'playwright-core';
+import { type TestChild, startServe } from '../helpers/child.js';
 
-const MAIN = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
 export const SHOTS = fileURLToPath(new URL('../../test-output/web/', import.meta.url));
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+/** How long a browser may take to start before its tests fail (a loaded 2-core machine is slow, never this slow). */
+export const BROWSER_LAUNCH_MS = 60_000;
+
+/**
+ * describe() options for tests that need the browser at `path`: when it is
+ * not installed they are skipped, with one line saying how to install it;
+ * under CI=true nothing is skipped, so a missing browser fails the run.
+ */
+export function needsBrowser(label: string, path: string, install: string, env = process.env): { skip?: string } {
+  if (env.CI === 'true') return {};
+  try {
+    accessSync(path, constants.X_OK);
+    return {};
+  } catch {
+    return { skip: `${label} is not installed (no ${path}): ${install}` };
+  }
+}
+
+/** Skip (outside CI) when Chromium is missing. */
+export const chromiumTests = (): { skip?: string } => needsBrowser('Chromium', CHROMIUM, 'apt-get install chromium (as .ci/run does), or set CHROMIUM_PATH');
 
 /** The flags that let Chromium run as root on a machine with no outside network (stack.md). */
 const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
 export async function launchBrowser(): Promise<Browser> {
-  if (!existsSync(CHROMIUM)) throw new Error(`no Chromium at ${CHROMIUM}: apt-get install chromium (.ci/run does), or set CHROMIUM_PATH`);
-  return chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+  const missing = needsBrowser('Chromium', CHROMIUM, 'apt-get install chromium (as .ci/run does), or set CHROMIUM_PATH', {}).skip;
+  if (missing !== undefined) throw new Error(missing);
+  // playwright kills the browser itself when the launch times out or fails.
+  return chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, timeout: BROWSER_LAUNCH_MS });
 }
 
 /** A `serve` child process; `restart()` brings it back on the same port and data directory. */
 export class ServerProcess {
   readonly dir: string;
   port = 0;
-  log = '';
-  #child: ChildProcess | null = null;
+  #child: TestChild | null = null;
 
   constructor(dir: string) { this.dir = dir; }
 
   get httpUrl(): string { return `http://127.0.0.1:${String(this.port)}/`; }
+  /** What the server wrote to stderr (its JSON log). */
+  get log(): string { return this.#child?.err ?? ''; }
 
+  /** Start and wait until it listens (fails within 30 s, killing the child, if it does not). */
   async start(): Promise<void> {
-    const child = spawn(process.execPath, ['--import', 'tsx', MAIN, 'serve', '--port', String(this.port), '--data', this.dir], { stdio: ['ignore', 'ignore', 'pipe'] });
-    this.#child = child;
-    await new Promise<void>((resolve, reject) => {
-      // pino's JSON on stderr says where it listens.
-      const rl = createInterface({ input: child.stderr as NodeJS.ReadableStream });
-      rl.on('line', (line) => {
-        this.log += `${line}\n`;
-        const m = /"url":"ws:\/\/[^:]+:(\d+)\//.exec(line);
-        if (m?.[1] !== undefined && line.includes('"ready"')) { this.port = Number(m[1]); resolve(); }
-      });
-      child.once('exit', (code) => reject(new Error(`serve exited (${String(code)}) before it was ready:\n${this.log}`)));
-    });
+    const served = await startServe(['--port', String(this.port), '--data', this.dir], { deadlineMs: 600_000 });
+    this.#child = served.child;
+    this.port = served.port;
   }
 
   /** SIGKILL: the crash a restart must recover from. */
-  kill(): Promise<void> { return this.#signal('SIGKILL'); }
+  async kill(): Promise<void> { await this.#child?.stop('SIGKILL'); this.#child = null; }
 
-  /** SIGTERM: the graceful stop. */
-  stop(): Promise<void> { return this.#signal('SIGTERM'); }
-
-  async #signal(signal: NodeJS.Signals): Promise<void> {
-    const c = this.#child;
-    if (c === null || c.exitCode !== null || c.signalCode !== null) return;
-    const exited = once(c, 'exit');
-    c.kill(signal);
-    await exited;
-    this.#child = null;
-  }
+  /** SIGTERM: the graceful stop (SIGKILL if it takes over 10 s). */
+  async stop(): Promise<void> { await this.#child?.stop('SIGTERM'); this.#child = null; }
 }
 
 type Json = string | number | boolean | null;

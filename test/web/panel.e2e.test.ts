@@ -12,7 +12,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { TempDirs } from '../store/tmp.js';
-import { ServerProcess, attr, launchBrowser, screenshot, until } from './harness.js';
+import { ServerProcess, attr, chromiumTests, launchBrowser, screenshot, until } from './harness.js';
 
 const dirs = new TempDirs();
 let server: ServerProcess;
@@ -51,7 +51,7 @@ async function startCount(num: number, delay: number): Promise<void> {
   await until(page, (old: string | null) => (window as unknown as { __panel: { run: { uid: string } | null } }).__panel.run?.uid !== old, before);
 }
 
-describe('web panel (Chromium)', { timeout: 180_000 }, () => {
+describe('web panel (Chromium)', { timeout: 180_000, ...chromiumTests() }, () => {
   before(async () => {
     server = new ServerProcess(dirs.make());
     await server.start();

@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { TempDirs } from '../store/tmp.js';
-import { Firefox } from './firefox-bidi.js';
+import { Firefox, firefoxTests } from './firefox-bidi.js';
 import { SHOTS, ServerProcess } from './harness.js';
 
 const dirs = new TempDirs();
@@ -27,7 +27,7 @@ window.__t = {
   points: () => Number(document.querySelector('[data-testid=plot]')?.getAttribute('data-points')),
 };`;
 
-describe('web panel (Firefox)', { timeout: 120_000 }, () => {
+describe('web panel (Firefox)', { timeout: 120_000, ...firefoxTests() }, () => {
   before(async () => {
     server = new ServerProcess(dirs.make());
     await server.start();
