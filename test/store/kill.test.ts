@@ -4,7 +4,6 @@
  * @module
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import { after, it } from 'node:test';
@@ -12,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import type { DocumentName } from '../../src/model/documents.js';
 import { documentErrors } from '../../src/model/validate.js';
 import { INTERRUPTED_REASON, SqliteStore } from '../../src/store/index.js';
+import { TestChild } from '../helpers/child.js';
 import { TempDirs } from './tmp.js';
 
 const dirs = new TempDirs();
@@ -20,20 +20,17 @@ const CHILD = fileURLToPath(new URL('./fixtures/kill-child.ts', import.meta.url)
 
 /** Run the child until it has printed `atLeast` lines, SIGKILL it, return every line it printed. */
 async function printedBeforeKill(dir: string, atLeast: number): Promise<string[]> {
-  const child = spawn(process.execPath, ['--import', 'tsx', CHILD, dir], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let stderr = '';
-  child.stderr.on('data', (b: Buffer) => { stderr += b.toString(); });
+  const child = new TestChild(process.execPath, ['--import', 'tsx', CHILD, dir], { deadlineMs: 120_000 });
   const lines: string[] = [];
-  const exited = once(child, 'exit');
-  const rl = createInterface({ input: child.stdout });
+  const rl = createInterface({ input: child.proc.stdout as NodeJS.ReadableStream });
   const closed = once(rl, 'close');
   rl.on('line', (line) => {
     lines.push(line);
-    if (lines.length === atLeast) child.kill('SIGKILL');
+    if (lines.length === atLeast) child.proc.kill('SIGKILL');
   });
-  const [code, signal] = await exited as [number | null, string | null];
+  const { code, signal } = await child.exited;
   await closed;
-  assert.equal(signal, 'SIGKILL', `the child ended on its own (code ${code}): ${stderr}`);
+  assert.equal(signal, 'SIGKILL', `the child ended on its own (code ${String(code)}): ${child.err}`);
   return lines;
 }
 

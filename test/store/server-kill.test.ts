@@ -4,12 +4,8 @@
  * @module
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { Writable } from 'node:stream';
-import { createInterface } from 'node:readline';
 import { after, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import type { pino } from 'pino';
 import { serve } from '../../src/cli/serve.js';
 import type { DocumentName } from '../../src/model/documents.js';
@@ -17,37 +13,23 @@ import { documentErrors } from '../../src/model/validate.js';
 import type { DocumentData, Event } from '../../src/protocol/v2/types.js';
 import { createLogger } from '../../src/server/index.js';
 import { INTERRUPTED_REASON, SqliteStore } from '../../src/store/index.js';
+import { startServe } from '../helpers/child.js';
 import { V2Conn } from '../protocol-v2/helpers.js';
 import { TempDirs } from './tmp.js';
 
 const dirs = new TempDirs();
 after(() => { dirs.cleanup(); });
-const MAIN = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
 const sink = (): pino.DestinationStream => new Writable({ write(_c, _e, cb) { cb(); } }) as unknown as pino.DestinationStream;
 const docs = (events: readonly Event[]): DocumentData[] => events.filter((e) => e.topic === 'document').map((e) => e.data as DocumentData);
 
 it('a SIGKILLed server lost nothing it published; the restart closes the run and resumes the stream', { timeout: 60_000 }, async () => {
   const dir = dirs.make();
-  const child = spawn(process.execPath, ['--import', 'tsx', MAIN, 'serve', '--port', '0', '--data', dir], { stdio: ['ignore', 'ignore', 'pipe'] });
-  let stderr = '';
-  const exited = once(child, 'exit');
-  const url = await new Promise<string>((resolve, reject) => {
-    // The log (pino JSON on stderr) says where it listens.
-    const rl = createInterface({ input: child.stderr });
-    rl.on('line', (line) => {
-      stderr += `${line}\n`;
-      const m = /"url":"(ws:[^"]+)"/.exec(line);
-      if (m?.[1] !== undefined && line.includes('"ready"')) resolve(m[1]);
-    });
-    child.once('exit', () => reject(new Error(`serve exited before it was ready: ${stderr}`)));
-  });
-
-  const c = await V2Conn.connect(`${url}v2`);
+  const { child, v2 } = await startServe(['--port', '0', '--data', dir], { deadlineMs: 60_000 });
+  const c = await V2Conn.connect(v2);
   await c.ok('subscribe', {});
   await c.ok('start', { plan: 'count', params: { detectors: ['det'], num: 10_000, delay: 0.002 } });
   await c.waitEvent((e) => e.topic === 'document' && (e.data as DocumentData).name === 'event' && Number((e.data as DocumentData).doc.seq_num) >= 50);
-  child.kill('SIGKILL');
-  const [, signal] = await exited as [number | null, string | null];
+  const { signal } = await child.stop('SIGKILL');
   assert.equal(signal, 'SIGKILL');
   await c.closed;
   const received = [...c.events];

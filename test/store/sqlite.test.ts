@@ -31,7 +31,7 @@ function openAsUnprivileged(dir: string): { ok?: boolean; code?: string; message
   const script = fileURLToPath(new URL('./fixtures/open-store.ts', import.meta.url));
   const node = [process.execPath, '--import', 'tsx', script, dir];
   const argv = process.getuid?.() === 0 ? ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups', ...node] : node;
-  const r = spawnSync(argv[0] as string, argv.slice(1), { encoding: 'utf8', cwd: fileURLToPath(new URL('../..', import.meta.url)) });
+  const r = spawnSync(argv[0] as string, argv.slice(1), { encoding: 'utf8', cwd: fileURLToPath(new URL('../..', import.meta.url)), timeout: 60_000 });
   return JSON.parse(r.stdout.trim().split('\n').at(-1) ?? '{}') as { ok?: boolean; code?: string; message?: string };
 }
 
