@@ -5,6 +5,7 @@
  */
 import type { DataKey, Reading } from '../model/protocols.js';
 import { StatusBase, type Status } from '../model/status.js';
+import { longTimeout } from '../model/timers.js';
 
 /** Seconds since the epoch, as ophyd's `time.time()`. */
 export function now(): number {
@@ -137,7 +138,8 @@ export function exposure(label: string, exposureTime: number, acquire: () => voi
     status.setFinished();
     return status;
   }
-  setTimeout(() => {
+  // longTimeout: an exposure above 2^31-1 ms must not end at once.
+  longTimeout(() => {
     try {
       acquire();
       status.setFinished();

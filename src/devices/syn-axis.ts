@@ -6,6 +6,7 @@
 import { DeviceError } from '../model/errors.js';
 import type { DataKey, Location, Movable, Reading, Stoppable } from '../model/protocols.js';
 import { StatusBase, type Status } from '../model/status.js';
+import { type LongTimer, longTimeout } from '../model/timers.js';
 import { SimDevice, type DeviceOptions } from './device.js';
 import { configEntry, now, type ConfigEntry } from './support.js';
 
@@ -23,7 +24,7 @@ export interface SynAxisOptions extends DeviceOptions {
 
 interface PendingMove {
   readonly status: StatusBase;
-  readonly timer: ReturnType<typeof setTimeout>;
+  readonly timer: LongTimer;
 }
 
 /**
@@ -113,7 +114,8 @@ export class SynAxis extends SimDevice implements Movable<number>, Stoppable {
     }
     const move: PendingMove = {
       status,
-      timer: setTimeout(() => {
+      // longTimeout: a move delay above 2^31-1 ms must not end at once.
+      timer: longTimeout(() => {
         this.#moves.delete(move);
         this.#arrive(value);
         status.setFinished();
@@ -132,7 +134,7 @@ export class SynAxis extends SimDevice implements Movable<number>, Stoppable {
     const moves = [...this.#moves];
     this.#moves.clear();
     for (const move of moves) {
-      clearTimeout(move.timer);
+      move.timer.clear();
       if (options.success === true) move.status.setFinished();
       else move.status.setException(new DeviceError(`${this.name}: move stopped before reaching its setpoint`));
     }

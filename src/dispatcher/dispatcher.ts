@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { RunEngine, type RunEngineState, canTransition } from '../engine/index.js';
 import type { DocumentCallback } from '../model/documents.js';
 import type { SubscriptionName } from '../engine/index.js';
+import { sleepFor } from '../model/index.js';
 import { VERSION } from '../version.js';
 import { UnknownTokenError } from './errors.js';
 import { type EventBody, EventBus } from './events.js';
@@ -335,11 +336,7 @@ export class Dispatcher {
   }
 }
 
+/** The scan context's sleep: any length (model/timers chunks waits above 2^31-1 ms). */
 function sleep(seconds: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal.aborted) { reject(signal.reason); return; }
-    const onAbort = (): void => { clearTimeout(timer); reject(signal.reason); };
-    const timer = setTimeout(() => { signal.removeEventListener('abort', onAbort); resolve(); }, Math.max(0, seconds * 1000));
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
+  return sleepFor(seconds, signal);
 }

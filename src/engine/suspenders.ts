@@ -6,6 +6,7 @@
  */
 import type { Subscribable } from '../model/protocols.js';
 import type { Suspender, SuspenderHost } from './commands/context.js';
+import { type LongTimer, longTimeout } from '../model/timers.js';
 import { Deferred } from './deferred.js';
 
 export interface SuspenderOptions {
@@ -22,7 +23,7 @@ export abstract class SignalSuspender implements Suspender {
   readonly #opts: SuspenderOptions;
   #re: SuspenderHost | null = null;
   #released: Deferred<void> | null = null;
-  #timer: ReturnType<typeof setTimeout> | null = null;
+  #timer: LongTimer | null = null;
   readonly #cb = (value: unknown): void => this.#onValue(valueOf(value, this.signal.name));
 
   constructor(signal: Subscribable, options: SuspenderOptions = {}) {
@@ -72,15 +73,15 @@ export abstract class SignalSuspender implements Suspender {
       if (this.#timer !== null) return;
       const sleep = this.#opts.sleep ?? 0;
       if (sleep <= 0) { this.#release(); return; }
-      this.#timer = setTimeout(() => { this.#timer = null; this.#release(); }, sleep * 1000);
+      this.#timer = longTimeout(() => { this.#timer = null; this.#release(); }, sleep * 1000);
     } else if (this.#timer !== null && this.shouldSuspend(value)) {
-      clearTimeout(this.#timer);
+      this.#timer.clear();
       this.#timer = null;
     }
   }
 
   #release(): void {
-    if (this.#timer !== null) { clearTimeout(this.#timer); this.#timer = null; }
+    if (this.#timer !== null) { this.#timer.clear(); this.#timer = null; }
     const r = this.#released;
     this.#released = null;
     r?.resolve();

@@ -4,6 +4,7 @@
  * JavaScript globals.
  * @module
  */
+import { sleepFor } from './timers.js';
 
 export interface Clock {
   /** Seconds since the UNIX epoch, as a float (event-model `time`). */
@@ -18,12 +19,8 @@ export interface Clock {
 
 export const systemClock: Clock = {
   now: () => Date.now() / 1000,
-  sleep: (seconds, signal) => new Promise<void>((resolve, reject) => {
-    if (signal?.aborted) { reject(signal.reason); return; }
-    const onAbort = (): void => { clearTimeout(timer); reject(signal?.reason); };
-    const timer = setTimeout(() => { signal?.removeEventListener('abort', onAbort); resolve(); }, Math.max(0, seconds * 1000));
-    signal?.addEventListener('abort', onAbort, { once: true });
-  }),
+  // Any length: sleeps above 2^31-1 ms are chunked (a bare setTimeout would fire at once).
+  sleep: sleepFor,
   yieldToLoop: () => new Promise<void>((resolve) => setImmediate(resolve)),
   uuid: () => globalThis.crypto.randomUUID(),
 };

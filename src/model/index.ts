@@ -5,5 +5,6 @@ export * from './status.js';
 export * from './protocols.js';
 export * from './documents.js';
 export * from './clock.js';
+export * from './timers.js';
 export { validateDocument, documentErrors } from './validate.js';
 export * from './python-repr.js';

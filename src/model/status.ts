@@ -5,6 +5,7 @@
  * @module
  */
 import { CodedError } from './errors.js';
+import { type LongTimer, longTimeout } from './timers.js';
 
 /** The Status protocol as the RunEngine uses it (bluesky.protocols.Status). */
 export interface Status {
@@ -48,7 +49,7 @@ export class StatusBase implements Status {
   #done = false;
   #error: unknown = null;
   #callbacks: Array<(s: Status) => void> = [];
-  #timer: ReturnType<typeof setTimeout> | null = null;
+  #timer: LongTimer | null = null;
   readonly #settleTime: number;
   readonly label: string;
 
@@ -57,7 +58,8 @@ export class StatusBase implements Status {
     this.label = options.label ?? '';
     const timeout = options.timeout ?? null;
     if (timeout !== null) {
-      this.#timer = setTimeout(() => {
+      // longTimeout: a timeout above 2^31-1 ms must not fire at once.
+      this.#timer = longTimeout(() => {
         this.#timer = null;
         if (!this.#done) this.#finish(new StatusTimeoutError(`${this.toString()} timed out after ${timeout} s`));
       }, (timeout + this.#settleTime) * 1000);
@@ -76,7 +78,7 @@ export class StatusBase implements Status {
   /** Mark success (after the settle time, if any). */
   setFinished(): void {
     if (this.#done) throw new InvalidStatusState(`${this.toString()} is already done`);
-    if (this.#settleTime > 0) setTimeout(() => { if (!this.#done) this.#finish(null); }, this.#settleTime * 1000);
+    if (this.#settleTime > 0) longTimeout(() => { if (!this.#done) this.#finish(null); }, this.#settleTime * 1000);
     else this.#finish(null);
   }
 
@@ -96,7 +98,7 @@ export class StatusBase implements Status {
   #finish(error: unknown): void {
     this.#done = true;
     this.#error = error;
-    if (this.#timer !== null) { clearTimeout(this.#timer); this.#timer = null; }
+    if (this.#timer !== null) { this.#timer.clear(); this.#timer = null; }
     const cbs = this.#callbacks;
     this.#callbacks = [];
     for (const cb of cbs) cb(this);
