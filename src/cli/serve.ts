@@ -27,6 +27,8 @@ export interface ServeOptions {
   durability?: string;
   /** Linux: run every thread of the server at SCHED_FIFO with this priority (1..99); see src/cli/realtime.ts. */
   rtPriority?: number | string;
+  /** Most points one standard plan may take (`--max-points`, default 10,000,000); above it validate/start refuse. */
+  maxPoints?: number | string;
 }
 
 export interface Served {
@@ -42,6 +44,8 @@ export async function serve(opts: ServeOptions = {}): Promise<Served> {
   const logger = opts.logger ?? createLogger({ level: opts.logLevel ?? process.env.LOG_LEVEL ?? 'info' });
   const port = opts.port === undefined ? 8765 : Number(opts.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port must be an integer 0..65535, got ${String(opts.port)}`);
+  const maxPoints = opts.maxPoints === undefined ? undefined : Number(opts.maxPoints);
+  if (maxPoints !== undefined && (!Number.isSafeInteger(maxPoints) || maxPoints < 1)) throw new Error(`--max-points must be a whole number >= 1, got ${String(opts.maxPoints)}`);
   const durability = opts.durability ?? 'normal';
   if (durability !== 'normal' && durability !== 'full') throw new Error(`--durability must be normal or full, got ${durability}`);
   // Throws StoreError (one line naming the path and the cause): never a silent fallback to memory.
@@ -51,7 +55,7 @@ export async function serve(opts: ServeOptions = {}): Promise<Served> {
     server: { port, host: opts.host ?? '127.0.0.1', logger, ...(store === null ? {} : { store }) },
     onError: (message, error) => logger.error({ err: error }, message),
   });
-  registerStandardPlans(dispatcher);
+  registerStandardPlans(dispatcher, undefined, maxPoints === undefined ? {} : { maxPoints });
   registerSimulated(dispatcher);
   try {
     if (opts.plans !== undefined) await loadPlans(dispatcher, opts.plans, logger);
@@ -118,10 +122,11 @@ export function addServeCommand(program: Command): Command {
     .option('--data <dir>', 'data directory of the run store (documents, run index, v2 event log)', DEFAULT_DATA_DIR)
     .option('--no-data', 'keep nothing on disk (no run store, v2 seq restarts at 1)')
     .option('--durability <level>', 'normal (a killed process loses nothing published) | full (also survives power loss)', 'normal')
+    .option('--max-points <n>', 'most points (events) one standard plan may take; larger requests are refused', '10000000')
     .option('--rt-priority <n>', 'Linux: run the server at real-time priority n (SCHED_FIFO 1..99; needs CAP_SYS_NICE) for a short latency tail on a shared host')
-    .action(async (o: { port: string; host: string; plans?: string; logLevel?: string; data: string | false; durability: string; rtPriority?: string }) => {
+    .action(async (o: { port: string; host: string; plans?: string; logLevel?: string; data: string | false; durability: string; rtPriority?: string; maxPoints: string }) => {
       await serveCommand({
-        port: o.port, host: o.host, data: o.data, durability: o.durability,
+        port: o.port, host: o.host, data: o.data, durability: o.durability, maxPoints: o.maxPoints,
         ...(o.rtPriority === undefined ? {} : { rtPriority: o.rtPriority }),
         ...(o.plans === undefined ? {} : { plans: o.plans }),
         ...(o.logLevel === undefined ? {} : { logLevel: o.logLevel }),

@@ -3,7 +3,7 @@
  * plans registry takes them) and the seed's `simulated` example scan.
  * @module
  */
-import { STANDARD_PLANS, count, validatePlanParams } from '../plans/index.js';
+import { type PlanLimits, count, standardPlans } from '../plans/index.js';
 import type { Readable } from '../model/protocols.js';
 import type { Dispatcher } from './dispatcher.js';
 import type { JsonSchema, ScanContext, ScanFunction } from './types.js';
@@ -11,15 +11,20 @@ import type { JsonSchema, ScanContext, ScanFunction } from './types.js';
 /** The standard plans `serve` offers. */
 export const SERVED_PLANS = ['count', 'scan', 'rel_scan', 'list_scan', 'grid_scan'] as const;
 
-/** Register each standard plan (or those named) under its bluesky name. */
-export function registerStandardPlans(d: Dispatcher, names: readonly string[] = SERVED_PLANS): void {
+/**
+ * Register each standard plan (or those named) under its bluesky name, with
+ * `limits` (default: `maxPoints` 10,000,000) in its schema and checks.
+ * @throws RangeError for a limit that is not a whole number >= 1
+ */
+export function registerStandardPlans(d: Dispatcher, names: readonly string[] = SERVED_PLANS, limits: Partial<PlanLimits> = {}): void {
+  const plans = standardPlans(limits);
   for (const name of names) {
-    const plan = STANDARD_PLANS.find((p) => p.name === name);
+    const plan = plans.find((p) => p.name === name);
     if (plan === undefined) throw new Error(`no standard plan named "${name}"`);
     // The registry's schema interface has no index signature; it is plain JSON Schema all the same.
     d.addPlan(name, (params, devices) => plan.build(params, devices), plan.params as JsonSchema, {
       description: plan.description,
-      validate: (params, devices) => validatePlanParams(name, params, devices),
+      validate: (params, devices) => plan.validate(params, devices),
     });
   }
 }

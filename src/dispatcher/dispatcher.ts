@@ -12,10 +12,11 @@ import { sleepFor } from '../model/index.js';
 import { VERSION } from '../version.js';
 import { UnknownTokenError } from './errors.js';
 import { type EventBody, EventBus } from './events.js';
+import { nonFiniteErrors, startMetadataProblems } from '../plans/index.js';
 import { summarize } from './params.js';
 import { type ScanEntry, type ScanOptions, ScanRegistry } from './scan-registry.js';
 import type {
-  CheckOutcome, ControlOutcome, DispatcherEvent, DispatcherEventListener, JsonSchema, PlanFactory, ScanContext, ScanFunction, ScanInfo,
+  CheckOutcome, ControlOutcome, DispatcherEvent, DispatcherEventListener, JsonSchema, ParamError, PlanFactory, ScanContext, ScanFunction, ScanInfo,
   ScanParams, Snapshot, StartOutcome,
 } from './types.js';
 
@@ -169,20 +170,19 @@ export class Dispatcher {
     return () => { this.#docListeners = this.#docListeners.filter((f) => f !== fn); };
   }
 
-  /** Check a start request without starting anything: the params to use (defaults filled in) or why not. */
-  checkScan(name: string, params: unknown = {}): CheckOutcome {
+  /**
+   * Check a start request without starting anything: the params to use (defaults filled in) or why not.
+   * `md` (the start's metadata) must make a valid start document; its problems have paths under `/md`.
+   */
+  checkScan(name: string, params: unknown = {}, md?: unknown): CheckOutcome {
     const entry = this.#scans.get(name);
     if (entry === undefined) return { ok: false, reason: 'unknown', name, suggestion: this.#scans.suggest(name) };
-    if (entry.check === null) {
-      if (typeof params !== 'object' || params === null || Array.isArray(params)) {
-        const errors = [{ path: '', message: '"params" must be an object', expected: 'object', got: Array.isArray(params) ? 'array' : String(params) }];
-        return { ok: false, reason: 'invalid', name, summary: summarize(errors), errors };
-      }
-      return { ok: true, params: structuredClone(params) as ScanParams };
-    }
-    const result = entry.check(params, this.devices);
-    if (!result.ok) return { ok: false, reason: 'invalid', name, summary: summarize(result.errors), errors: result.errors };
-    return { ok: true, params: result.params };
+    const result = entry.check === null ? uncheckedParams(params) : entry.check(params, this.devices);
+    // Checked here, not when the run opens: a refused start emits nothing and uses up no scan id.
+    const mdErrors = md === undefined ? [] : startMetadataProblems(md);
+    const errors = [...(result.ok ? [] : result.errors), ...mdErrors];
+    if (errors.length > 0) return { ok: false, reason: 'invalid', name, summary: summarize(errors), errors };
+    return { ok: true, params: (result as { params: ScanParams }).params };
   }
 
   /**
@@ -191,7 +191,7 @@ export class Dispatcher {
    */
   startScan(name: string, params: unknown = {}, md: Readonly<Record<string, unknown>> = {}): StartOutcome {
     if (this.busy) return { ok: false, reason: 'busy', planName: this.#active?.name ?? null };
-    const checked = this.checkScan(name, params);
+    const checked = this.checkScan(name, params, md);
     if (!checked.ok) return checked;
     const entry = this.#scans.get(name) as ScanEntry;
     const active: ActiveScan = {
@@ -334,6 +334,15 @@ export class Dispatcher {
     call().then(() => undefined, (error: unknown) => this.#emit({ kind: 'exception', planName: name, error }));
     return { ok: true };
   }
+}
+
+/** Params of a scan that declared no schema: passed on as given (as the seed did), but an object of finite numbers. */
+function uncheckedParams(params: unknown): { ok: true; params: ScanParams } | { ok: false; errors: ParamError[] } {
+  if (typeof params !== 'object' || params === null || Array.isArray(params)) {
+    return { ok: false, errors: [{ path: '', message: '"params" must be an object', expected: 'object', got: Array.isArray(params) ? 'array' : String(params) }] };
+  }
+  const infinite = nonFiniteErrors(params);
+  return infinite.length > 0 ? { ok: false, errors: infinite } : { ok: true, params: structuredClone(params) as ScanParams };
 }
 
 /** The scan context's sleep: any length (model/timers chunks waits above 2^31-1 ms). */

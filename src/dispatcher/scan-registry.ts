@@ -5,7 +5,7 @@
  */
 import { ScanNameError, UnknownScanError } from './errors.js';
 import { compileParams } from './params.js';
-import { suggest } from '../plans/index.js';
+import { describeValue, suggest } from '../plans/index.js';
 import type { JsonSchema, ParamError, ScanFunction, ScanParams } from './types.js';
 
 /** Checks one start's params: the params to use (a fresh object) or the problems. */
@@ -56,7 +56,10 @@ function makeCheck(schema: JsonSchema | null, options: ScanOptions): ParamsCheck
   const custom = options.validate;
   if (custom !== undefined) {
     return (params, devices) => {
-      if (!isParamsObject(params)) return { ok: false, errors: [{ path: '', message: '"params" must be an object', expected: 'object', got: JSON.stringify(params) ?? String(params) }] };
+      if (!isParamsObject(params)) {
+        const got = describeValue(params);
+        return { ok: false, errors: [{ path: '', message: `the parameters must be an object of named parameters, got ${got}`, expected: 'an object of named parameters', got }] };
+      }
       const copy = structuredClone(params);
       const errors = custom(copy, devices);
       return errors.length === 0 ? { ok: true, params: copy } : { ok: false, errors: [...errors] };

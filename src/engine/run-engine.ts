@@ -346,11 +346,15 @@ export class RunEngine {
   async #openRun(m: Msg): Promise<string> {
     const c = this.#core;
     if (c.bundlers.has(m.run)) throw new IllegalMessageSequence("A 'close_run' message was not received before the 'open_run' message");
-    this.md.scan_id = await (this.#opts.scanIdSource ?? defaultScanIdSource)(this.md);
-    const merged = mergeMetadata(this.md, c.planMeta, m.kwargs, c.callMetadata);
+    // The start document is composed and validated before anything changes: a refused start leaves no
+    // open run behind (so no stop document without its start) and uses up no scan id (bluesky increments first).
+    const scanId = await (this.#opts.scanIdSource ?? defaultScanIdSource)(this.md);
+    const merged = mergeMetadata({ ...this.md, scan_id: scanId }, c.planMeta, m.kwargs, c.callMetadata);
     (this.#opts.mdValidator ?? defaultMdValidator)({ ...merged });
     const normalized = this.#opts.mdNormalizer === undefined ? deepCopy(merged) : this.#opts.mdNormalizer(deepCopy(merged));
     const start = composeStart(this.#clock.uuid(), this.#clock.now(), normalized);
+    if (this.#validate) validateDocument('start', start);
+    this.md.scan_id = scanId;
     const bundler = new RunBundler({
       clock: this.#clock,
       emit: (n, d) => this.#emit(n, d),
@@ -359,7 +363,7 @@ export class RunEngine {
       },
     }, start.uid, this.requireStreamDeclaration);
     c.bundlers.set(m.run, bundler);
-    this.#emit('start', start);
+    this.#subs.emit('start', start);
     bundler.resetCheckpointState();
     if (this.recordInterruptions) bundler.startInterruptions();
     c.runStartUids.push(start.uid);

@@ -56,3 +56,37 @@ export function validateDocument(name: DocumentName, doc: unknown): void {
     throw new DocumentValidationError(`invalid ${name} document: ${text}`, errors);
   }
 }
+
+/** A placeholder uid for checking metadata before a run exists. */
+const CHECK_UID = '00000000-0000-4000-8000-000000000000';
+
+/**
+ * Problems `md` would cause in a start document (bluesky: `RE(plan, **md)`):
+ * `uid`/`time` (the RunEngine sets them), and anything the run_start schema
+ * refuses (`scan_id` not an integer, keys with `.` or `/`...). Paths are JSON
+ * pointers into `md`. Checked before a run is started, so a refused start
+ * emits nothing and uses up no scan id.
+ * @example startMetadataErrors({ scan_id: 'x' }) // [{ path: '/scan_id', message: 'must be integer' }]
+ */
+export function startMetadataErrors(md: unknown): Array<{ path: string; message: string }> {
+  if (typeof md !== 'object' || md === null || Array.isArray(md)) return [{ path: '', message: 'must be an object' }];
+  const errors: Array<{ path: string; message: string }> = [];
+  const rest: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(md)) {
+    if (k === 'uid' || k === 'time') errors.push({ path: `/${k}`, message: `may not be given: the RunEngine sets the start document's ${k}` });
+    else rest[k] = v;
+  }
+  const validate = compiled().get('start') as ValidateFunction;
+  if (validate({ uid: CHECK_UID, time: 0, ...rest })) return errors;
+  for (const e of validate.errors ?? []) {
+    const key = (e.params as { additionalProperty?: unknown }).additionalProperty;
+    // Ajv reports a refused key on the object holding it: point at the key itself.
+    if (e.keyword === 'additionalProperties' && typeof key === 'string') {
+      errors.push({ path: `${e.instancePath}/${key.replaceAll('~', '~0').replaceAll('/', '~1')}`, message: 'is not allowed as a key (start document keys may not contain "." or "/")' });
+    } else {
+      errors.push({ path: e.instancePath, message: e.message ?? 'is invalid' });
+    }
+  }
+  // One problem per place (an anyOf fails once per branch and once as a whole).
+  return errors.filter((e, i) => errors.findIndex((o) => o.path === e.path) === i);
+}

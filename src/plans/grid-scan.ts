@@ -22,7 +22,7 @@ export interface GridScanOptions {
 }
 
 function badSnakeAxes(message: string, got: string): PlanArgumentError {
-  return new PlanArgumentError(message, [{ path: 'snake_axes', expected: 'true, false, or a list of the scanned motors except the first', got }]);
+  return new PlanArgumentError(message, [{ path: '/snake_axes', expected: 'true, false, or a list of the scanned motors except the first', got }]);
 }
 
 function listedNames(xs: readonly unknown[]): string {
@@ -59,7 +59,7 @@ function gridChunks(args: readonly unknown[], snakeAxes: boolean | readonly unkn
   const motors = chunks.map((c) => c.motor);
   if (new Set(motors).size !== motors.length) {
     throw new PlanArgumentError(`Some motors are listed multiple times in the argument list 'args': '${listedNames(motors)}'`, [
-      { path: 'args', expected: 'each motor once', got: listedNames(motors) },
+      { path: '/args', expected: 'each motor once', got: listedNames(motors) },
     ]);
   }
   // The new API without snake_axes means "no snaking" (bluesky sets snake_axes=False).

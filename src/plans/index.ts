@@ -18,7 +18,12 @@ export {
 } from './plan-patterns.js';
 export {
   type JsonSchema, type ParamError, type PlanDescriptor, type PlanParams,
-  STANDARD_PLANS, getPlanDescriptor, validatePlanParams,
+  STANDARD_PLANS, getPlanDescriptor, standardPlans, validatePlanParams,
 } from './registry.js';
-export { describeSchema, editDistance, suggest } from './param-validation.js';
+export {
+  type ParamValidator, MAX_REPORTED_ERRORS, compileParamValidator, nonFiniteErrors, describeSchema, describeValue, deviceProblem, didYouMean, editDistance,
+  paramName, pointer, suggest,
+} from './param-validation.js';
+export { startMetadataProblems } from './registry-args.js';
+export { DEFAULT_MAX_POINTS, DEFAULT_PLAN_LIMITS, MAX_AXES, MAX_DETECTORS, type PlanLimits, planLimits } from './limits.js';
 export { allSafeRewind, ancestry, deviceRepr, getHintedFields, rootAncestor } from './utils.js';

@@ -38,7 +38,7 @@ export function perStep1d<F extends PerStep1D>(fn: F): F {
 export function checkDetectors(detectors: unknown): asserts detectors is readonly Readable[] {
   if (!Array.isArray(detectors)) {
     throw new PlanArgumentError('The input argument must be either as a list or a tuple of Readable objects.', [
-      { path: 'detectors', expected: 'an array of readable devices', got: detectors === null ? 'null' : typeof detectors },
+      { path: '/detectors', expected: 'an array of readable devices', got: detectors === null ? 'null' : typeof detectors },
     ]);
   }
 }
@@ -48,7 +48,7 @@ export function hintsOf(md: Md, key = 'hints'): Record<string, unknown> {
   const hints = md[key];
   if (isNullish(hints)) return {};
   if (!isPlainObject(hints)) {
-    throw new PlanArgumentError(`md.hints must be an object (got ${typeof hints})`, [{ path: 'md.hints', expected: 'an object', got: typeof hints }]);
+    throw new PlanArgumentError(`md.hints must be an object (got ${typeof hints})`, [{ path: '/md/hints', expected: 'an object', got: typeof hints }]);
   }
   return { ...hints };
 }
@@ -72,13 +72,13 @@ export function resolvePerStep(perStep: PerStep | null | undefined, motors: read
   if (isNullish(perStep)) return oneNdStep;
   if (typeof perStep !== 'function') {
     throw new PlanArgumentError('per_step must be a callable with the signature (detectors, step, pos_cache) or (detectors, motor, step).', [
-      { path: 'per_step', expected: 'a function', got: typeof perStep },
+      { path: '/per_step', expected: 'a function', got: typeof perStep },
     ]);
   }
   if (!LEGACY_1D.has(perStep)) return perStep as PerStepND;
   if (motors.length !== 1) {
     throw new PlanArgumentError(`Signature of per_step assumes 1D trajectory but ${motors.length} motors are specified.`, [
-      { path: 'per_step', expected: '(detectors, step, pos_cache) for several motors', got: '(detectors, motor, step)' },
+      { path: '/per_step', expected: '(detectors, step, pos_cache) for several motors', got: '(detectors, motor, step)' },
     ]);
   }
   const motor = motors[0];
@@ -90,7 +90,7 @@ export function resolvePerStep(perStep: PerStep | null | undefined, motors: read
  * `num` must be a whole number of points above 0.
  * @throws PlanArgumentError (PLAN_ARGUMENT_INVALID)
  */
-export function checkNum(num: unknown, path = 'num'): number {
+export function checkNum(num: unknown, path = '/num'): number {
   if (typeof num !== 'number' || !Number.isInteger(num) || num <= 0) {
     throw new PlanArgumentError(`The parameter \`num\` is expected to be a number of steps (not step size!) It must therefore be a whole number. The given value was ${String(num)}.`, [
       { path, expected: 'a whole number > 0', got: String(num) },

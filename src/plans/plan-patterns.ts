@@ -6,6 +6,7 @@
  */
 import { PlanArgumentError } from '../model/errors.js';
 import { nameOf } from '../model/protocols.js';
+import { paramName } from './param-text.js';
 import { isMovableReadable, partition } from './utils.js';
 
 /**
@@ -14,7 +15,7 @@ import { isMovableReadable, partition } from './utils.js';
  */
 export function linspace(start: number, stop: number, num: number): number[] {
   if (!Number.isInteger(num) || num < 0) {
-    throw new PlanArgumentError(`Number of samples, ${num}, must be a non-negative integer.`, [{ path: 'num', expected: 'a non-negative integer', got: String(num) }]);
+    throw new PlanArgumentError(`Number of samples, ${num}, must be a non-negative integer.`, [{ path: '/num', expected: 'a non-negative integer', got: String(num) }]);
   }
   const div = num - 1;
   const delta = stop - start;
@@ -64,7 +65,7 @@ export function cyclerMul(a: Cycler, b: Cycler): Cycler {
 
 function reduce(cyclers: readonly Cycler[], op: (a: Cycler, b: Cycler) => Cycler): Cycler {
   const [first, ...rest] = cyclers;
-  if (first === undefined) throw new PlanArgumentError('at least one motor is needed for a trajectory', [{ path: 'args', expected: 'at least one motor', got: 'none' }]);
+  if (first === undefined) throw new PlanArgumentError('at least one motor is needed for a trajectory', [{ path: '/args', expected: 'at least one motor', got: 'none' }]);
   return rest.reduce(op, first);
 }
 
@@ -98,9 +99,10 @@ export function snakeCyclers(cyclers: readonly Cycler[], snakes: readonly boolea
   return reduce(expanded, cyclerAdd);
 }
 
+/** `x` as a number; `path` is the JSON pointer of the parameter (named in the message as `args[1]`). */
 function asNumber(x: unknown, path: string): number {
   if (typeof x !== 'number' || Number.isNaN(x)) {
-    throw new PlanArgumentError(`${path} must be a number (got ${typeof x === 'string' ? `'${x}'` : String(x)})`, [{ path, expected: 'a number', got: String(x) }]);
+    throw new PlanArgumentError(`${paramName(path)} must be a number (got ${typeof x === 'string' ? `'${x}'` : String(x)})`, [{ path, expected: 'a number', got: String(x) }]);
   }
   return x;
 }
@@ -108,16 +110,16 @@ function asNumber(x: unknown, path: string): number {
 /** All motors move together: `motor1, start1, stop1, ..., motorN, startN, stopN` with `num` points each. */
 export function innerProduct(num: number, args: readonly unknown[]): Cycler {
   if (args.length % 3 !== 0) {
-    throw new PlanArgumentError("Wrong number of positional arguments for 'inner_product'", [{ path: 'args', expected: 'motor, start, stop triples', got: `${args.length} values` }]);
+    throw new PlanArgumentError("Wrong number of positional arguments for 'inner_product'", [{ path: '/args', expected: 'motor, start, stop triples', got: `${args.length} values` }]);
   }
   return reduce(partition(3, args).map(([motor, start, stop], i) =>
-    cycler(motor, linspace(asNumber(start, `args[${3 * i + 1}]`), asNumber(stop, `args[${3 * i + 2}]`), num))), cyclerAdd);
+    cycler(motor, linspace(asNumber(start, `/args/${3 * i + 1}`), asNumber(stop, `/args/${3 * i + 2}`), num))), cyclerAdd);
 }
 
 /** All motors move together through given lists: `motor1, [p...], ..., motorN, [p...]`. */
 export function innerListProduct(args: readonly unknown[]): Cycler {
   if (args.length % 2 !== 0) {
-    throw new PlanArgumentError("Wrong number of positional arguments for 'inner_list_product'", [{ path: 'args', expected: 'motor, list pairs', got: `${args.length} values` }]);
+    throw new PlanArgumentError("Wrong number of positional arguments for 'inner_list_product'", [{ path: '/args', expected: 'motor, list pairs', got: `${args.length} values` }]);
   }
   return reduce(partition(2, args).map(([motor, positions]) => cycler(motor, [...(positions as Iterable<unknown>)])), cyclerAdd);
 }
@@ -139,14 +141,14 @@ export function classifyOuterProductArgsPattern(args: readonly unknown[]): Outer
   const div5 = args.length > 4 && (args.length - 4) % 5 === 0;
   if (!div4 && !div5) {
     throw new PlanArgumentError(`Wrong number of elements in 'args': len(args) = ${args.length}`, [
-      { path: 'args', expected: 'motor, start, stop, num per motor (optionally a snake flag after each motor but the first)', got: `${args.length} values` },
+      { path: '/args', expected: 'motor, start, stop, num per motor (optionally a snake flag after each motor but the first)', got: `${args.length} values` },
     ]);
   }
   const candidates: OuterProductArgsPattern[] = div4 && div5 ? [1, 2] : div4 ? [1] : [2];
   const found = candidates.find((p) => motorsInPlace(args, p));
   if (found === undefined) {
     throw new PlanArgumentError(`Incorrect order of elements in the argument list 'args': some of the movable objects (motors) are out of place (args = [${args.map((a) => (isMovableReadable(a) ? nameOf(a) : String(a))).join(', ')}])`, [
-      { path: 'args', expected: 'a movable, readable device at each motor position', got: 'devices out of place' },
+      { path: '/args', expected: 'a movable, readable device at each motor position', got: 'devices out of place' },
     ]);
   }
   return found;
@@ -164,8 +166,8 @@ export function chunkOuterProductArgs(args: readonly unknown[], pattern?: OuterP
   return partition(5, list).map(([motor, start, stop, num, snake], i) => {
     const base = p === 1 ? 4 * i : i === 0 ? 0 : 5 * i - 1;
     return {
-      motor, start: asNumber(start, `args[${base + 1}]`), stop: asNumber(stop, `args[${base + 2}]`),
-      num: asNumber(num, `args[${base + 3}]`), snake: Boolean(snake),
+      motor, start: asNumber(start, `/args/${base + 1}`), stop: asNumber(stop, `/args/${base + 2}`),
+      num: asNumber(num, `/args/${base + 3}`), snake: Boolean(snake),
     };
   });
 }

@@ -49,7 +49,7 @@ export function* count(detectors: readonly Readable[], options: CountOptions = {
   checkDetectors(detectors);
   const num = options.num === undefined ? 1 : options.num;
   if (num !== null && !(Number.isInteger(num) && num >= 0)) {
-    throw new PlanArgumentError(`num must be a whole number of readings or null (got ${String(num)})`, [{ path: 'num', expected: 'an integer >= 0 or null', got: String(num) }]);
+    throw new PlanArgumentError(`num must be a whole number of readings or null (got ${String(num)})`, [{ path: '/num', expected: 'an integer >= 0 or null', got: String(num) }]);
   }
   const delay = options.delay ?? 0;
   const userMd = options.md ?? {};
@@ -137,10 +137,10 @@ function splitScanNum(args: readonly unknown[], num: number | null | undefined):
   if (num === null || num === undefined) {
     if (args.length % 3 !== 1) {
       throw new PlanArgumentError("The number of points to scan must be provided as the last positional argument or as keyword argument 'num'.", [
-        { path: 'args', expected: 'motor, start, stop triples followed by num (or the num option)', got: `${args.length} values` },
+        { path: '/args', expected: 'motor, start, stop triples followed by num (or the num option)', got: `${args.length} values` },
       ]);
     }
-    return { args: args.slice(0, -1), num: checkNum(args[args.length - 1], `args[${args.length - 1}]`) };
+    return { args: args.slice(0, -1), num: checkNum(args[args.length - 1], `/args/${args.length - 1}`) };
   }
   return { args, num: checkNum(num) };
 }
@@ -197,7 +197,7 @@ function listLengths(pairs: readonly unknown[][]): { names: string[]; length: nu
   let length = 0;
   for (const [motor, positions] of pairs) {
     if (!Array.isArray(positions)) {
-      throw new PlanArgumentError(`the positions of ${nameOf(motor)} must be a list (got ${typeof positions})`, [{ path: 'args', expected: 'motor, [positions...] pairs', got: typeof positions }]);
+      throw new PlanArgumentError(`the positions of ${nameOf(motor)} must be a list (got ${typeof positions})`, [{ path: '/args', expected: 'motor, [positions...] pairs', got: typeof positions }]);
     }
     lengths.set(nameOf(motor), positions.length);
     if (!length) length = positions.length;
@@ -205,7 +205,7 @@ function listLengths(pairs: readonly unknown[][]): { names: string[]; length: nu
   if (new Set(lengths.values()).size > 1) {
     const shown = [...lengths].map(([k, v]) => `'${k}': ${v}`).join(', ');
     throw new PlanArgumentError(`The lengths of all lists in *args must be the same. However the lengths in args are : {${shown}}`, [
-      { path: 'args', expected: 'position lists of equal length', got: shown },
+      { path: '/args', expected: 'position lists of equal length', got: shown },
     ]);
   }
   return { names: [...lengths.keys()], length };
@@ -219,7 +219,7 @@ export function* listScan(detectors: readonly Readable[], args: readonly unknown
   checkDetectors(detectors);
   if (args.length % 2 !== 0) {
     throw new PlanArgumentError('The list of arguments must contain a list of points for each defined motor', [
-      { path: 'args', expected: 'motor, [positions...] pairs', got: `${args.length} values` },
+      { path: '/args', expected: 'motor, [positions...] pairs', got: `${args.length} values` },
     ]);
   }
   const pairs = partition(2, args);

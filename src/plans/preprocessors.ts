@@ -68,7 +68,7 @@ export function normalizeSubs(subs: Subs | null): Array<['all' | DocumentName, D
   const byName = subs as Partial<Record<string, DocumentCallback | readonly DocumentCallback[]>>;
   for (const key of Object.keys(byName)) {
     if (!SUB_NAMES.includes(key as DocumentName)) {
-      throw new PlanArgumentError(`Keys must be one of ${SUB_NAMES.join(', ')} (got '${key}')`, [{ path: `subs.${key}`, expected: SUB_NAMES.join(' | '), got: key }]);
+      throw new PlanArgumentError(`Keys must be one of ${SUB_NAMES.join(', ')} (got '${key}')`, [{ path: `/subs/${key}`, expected: SUB_NAMES.join(' | '), got: key }]);
     }
   }
   const out: Array<['all' | DocumentName, DocumentCallback]> = [];
@@ -120,7 +120,7 @@ export function injectMdWrapper<R = unknown>(plan: PlanLike, md: Readonly<Record
  * @throws PlanArgumentError (PLAN_ARGUMENT_INVALID) if `run` is null/undefined
  */
 export function setRunKeyWrapper<R = unknown>(plan: PlanLike, run: unknown): Plan<R> {
-  if (isNullish(run)) throw new PlanArgumentError('run ID can not be None', [{ path: 'run', expected: 'a run key', got: String(run) }]);
+  if (isNullish(run)) throw new PlanArgumentError('run ID can not be None', [{ path: '/run', expected: 'a run key', got: String(run) }]);
   return msgMutator<R>(plan, (m) => (isNullish(m.run) ? replaceMsg(m, { run }) : m));
 }
 

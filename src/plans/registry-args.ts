@@ -1,62 +1,51 @@
 /**
- * Semantic checks of registry parameters that JSON Schema cannot express:
- * device names (with "did you mean"), device capabilities, and the layout of
- * each scan's variadic `args`. Reports errors; never throws.
+ * The standard plans' checks that JSON Schema cannot express, run after the
+ * schema check: the layout of each scan's variadic `args` (devices by role,
+ * numbers, points within the limit, a grid's product of points), snake_axes,
+ * and start metadata. Reports ParamErrors (JSON-pointer paths); never throws.
  * @module
  */
-import { isMovable, isReadable } from '../model/protocols.js';
-import { type ParamError, describeValue, didYouMean } from './param-validation.js';
+import { startMetadataErrors } from '../model/validate.js';
+import { MAX_POINTS_NAME } from './limits.js';
+import { type ParamError, describeValue, deviceProblem, didYouMean, nonFiniteErrors, paramName, pointer } from './param-validation.js';
 
-/** What a checker needs: the plan name, the devices by name, where to put errors. */
+/** What a checker needs: the devices by name, the points limit, where to put errors. */
 export interface CheckContext {
-  readonly plan: string;
   readonly devices: ReadonlyMap<string, unknown>;
+  readonly maxPoints: number;
   readonly errors: ParamError[];
 }
 
-function knownDevices(ctx: CheckContext): string {
-  const names = [...ctx.devices.keys()].sort();
-  const shown = names.slice(0, 15).join(', ');
-  return names.length === 0 ? 'a device name (no devices are registered)' : `a device name: ${shown}${names.length > 15 ? ', …' : ''}`;
+function push(ctx: CheckContext, path: string, problem: string, expected: string, got: string): void {
+  ctx.errors.push({ path, message: `parameter "${paramName(path)}" ${problem}`, expected, got });
 }
 
 /** `name` must name a registered device with the given capability. */
 export function checkDevice(ctx: CheckContext, name: unknown, path: string, role: 'readable' | 'movable'): void {
-  if (typeof name !== 'string') {
-    ctx.errors.push({ path, message: `${path} of ${ctx.plan} must be a device name, got ${describeValue(name)}`, expected: knownDevices(ctx), got: describeValue(name) });
-    return;
-  }
-  const device = ctx.devices.get(name);
-  if (device === undefined) {
-    ctx.errors.push({ path, message: `unknown device "${name}" in ${path} of ${ctx.plan}${didYouMean(name, ctx.devices.keys())}`, expected: knownDevices(ctx), got: `"${name}"` });
-    return;
-  }
-  const ok = role === 'movable' ? isMovable(device) : isReadable(device);
-  if (!ok) {
-    const why = role === 'movable' ? 'cannot be moved (it has no set method)' : 'cannot be read (it needs name, read and describe)';
-    ctx.errors.push({ path, message: `device "${name}" in ${path} of ${ctx.plan} ${why}`, expected: `a ${role} device`, got: `"${name}" (not ${role})` });
-  }
+  const problem = deviceProblem(ctx.devices, name, path, role);
+  if (problem !== null) ctx.errors.push(problem);
 }
 
 function checkNumber(ctx: CheckContext, x: unknown, path: string, role: string): void {
-  if (typeof x !== 'number' || !Number.isFinite(x)) {
-    ctx.errors.push({ path, message: `${path} of ${ctx.plan} is the ${role} and must be a number, got ${describeValue(x)}`, expected: 'a number', got: describeValue(x) });
-  }
+  if (typeof x !== 'number' || !Number.isFinite(x)) push(ctx, path, `is the ${role} and must be a number, got ${describeValue(x)}`, 'a number', describeValue(x));
 }
 
-function checkPoints(ctx: CheckContext, x: unknown, path: string): void {
+/** A number of points: a whole number from 1 to the limit. */
+function checkPoints(ctx: CheckContext, x: unknown, path: string): x is number {
   if (typeof x !== 'number' || !Number.isInteger(x) || x < 1) {
-    ctx.errors.push({ path, message: `${path} of ${ctx.plan} is a number of points and must be a whole number >= 1, got ${describeValue(x)}`, expected: 'an integer >= 1', got: describeValue(x) });
+    push(ctx, path, `is a number of points and must be a whole number >= 1, got ${describeValue(x)}`, 'an integer >= 1', describeValue(x));
+    return false;
   }
+  if (x > ctx.maxPoints) {
+    const expected = `at most ${ctx.maxPoints} (${MAX_POINTS_NAME})`;
+    push(ctx, path, `is a number of points and must be ${expected}, got ${describeValue(x)}`, expected, describeValue(x));
+    return false;
+  }
+  return true;
 }
 
 function arity(ctx: CheckContext, args: readonly unknown[], layout: string, example: string): void {
-  ctx.errors.push({
-    path: 'args',
-    message: `"args" of ${ctx.plan} must be ${layout}, e.g. ${example}; got ${args.length} value${args.length === 1 ? '' : 's'}`,
-    expected: `${layout}, e.g. ${example}`,
-    got: describeValue(args),
-  });
+  push(ctx, '/args', `must be ${layout}, e.g. ${example}; got ${args.length} value${args.length === 1 ? '' : 's'}`, `${layout}, e.g. ${example}`, describeValue(args));
 }
 
 /** `scan`/`rel_scan`: `motor, start, stop` triples, plus the number of points last unless `num` is given. */
@@ -70,13 +59,13 @@ export function checkScanArgs(ctx: CheckContext, args: readonly unknown[], numGi
   }
   const body = numGiven ? n : n - 1;
   for (let i = 0; i < body; i++) {
-    if (i % 3 === 0) checkDevice(ctx, args[i], `args[${i}]`, 'movable');
-    else checkNumber(ctx, args[i], `args[${i}]`, i % 3 === 1 ? 'start position' : 'stop position');
+    if (i % 3 === 0) checkDevice(ctx, args[i], pointer('args', i), 'movable');
+    else checkNumber(ctx, args[i], pointer('args', i), i % 3 === 1 ? 'start position' : 'stop position');
   }
-  if (!numGiven) checkPoints(ctx, args[n - 1], `args[${n - 1}]`);
+  if (!numGiven) checkPoints(ctx, args[n - 1], pointer('args', n - 1));
 }
 
-/** `list_scan`/`rel_list_scan`: `motor, [positions]` pairs of equal length. */
+/** `list_scan`/`rel_list_scan`: `motor, [positions]` pairs of equal length (the schema bounds each length). */
 export function checkListScanArgs(ctx: CheckContext, args: readonly unknown[]): void {
   if (args.length < 2 || args.length % 2 !== 0) {
     arity(ctx, args, 'motor, [positions...] pairs', '["motor", [0, 0.5, 1]]');
@@ -84,16 +73,16 @@ export function checkListScanArgs(ctx: CheckContext, args: readonly unknown[]): 
   }
   const lengths: number[] = [];
   for (let i = 0; i < args.length; i += 2) {
-    checkDevice(ctx, args[i], `args[${i}]`, 'movable');
+    checkDevice(ctx, args[i], pointer('args', i), 'movable');
     const positions = args[i + 1];
     if (!Array.isArray(positions) || positions.some((p) => typeof p !== 'number' || !Number.isFinite(p))) {
-      ctx.errors.push({ path: `args[${i + 1}]`, message: `args[${i + 1}] of ${ctx.plan} must be a list of positions (numbers), got ${describeValue(positions)}`, expected: 'a list of numbers', got: describeValue(positions) });
+      push(ctx, pointer('args', i + 1), `must be a list of positions (numbers), got ${describeValue(positions)}`, 'a list of numbers', describeValue(positions));
     } else {
       lengths.push(positions.length);
     }
   }
   if (new Set(lengths).size > 1) {
-    ctx.errors.push({ path: 'args', message: `the position lists in "args" of ${ctx.plan} must all have the same length, got lengths ${lengths.join(', ')}`, expected: 'position lists of equal length', got: `lengths ${lengths.join(', ')}` });
+    push(ctx, '/args', `must have position lists of the same length, got lengths ${lengths.join(', ')}`, 'position lists of equal length', `lengths ${lengths.join(', ')}`);
   }
 }
 
@@ -117,7 +106,7 @@ export function gridPattern(args: readonly unknown[]): 1 | 2 | null {
 function checkSnakeAxes(ctx: CheckContext, snakeAxes: unknown, motors: readonly unknown[], pattern: 1 | 2): void {
   if (snakeAxes === null || snakeAxes === undefined) return;
   if (pattern === 2) {
-    ctx.errors.push({ path: 'snake_axes', message: `"snake_axes" of ${ctx.plan} cannot be combined with snake flags inside "args"`, expected: 'snake_axes or per-axis snake flags in args, not both', got: describeValue(snakeAxes) });
+    push(ctx, '/snake_axes', 'cannot be combined with snake flags inside "args"', 'snake_axes or per-axis snake flags in args, not both', describeValue(snakeAxes));
     return;
   }
   if (!Array.isArray(snakeAxes)) return;
@@ -125,33 +114,76 @@ function checkSnakeAxes(ctx: CheckContext, snakeAxes: unknown, motors: readonly 
   snakeAxes.forEach((axis, i) => {
     if (typeof axis === 'string' && !allowed.includes(axis)) {
       const why = axis === motors[0] ? 'is the first (slowest) motor, which cannot be snaked' : `is not one of the scanned motors after the first${didYouMean(axis, allowed)}`;
-      ctx.errors.push({ path: `snake_axes[${i}]`, message: `"${axis}" in snake_axes of ${ctx.plan} ${why}`, expected: `one of: ${allowed.join(', ') || '(no motor can be snaked)'}`, got: `"${axis}"` });
+      push(ctx, pointer('snake_axes', i), `"${axis}" ${why}`, `one of: ${allowed.join(', ') || '(no motor can be snaked)'}`, JSON.stringify(axis));
     }
   });
-  if (new Set(snakeAxes).size !== snakeAxes.length) {
-    ctx.errors.push({ path: 'snake_axes', message: `snake_axes of ${ctx.plan} lists a motor more than once`, expected: 'each motor once', got: describeValue(snakeAxes) });
-  }
+  if (new Set(snakeAxes).size !== snakeAxes.length) push(ctx, '/snake_axes', 'lists a motor more than once', 'each motor once', describeValue(snakeAxes));
 }
 
-/** `grid_scan`/`rel_grid_scan`: `motor, start, stop, num` per axis (or the deprecated snake-flag layout). */
+/**
+ * `grid_scan`/`rel_grid_scan`: `motor, start, stop, num` per axis (or the deprecated
+ * snake-flag layout); the product of the `num`s is within the points limit.
+ */
 export function checkGridScanArgs(ctx: CheckContext, args: readonly unknown[], snakeAxes: unknown): void {
   const pattern = gridPattern(args);
   if (pattern === null) {
     arity(ctx, args, 'motor, start, stop, num for each axis', '["motor1", -1, 1, 3, "motor2", -2, 2, 4]');
     return;
   }
+  const nums: number[] = [];
+  let numsOk = true;
   args.forEach((a, i) => {
     const role = gridRole(i, pattern);
-    const path = `args[${i}]`;
+    const path = pointer('args', i);
     if (role === 'motor') checkDevice(ctx, a, path, 'movable');
-    else if (role === 'num') checkPoints(ctx, a, path);
-    else if (role === 'snake') {
-      if (typeof a !== 'boolean') ctx.errors.push({ path, message: `${path} of ${ctx.plan} is a snake flag and must be true or false, got ${describeValue(a)}`, expected: 'true or false', got: describeValue(a) });
+    else if (role === 'num') {
+      if (checkPoints(ctx, a, path)) nums.push(a as number);
+      else numsOk = false;
+    } else if (role === 'snake') {
+      if (typeof a !== 'boolean') push(ctx, path, `is a snake flag and must be true or false, got ${describeValue(a)}`, 'true or false', describeValue(a));
     } else checkNumber(ctx, a, path, `${role} position`);
   });
-  const motors = args.filter((_, i) => gridRole(i, pattern) === 'motor');
-  if (new Set(motors).size !== motors.length) {
-    ctx.errors.push({ path: 'args', message: `a motor is listed more than once in "args" of ${ctx.plan}`, expected: 'each motor once', got: motors.map(String).join(', ') });
+  // Each factor is <= maxPoints, so the running product stays exact until it passes the limit.
+  let product = 1;
+  for (const n of nums) { product *= n; if (product > ctx.maxPoints) break; }
+  if (numsOk && product > ctx.maxPoints) {
+    const expected = `at most ${ctx.maxPoints} points in all (${MAX_POINTS_NAME})`;
+    push(ctx, '/args', `asks for a grid of ${nums.join(' × ')} points, more than ${expected}`, expected, `${nums.join(' × ')} points`);
   }
+  const motors = args.filter((_, i) => gridRole(i, pattern) === 'motor');
+  if (new Set(motors).size !== motors.length) push(ctx, '/args', 'lists a motor more than once', 'each motor once', motors.map(String).join(', '));
   checkSnakeAxes(ctx, snakeAxes, motors, pattern);
+}
+
+/** `md` must make a valid start document (`scan_id` an integer, no `uid`/`time`, keys without `.` or `/`). */
+export function checkStartMetadata(ctx: CheckContext, md: unknown, path = '/md'): void {
+  if (md === null || md === undefined) return;
+  for (const e of startMetadataErrors(md)) {
+    const at = path + e.path;
+    const value = e.path === '' ? md : valueAt(md, e.path);
+    push(ctx, at, `would make an invalid start document: ${e.message}, got ${describeValue(value)}`, `start-document metadata (${e.message})`, describeValue(value));
+  }
+}
+
+function valueAt(x: unknown, path: string): unknown {
+  let v = x;
+  for (const seg of path.slice(1).split('/')) {
+    if (typeof v !== 'object' || v === null) return undefined;
+    v = (v as Record<string, unknown>)[seg.replaceAll('~1', '/').replaceAll('~0', '~')];
+  }
+  return v;
+}
+
+/**
+ * Problems `md` (a start request's metadata, not a plan parameter) would cause:
+ * non-finite numbers, and whatever {@link checkStartMetadata} finds. Paths are
+ * JSON pointers starting with `path`.
+ * @example startMetadataProblems({ scan_id: 'x' }) // [{ path: '/md/scan_id', ... }]
+ */
+export function startMetadataProblems(md: unknown, path = '/md'): ParamError[] {
+  const infinite = nonFiniteErrors(md, path);
+  if (infinite.length > 0) return infinite;
+  const ctx: CheckContext = { devices: new Map(), maxPoints: 0, errors: [] };
+  checkStartMetadata(ctx, md, path);
+  return ctx.errors;
 }

@@ -88,26 +88,26 @@ describe('validatePlanParams', () => {
   });
   it('reports an unknown parameter with a suggestion', () => {
     const errors = v('count', { detectors: ['det'], nmu: 3 });
-    assert.deepEqual(errors, [{ path: 'nmu', message: 'unknown parameter "nmu" for plan "count" (did you mean "num"?)', expected: 'one of: detectors, num, delay, md', got: '"nmu"' }]);
+    assert.deepEqual(errors, [{ path: '/nmu', message: 'unknown parameter "nmu" (did you mean "num"?)', expected: 'one of: detectors, num, delay, md', got: '"nmu"' }]);
   });
   it('reports a wrong type naming the parameter, what was expected and what was received', () => {
     const [e] = v('count', { detectors: ['det'], num: '3' });
-    assert.equal(e?.path, 'num');
-    assert.equal(e?.expected, 'an integer >= 0 or null');
+    assert.equal(e?.path, '/num');
+    assert.equal(e?.expected, 'an integer from 0 to 10000000 or null');
     assert.equal(e?.got, '"3" (string)');
-    assert.match(e?.message ?? '', /parameter "num" of count must be an integer >= 0 or null, got "3" \(string\)/);
-    assert.equal(v('count', { detectors: 'det' })[0]?.expected, 'a list of strings');
+    assert.match(e?.message ?? '', /parameter "num" must be an integer from 0 to 10000000 or null, got "3" \(string\)/);
+    assert.equal(v('count', { detectors: 'det' })[0]?.expected, 'a list of strings (at most 1000 items)');
   });
   it('reports a missing required parameter', () => {
-    assert.deepEqual(v('scan', { detectors: ['det'] }).map((e) => e.path), ['args']);
+    assert.deepEqual(v('scan', { detectors: ['det'] }).map((e) => [e.path, e.message]), [['/args', 'missing required parameter "args"']]);
   });
   it('reports an unknown device with a did-you-mean suggestion', () => {
     const [e] = v('count', { detectors: ['det1', 'detx'] });
-    assert.equal(e?.path, 'detectors[1]');
-    assert.match(e?.message ?? '', /unknown device "detx" in detectors\[1\] of count \(did you mean "det"\?\)/);
+    assert.equal(e?.path, '/detectors/1');
+    assert.match(e?.message ?? '', /parameter "detectors\[1\]": unknown device "detx" \(did you mean "det"\?\)/);
     assert.match(e?.expected ?? '', /^a device name: det, det1, det2/);
     const [m] = v('scan', { detectors: ['det'], args: ['motr', -1, 1], num: 3 });
-    assert.equal(m?.path, 'args[0]');
+    assert.equal(m?.path, '/args/0');
     assert.match(m?.message ?? '', /did you mean "motor"/);
   });
   it('reports devices without the needed capability', () => {
@@ -118,8 +118,8 @@ describe('validatePlanParams', () => {
   });
   it('reports a wrong args arity', () => {
     const [e] = v('scan', { detectors: ['det'], args: ['motor', -1], num: 3 });
-    assert.equal(e?.path, 'args');
-    assert.match(e?.message ?? '', /"args" of scan must be motor, start, stop triples .* got 2 values/);
+    assert.equal(e?.path, '/args');
+    assert.match(e?.message ?? '', /parameter "args" must be motor, start, stop triples .* got 2 values/);
     assert.match(v('scan', { detectors: ['det'], args: ['motor', -1, 1] })[0]?.message ?? '', /followed by the number of points/);
     assert.match(v('list_scan', { detectors: ['det'], args: ['motor'] })[0]?.message ?? '', /motor, \[positions...\] pairs/);
     assert.match(v('list_scan', { detectors: ['det'], args: ['motor1', [1, 2], 'motor2', [1]] })[0]?.message ?? '', /same length/);

@@ -52,7 +52,7 @@ function stashBeforeFirstSet(devices: ReadonlySet<unknown> | null, initial: Map<
 function offset(obj: unknown, start: unknown, delta: unknown): number {
   if (typeof start === 'number' && typeof delta === 'number') return start + delta;
   throw new PlanArgumentError(`cannot add a relative position to ${nameOf(obj)}: start ${String(start)} and step ${String(delta)} must both be numbers`, [
-    { path: 'args', expected: 'numeric positions', got: `${typeof start} + ${typeof delta}` },
+    { path: '/args', expected: 'numeric positions', got: `${typeof start} + ${typeof delta}` },
   ]);
 }
 

@@ -38,7 +38,7 @@ export function finalizeDecorator(finalPlan: () => PlanLike) {
   return <P extends unknown[], R>(fn: (...p: P) => PlanLike) => function* finalized(...p: P): Plan<R> {
     if (typeof finalPlan !== 'function') {
       throw new PlanArgumentError('final_plan must be a callable (e.g., a generator function) not an iterable (e.g., a generator instance).', [
-        { path: 'final_plan', expected: 'a function returning a plan', got: typeof finalPlan },
+        { path: '/final_plan', expected: 'a function returning a plan', got: typeof finalPlan },
       ]);
     }
     return yield* finalizeWrapper<R>(fn(...p), finalPlan);

@@ -103,7 +103,7 @@ describe('parameter validation before anything starts', () => {
     assert.match(String(unknown.status), /^Invalid parameters for "count": unknown parameter "nmu".*did you mean "num"/);
     assert.deepEqual(Object.keys(unknown), ['success', 'status', 'errors']);
     const errors = unknown.errors as Msg[];
-    assert.equal(errors[0]?.path, 'nmu');
+    assert.equal(errors[0]?.path, '/nmu');
     assert.equal(typeof errors[0]?.message, 'string');
 
     const wrongType = await invalid(srv, 'count', { detectors: ['det1'], num: 'five' });

@@ -150,7 +150,7 @@ export function splitMoveArgs(args: readonly unknown[]): { pairs: Array<[unknown
   let options: MoveOptions = {};
   if (list.length % 2 === 1) {
     const last = list[list.length - 1];
-    if (!isPlainObject(last)) throw new PlanArgumentError(`mv expects device, value pairs (got ${list.length} arguments)`, [{ path: 'args', expected: 'an even number of arguments: device, value, ...', got: String(list.length) }]);
+    if (!isPlainObject(last)) throw new PlanArgumentError(`mv expects device, value pairs (got ${list.length} arguments)`, [{ path: '/args', expected: 'an even number of arguments: device, value, ...', got: String(list.length) }]);
     options = last as MoveOptions;
     list = list.slice(0, -1);
   }

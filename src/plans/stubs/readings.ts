@@ -114,7 +114,7 @@ function delayIterator(delay: Delay, num: number | null): Iterator<number | null
   }
   if (Array.isArray(delay) && num !== null && num - 1 > delay.length) {
     throw new PlanArgumentError(`num=${num} but delays only provides ${delay.length} entries`, [
-      { path: 'delay', expected: `at least ${num - 1} entries`, got: String(delay.length) },
+      { path: '/delay', expected: `at least ${num - 1} entries`, got: String(delay.length) },
     ]);
   }
   return delay[Symbol.iterator]();
@@ -137,7 +137,7 @@ export function* repeat(plan: () => PlanLike, options: { num?: number | null; de
     if (next.done === true) {
       if (i + 1 === num || num === null) break;
       throw new PlanArgumentError(`num=${num} but delays only provides ${i} entries`, [
-        { path: 'delay', expected: `at least ${num - 1} entries`, got: String(i) },
+        { path: '/delay', expected: `at least ${num - 1} entries`, got: String(i) },
       ]);
     }
     if (next.value !== null) {

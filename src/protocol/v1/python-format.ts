@@ -43,10 +43,12 @@ export function pyJsonString(s: string): string {
 /**
  * A JSON number as Python prints it. Integral values print as ints (JSON.parse
  * cannot tell 1 from 1.0); other floats use Python's exponent thresholds.
+ * NaN and ±Infinity print as `null` (as JSON.stringify does): Python's json
+ * would write the bare `NaN`/`Infinity` that strict JSON parsers refuse. Parameters
+ * are checked to be finite before a start is accepted, so this is a last line of defence.
  */
 export function pyNumber(x: number): string {
-  if (Number.isNaN(x)) return 'NaN';
-  if (!Number.isFinite(x)) return x > 0 ? 'Infinity' : '-Infinity';
+  if (!Number.isFinite(x)) return 'null';
   if (Number.isInteger(x) && Math.abs(x) < 1e16) return String(x);
   const [mantissa = '0', expText = '0'] = x.toExponential().split('e');
   const exp = Number(expText);
