@@ -12,9 +12,9 @@ export {
 export { type GridScanOptions, gridScan, relGridScan } from './grid-scan.js';
 export { type Md, type PerShot, type PerStep, type PerStep1D, type PerStepND, perStep1d } from './plan-helpers.js';
 export {
-  type Cycler, type GridChunk, type OuterProductArgsPattern,
+  type Cycler, type GridChunk, type OuterProductArgsPattern, type Point,
   chunkOuterProductArgs, classifyOuterProductArgsPattern, cycler, cyclerAdd, cyclerMul, innerListProduct, innerProduct,
-  linspace, logspace, outerProduct, snakeCyclers,
+  lazyCycler, linspace, linspaceAt, linspaceCycler, logspace, outerProduct, snakeCyclers,
 } from './plan-patterns.js';
 export {
   type JsonSchema, type ParamError, type PlanDescriptor, type PlanParams,

@@ -9,25 +9,34 @@ import { nameOf } from '../model/protocols.js';
 import { paramName } from './param-text.js';
 import { isMovableReadable, partition } from './utils.js';
 
-/**
- * Evenly spaced points with numpy's arithmetic: `start + i*step` with
- * `step = (stop-start)/(num-1)`, and the last point exactly `stop`.
- */
-export function linspace(start: number, stop: number, num: number): number[] {
+/** What `linspace` checks about `num`. @throws PlanArgumentError (PLAN_ARGUMENT_INVALID) */
+function checkSamples(num: number): void {
   if (!Number.isInteger(num) || num < 0) {
     throw new PlanArgumentError(`Number of samples, ${num}, must be a non-negative integer.`, [{ path: '/num', expected: 'a non-negative integer', got: String(num) }]);
   }
+}
+
+/**
+ * The `i`-th of `num` evenly spaced points, with numpy's arithmetic:
+ * `start + i*step` with `step = (stop-start)/(num-1)`, the last point exactly `stop`.
+ */
+export function linspaceAt(start: number, stop: number, num: number, i: number): number {
   const div = num - 1;
   const delta = stop - start;
-  const out: number[] = [];
-  const step = div > 0 ? delta / div : Number.NaN;
-  for (let i = 0; i < num; i++) {
-    // numpy: a zero step is applied as (i/div)*delta; num=1 gives [start].
-    if (div <= 0) out.push(i * delta + start);
-    else out.push(step === 0 ? (i / div) * delta + start : i * step + start);
-  }
-  if (num > 1) out[num - 1] = stop;
-  return out;
+  if (div > 0 && i === div) return stop;
+  // numpy: num=1 gives [start]; a zero step is applied as (i/div)*delta.
+  if (div <= 0) return i * delta + start;
+  const step = delta / div;
+  return step === 0 ? (i / div) * delta + start : i * step + start;
+}
+
+/**
+ * Evenly spaced points with numpy's arithmetic (see {@link linspaceAt}), as an array.
+ * @throws PlanArgumentError (PLAN_ARGUMENT_INVALID) when `num` is not a whole number >= 0
+ */
+export function linspace(start: number, stop: number, num: number): number[] {
+  checkSamples(num);
+  return Array.from({ length: num }, (_, i) => linspaceAt(start, stop, num, i));
 }
 
 /** `10 ** linspace(start, stop, num)` (numpy `logspace`, base 10). */
@@ -35,32 +44,66 @@ export function logspace(start: number, stop: number, num: number): number[] {
   return linspace(start, stop, num).map((y) => 10 ** y);
 }
 
-/** A trajectory: motor keys in order and one `motor → position` map per point (a minimal `cycler.Cycler`). */
-export interface Cycler {
+/** A point of a trajectory: `motor → position`, in the trajectory's key order. */
+export type Point = ReadonlyMap<unknown, unknown>;
+
+/**
+ * A trajectory (a minimal `cycler.Cycler`): motor keys in order and `length`
+ * points, each computed when asked for, so a trajectory of any length takes
+ * memory for its definition only (Python's cycler materialises every point).
+ */
+export interface Cycler extends Iterable<Point> {
   readonly keys: readonly unknown[];
-  readonly points: ReadonlyArray<ReadonlyMap<unknown, unknown>>;
+  /** Number of points. */
+  readonly length: number;
+  /** The point at index `i` (0 <= i < length), a new Map. */
+  at(i: number): Point;
+  /** Every point as an array: O(length) memory, for small trajectories and tests. */
+  readonly points: readonly Point[];
 }
 
-/** One motor over a list of positions (`cycler(motor, values)`). */
+/** A Cycler from its keys, length and point function. */
+export function lazyCycler(keys: readonly unknown[], length: number, at: (i: number) => Point): Cycler {
+  return {
+    keys,
+    length,
+    at,
+    *[Symbol.iterator]() { for (let i = 0; i < length; i++) yield at(i); },
+    get points() { return Array.from({ length }, (_, i) => at(i)); },
+  };
+}
+
+/** One motor over a list of positions (`cycler(motor, values)`); the list is read, not copied. */
 export function cycler(key: unknown, values: readonly unknown[]): Cycler {
-  return { keys: [key], points: values.map((v) => new Map([[key, v]])) };
+  return lazyCycler([key], values.length, (i) => new Map([[key, values[i]]]));
+}
+
+/** One motor over `num` evenly spaced positions (`cycler(motor, np.linspace(start, stop, num))`), computed on demand. */
+export function linspaceCycler(key: unknown, start: number, stop: number, num: number): Cycler {
+  checkSamples(num);
+  return lazyCycler([key], num, (i) => new Map([[key, linspaceAt(start, stop, num, i)]]));
+}
+
+function merge(a: Point, b: Point): Point {
+  const out = new Map(a);
+  for (const [k, v] of b) out.set(k, v);
+  return out;
 }
 
 /** Zip two trajectories of equal length with disjoint motors (`cycler + cycler`). */
 export function cyclerAdd(a: Cycler, b: Cycler): Cycler {
-  if (a.points.length !== b.points.length) {
-    throw new PlanArgumentError(`Can only add equal length cycles, not ${a.points.length} and ${b.points.length}`);
+  if (a.length !== b.length) {
+    throw new PlanArgumentError(`Can only add equal length cycles, not ${a.length} and ${b.length}`);
   }
   if (a.keys.some((k) => b.keys.includes(k))) throw new PlanArgumentError('Can not compose overlapping cycles');
-  return { keys: [...a.keys, ...b.keys], points: a.points.map((p, i) => new Map([...p, ...(b.points[i] ?? [])])) };
+  return lazyCycler([...a.keys, ...b.keys], a.length, (i) => merge(a.at(i), b.at(i)));
 }
 
 /** Outer product, `a` slowest (`cycler * cycler`). */
 export function cyclerMul(a: Cycler, b: Cycler): Cycler {
   if (a.keys.some((k) => b.keys.includes(k))) throw new PlanArgumentError('Can not compose overlapping cycles');
-  const points: Array<Map<unknown, unknown>> = [];
-  for (const p of a.points) for (const q of b.points) points.push(new Map([...p, ...q]));
-  return { keys: [...a.keys, ...b.keys], points };
+  const inner = b.length;
+  return lazyCycler([...a.keys, ...b.keys], a.length * inner, (i) => merge(a.at(Math.floor(i / inner)), b.at(i % inner)));
 }
 
 function reduce(cyclers: readonly Cycler[], op: (a: Cycler, b: Cycler) => Cycler): Cycler {
@@ -69,37 +112,32 @@ function reduce(cyclers: readonly Cycler[], op: (a: Cycler, b: Cycler) => Cycler
   return rest.reduce(op, first);
 }
 
-/** The positions of `key` along the trajectory. */
-function column(c: Cycler, key: unknown): unknown[] {
-  return c.points.map((p) => p.get(key));
-}
-
 /**
  * Combine trajectories as an outer product where each snaked axis reverses
  * direction on every pass of the axes before it (bluesky `snake_cyclers`).
+ * Point `k` is computed from `k` alone: axis `i` is at index `⌊k / (product of
+ * the later axes' lengths)⌋`, counted back and forth when snaked.
  */
 export function snakeCyclers(cyclers: readonly Cycler[], snakes: readonly boolean[]): Cycler {
   if (cyclers.length !== snakes.length) throw new PlanArgumentError('number of cyclers does not match number of booleans');
   if (!snakes.slice(1).some(Boolean)) return reduce(cyclers, cyclerMul);
-  const lengths = cyclers.map((c) => c.points.length);
+  if (cyclers.length === 0) return reduce(cyclers, cyclerMul);
+  const lengths = cyclers.map((c) => c.length);
   const product = (xs: readonly number[]): number => xs.reduce((a, b) => a * b, 1);
-  const total = product(lengths);
-  const expanded: Cycler[] = [];
-  cyclers.forEach((c, i) => {
-    const tiles = product(lengths.slice(0, i));
-    const repeats = product(lengths.slice(i + 1));
-    for (const key of c.keys) {
-      let values = column(c, key);
-      if (snakes[i] === true) values = [...values, ...[...values].reverse()];
-      const repeated = values.flatMap((v) => Array<unknown>(repeats).fill(v));
-      const tiled = Array.from({ length: tiles }, () => repeated).flat();
-      expanded.push(cycler(key, tiled.slice(0, total)));
-    }
+  const repeats = lengths.map((_, i) => product(lengths.slice(i + 1)));
+  const keys = cyclers.flatMap((c) => c.keys);
+  return lazyCycler(keys, product(lengths), (k) => {
+    const out = new Map<unknown, unknown>();
+    cyclers.forEach((c, i) => {
+      const n = c.length;
+      const j = Math.floor(k / (repeats[i] as number)) % (snakes[i] === true ? 2 * n : n);
+      // bluesky: the snaked axis runs its values, then the same values reversed, and again.
+      for (const [key, v] of c.at(j < n ? j : 2 * n - 1 - j)) out.set(key, v);
+    });
+    return out;
   });
-  return reduce(expanded, cyclerAdd);
 }
 
-/** `x` as a number; `path` is the JSON pointer of the parameter (named in the message as `args[1]`). */
 function asNumber(x: unknown, path: string): number {
   if (typeof x !== 'number' || Number.isNaN(x)) {
     throw new PlanArgumentError(`${paramName(path)} must be a number (got ${typeof x === 'string' ? `'${x}'` : String(x)})`, [{ path, expected: 'a number', got: String(x) }]);
@@ -113,7 +151,7 @@ export function innerProduct(num: number, args: readonly unknown[]): Cycler {
     throw new PlanArgumentError("Wrong number of positional arguments for 'inner_product'", [{ path: '/args', expected: 'motor, start, stop triples', got: `${args.length} values` }]);
   }
   return reduce(partition(3, args).map(([motor, start, stop], i) =>
-    cycler(motor, linspace(asNumber(start, `/args/${3 * i + 1}`), asNumber(stop, `/args/${3 * i + 2}`), num))), cyclerAdd);
+    linspaceCycler(motor, asNumber(start, `/args/${3 * i + 1}`), asNumber(stop, `/args/${3 * i + 2}`), num)), cyclerAdd);
 }
 
 /** All motors move together through given lists: `motor1, [p...], ..., motorN, [p...]`. */
@@ -121,7 +159,7 @@ export function innerListProduct(args: readonly unknown[]): Cycler {
   if (args.length % 2 !== 0) {
     throw new PlanArgumentError("Wrong number of positional arguments for 'inner_list_product'", [{ path: '/args', expected: 'motor, list pairs', got: `${args.length} values` }]);
   }
-  return reduce(partition(2, args).map(([motor, positions]) => cycler(motor, [...(positions as Iterable<unknown>)])), cyclerAdd);
+  return reduce(partition(2, args).map(([motor, positions]) => cycler(motor, Array.isArray(positions) ? positions : [...(positions as Iterable<unknown>)])), cyclerAdd);
 }
 
 /** Grid argument layouts: 1 = `m, start, stop, num` per motor; 2 = a `snake` boolean after every motor but the first. */
@@ -175,5 +213,5 @@ export function chunkOuterProductArgs(args: readonly unknown[], pattern?: OuterP
 /** Mesh over independent axes, first axis slowest, with per-axis snaking (bluesky `outer_product`). */
 export function outerProduct(args: readonly unknown[]): Cycler {
   const chunks = chunkOuterProductArgs(args);
-  return snakeCyclers(chunks.map((c) => cycler(c.motor, linspace(c.start, c.stop, c.num))), chunks.map((c) => c.snake));
+  return snakeCyclers(chunks.map((c) => linspaceCycler(c.motor, c.start, c.stop, c.num)), chunks.map((c) => c.snake));
 }

@@ -11,7 +11,7 @@ import { type Readable, hasHints, nameOf } from '../model/protocols.js';
 import {
   type Md, type PerShot, type PerStep, type PerStep1D, checkDetectors, checkNum, hintsOf, perStepRepr, resolvePerStep, setDefault,
 } from './plan-helpers.js';
-import { type Cycler, innerListProduct, innerProduct, logspace } from './plan-patterns.js';
+import { type Cycler, innerListProduct, innerProduct, linspaceAt } from './plan-patterns.js';
 import { runWrapper, stageWrapper } from './preprocessors.js';
 import { relativeSetWrapper, resetPositionsWrapper } from './relative.js';
 import { declareStream } from './stubs/messages.js';
@@ -97,7 +97,8 @@ function motorDimensions(motors: readonly unknown[]): unknown[] | null {
 }
 
 function cyclerRepr(c: Cycler): string {
-  const parts = c.keys.map((k) => `cycler(${deviceRepr(k)}, [${c.points.map((p) => String(p.get(k))).join(', ')}])`);
+  const values = (k: unknown): string => Array.from({ length: c.length }, (_, i) => String(c.at(i).get(k))).join(', ');
+  const parts = c.keys.map((k) => `cycler(${deviceRepr(k)}, [${values(k)}])`);
   return parts.length === 1 ? parts[0] as string : `(${parts.join(' + ')})`;
 }
 
@@ -107,16 +108,18 @@ function cyclerRepr(c: Cycler): string {
  */
 export function* scanNd(detectors: readonly Readable[], cycler: Cycler, options: ScanNdOptions = {}): Plan<string> {
   checkDetectors(detectors);
-  const n = cycler.points.length;
+  const n = cycler.length;
+  const userMd = options.md ?? {};
   const md: Record<string, unknown> = {
     detectors: detectors.map((d) => nameOf(d)),
     motors: cycler.keys.map((m) => nameOf(m)),
     num_points: n,
     num_intervals: n - 1,
-    plan_args: { detectors: detectors.map(deviceRepr), cycler: cyclerRepr(cycler), per_step: perStepRepr(options.perStep) },
+    // The repr lists every point (as Python's does): only worth building when no caller's plan_args replaces it.
+    plan_args: Object.hasOwn(userMd, 'plan_args') ? null : { detectors: detectors.map(deviceRepr), cycler: cyclerRepr(cycler), per_step: perStepRepr(options.perStep) },
     plan_name: 'scan_nd',
     hints: {},
-    ...(options.md ?? {}),
+    ...userMd,
   };
   const dims = motorDimensions(cycler.keys);
   md['hints'] = dims === null ? hintsOf(md) : setDefault(hintsOf(md), 'dimensions', dims);
@@ -127,7 +130,8 @@ export function* scanNd(detectors: readonly Readable[], cycler: Cycler, options:
   const posCache: PosCache = new Map();
   function* innerScanNd(): Plan<void> {
     if (predeclare) yield* declareStream([...motors, ...detectors], { name: 'primary' });
-    for (const step of cycler.points) yield* ensurePlan(perStep(detectors, step, posCache));
+    // One point at a time: a trajectory of any length takes no memory per point.
+    for (let i = 0; i < n; i++) yield* ensurePlan(perStep(detectors, cycler.at(i), posCache));
   }
   return yield* stageWrapper<string>(runWrapper(innerScanNd(), { md }), [...detectors, ...motors]);
 }
@@ -275,10 +279,12 @@ export function* logScan(detectors: readonly Readable[], motor: unknown, start: 
   const predeclare = !options.perStep && options.predeclare === true;
   const perStep = options.perStep ?? one1dStep;
   const pattern = md['plan_pattern_args'] as { start: number; stop: number; num: number };
-  const steps = logspace(pattern.start, pattern.stop, checkNum(pattern.num));
+  // Python takes the points from the (overridable) metadata's plan_pattern_args.
+  const points = checkNum(pattern.num);
   function* innerLogScan(): Plan<void> {
     if (predeclare) yield* declareStream([motor, ...detectors], { name: 'primary' });
-    for (const step of steps) yield* ensurePlan(perStep(detectors, motor, step));
+    // numpy logspace, one point at a time.
+    for (let i = 0; i < points; i++) yield* ensurePlan(perStep(detectors, motor, 10 ** linspaceAt(pattern.start, pattern.stop, points, i)));
   }
   return yield* stageWrapper<string>(runWrapper(innerLogScan(), { md }), [...detectors, motor]);
 }
