@@ -10,6 +10,8 @@ const groups: Record<string, () => Promise<object>> = {
   dispatcher: async () => ({ ...await (await import('./dispatcher.js')).benchDispatcher(), ...await (await import('./loopback.js')).benchLoopback() }),
   v2: async () => (await import('./v2.js')).benchV2(),
   ui: async () => (await import('./ui.js')).benchUi(),
+  size: async () => (await import('./plan-size.js')).benchPlanSize(),
+  firstrun: async () => (await import('./first-run.js')).benchFirstRun(),
 };
 
 const name = process.argv[2] ?? '';
