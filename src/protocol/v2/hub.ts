@@ -7,7 +7,7 @@ import type { Dispatcher, DispatcherEvent } from '../../dispatcher/index.js';
 import { type Logger, tapLogs } from '../../server/logger.js';
 import type { RunStore } from '../../store/index.js';
 import type { EventLog } from './event-log.js';
-import type { ExceptionData, LogData, OpenRun, ProgressData, Status, Topic, TopicData } from './types.js';
+import type { ExceptionData, Interruption, LogData, OpenRun, ProgressData, Status, Topic, TopicData } from './types.js';
 
 /** Told after every append; the session pumps from the log (never from the event itself). */
 export interface HubSubscriber { wake(): void }
@@ -24,6 +24,8 @@ export class V2Hub {
   #run: RunTrack | null = null;
   #appending = false;
   #pendingLogs: LogData[] = [];
+  /** The control verb behind the latest interrupting transition, and the reason of the latest stop document: for exceptions' human wording. */
+  #interrupt: { by: Interruption | null; reason: string } = { by: null, reason: '' };
 
   constructor(dispatcher: Dispatcher, log: EventLog, logger?: Logger) {
     this.dispatcher = dispatcher;
@@ -77,9 +79,14 @@ export class V2Hub {
 
   #onDispatcherEvent(e: DispatcherEvent): void {
     const itemId = this.dispatcher.itemId;
-    if (e.kind === 'exception') { this.append('exception', exceptionData(e.planName, itemId, e.error)); return; }
+    if (e.kind === 'exception') { this.append('exception', exceptionData(e.planName, itemId, e.error, this.#interrupt)); return; }
     // A run-uid update is a state event with `old: null`, as v1 reports it.
     const old = e.kind === 'state' ? e.oldState : null;
+    if (e.kind === 'state') {
+      const by = INTERRUPTING[e.state];
+      if (by !== undefined) this.#interrupt.by = by;
+      else if (e.state === 'running') this.#interrupt = { by: null, reason: '' };
+    }
     this.append('state', { new: e.state, old, plan: e.info.planName, run_uid: e.info.runUid, item_id: itemId });
   }
 
@@ -90,7 +97,10 @@ export class V2Hub {
     else if (name === 'event' && this.#run !== null && this.#run.primary.has(String(doc.descriptor))) this.#advance(1);
     else if (name === 'event_page' && this.#run !== null && this.#run.primary.has(String(doc.descriptor))) {
       this.#advance(Array.isArray(doc.seq_num) ? doc.seq_num.length : 1);
-    } else if (name === 'stop') this.#run = null;
+    } else if (name === 'stop') {
+      this.#run = null;
+      this.#interrupt.reason = typeof doc.reason === 'string' ? doc.reason : '';
+    }
   }
 
   #startRun(doc: Record<string, unknown>): void {
@@ -124,10 +134,31 @@ export class V2Hub {
   }
 }
 
-function exceptionData(plan: string | null, itemId: string | null, error: unknown): ExceptionData {
+/** The engine states a control verb moves it into. */
+const INTERRUPTING: Partial<Record<string, Interruption>> = { pausing: 'pause', paused: 'pause', stopping: 'stop', aborting: 'abort', halting: 'halt' };
+/** The exceptions plans see when interrupted (bluesky's names); RunEngineInterrupted's verb is the engine's latest interrupting state. */
+const INTERRUPTIONS: Partial<Record<string, Interruption | 'engine'>> = { RunEngineInterrupted: 'engine', RequestStop: 'stop', RequestAbort: 'abort', PlanHalt: 'halt' };
+
+/** What people read: bluesky's `RE.resume() … RE.halt()` console text means nothing outside Python (v1 keeps it verbatim). */
+function summaryOf(by: Interruption | null, type: string, message: string, reason: string): string {
+  switch (by) {
+    case 'pause': return 'paused at a checkpoint — resume, stop, abort or halt';
+    case 'stop': return 'stopped by request';
+    case 'abort': return reason === '' ? 'aborted by request' : `aborted by request: ${reason}`;
+    case 'halt': return 'halted by request (no cleanup)';
+    case null: {
+      const line = message.split('\n').map((l) => l.trim()).find((l) => l !== '') ?? '';
+      return line === '' ? `failed: ${type}` : `failed: ${type}: ${line}`;
+    }
+  }
+}
+
+function exceptionData(plan: string | null, itemId: string | null, error: unknown, interrupt: { by: Interruption | null; reason: string }): ExceptionData {
   const type = error instanceof Error ? error.name : typeof error;
   const message = error instanceof Error ? error.message : String(error);
-  return { plan, item_id: itemId, type, message };
+  const kind = INTERRUPTIONS[type];
+  const by = kind === undefined ? null : kind === 'engine' ? interrupt.by ?? 'pause' : kind;
+  return { plan, item_id: itemId, type, message, interruption: by, summary: summaryOf(by, type, message, interrupt.reason) };
 }
 
 /** pino's call shapes: (msg), (obj, msg), (err, msg). Fields are made JSON-safe. */

@@ -22,7 +22,20 @@ export interface StateData {
 }
 /** `name` is the event-model document name; `doc` the document itself. */
 export interface DocumentData { name: string; doc: Record<string, unknown> }
-export interface ExceptionData { plan: string | null; item_id: string | null; type: string; message: string }
+/** Which control verb interrupted the plan, when an exception is an interruption rather than a failure. */
+export type Interruption = 'pause' | 'stop' | 'abort' | 'halt';
+export interface ExceptionData {
+  plan: string | null;
+  item_id: string | null;
+  /** The exception's class name, e.g. `RunEngineInterrupted`, `ValueError`. */
+  type: string;
+  /** Its message, verbatim (for an interruption, bluesky's console text, as v1 sends it). */
+  message: string;
+  /** Set when the exception is the engine's interruption (a pause is not a failure); null for a failure. */
+  interruption: Interruption | null;
+  /** One line for people: "paused at a checkpoint — resume, stop, abort or halt", "stopped by request", "failed: ValueError: …". */
+  summary: string;
+}
 export interface ProgressData {
   run_uid: string;
   item_id: string | null;
