@@ -1,11 +1,16 @@
 /**
  * The `bluesky-dispatcher` command line: `run` a plan in-process, `serve` the
- * websocket dispatcher. The only code that reads argv or calls process.exit.
+ * websocket dispatcher, and the client commands for a running server. The
+ * only code that reads argv or calls process.exit. Usage and environment
+ * errors are one line and exit code 2 (see errors.ts).
  * @module
  */
 import { Command, CommanderError } from 'commander';
 import { VERSION } from '../version.js';
-import { UsageError, runCommand } from './run.js';
+import { addControlCommands } from './control.js';
+import { UsageError, describeSystemError, isSystemError } from './errors.js';
+import { watchStdout } from './output.js';
+import { runCommand } from './run.js';
 import { addRunsCommand } from './runs.js';
 import { addServeCommand } from './serve.js';
 import { addStartCommand } from './start.js';
@@ -29,7 +34,10 @@ program.command('run <plan>')
 addServeCommand(program);
 addWatchCommand(program);
 addStartCommand(program);
+addControlCommands(program);
 addRunsCommand(program);
+
+watchStdout();
 
 try {
   await program.parseAsync(process.argv);
@@ -38,6 +46,10 @@ try {
     process.exitCode = e.exitCode === 0 ? 0 : 2;
   } else if (e instanceof UsageError) {
     process.stderr.write(`error: ${e.message}\n`);
+    process.exitCode = 2;
+  } else if (isSystemError(e)) {
+    // A file or socket the environment refused (commands map the ones they expect; this catches the rest).
+    process.stderr.write(`error: ${describeSystemError(e, e.path ?? e.syscall ?? 'system call') ?? e.message}\n`);
     process.exitCode = 2;
   } else {
     process.stderr.write(`error: ${e instanceof Error ? e.stack ?? e.message : String(e)}\n`);

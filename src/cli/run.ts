@@ -1,7 +1,8 @@
 /**
  * `bluesky-dispatcher run PLAN --params JSON [--jsonl FILE] [--msgs FILE]`:
- * run a standard plan in-process on the simulated devices. Bad input: one
- * line naming the problem, exit code 2. A failing plan: exit code 1.
+ * run a standard plan in-process on the simulated devices. Bad input or a file
+ * that cannot be written: one line naming the problem, exit code 2. A failing
+ * plan: exit code 1. A reader of stdout that goes away aborts the run quietly.
  * @module
  */
 import { closeSync, openSync, writeSync } from 'node:fs';
@@ -10,8 +11,12 @@ import { hw } from '../devices/index.js';
 import { STANDARD_PLANS, getPlanDescriptor, validatePlanParams } from '../plans/index.js';
 import { didYouMean } from '../plans/param-validation.js';
 import { SqliteStore, attachStore } from '../store/index.js';
+import { UsageError, describeSystemError } from './errors.js';
 import { LiveTable } from './live-table.js';
+import { onStdoutClosed, stdoutClosed, writeOut } from './output.js';
 import { documentLine, msgRecord } from './records.js';
+
+export { UsageError };
 
 export interface RunOptions {
   params?: string;
@@ -21,10 +26,7 @@ export interface RunOptions {
   data?: string;
 }
 
-/** A user error: printed as one line, exit code 2. */
-export class UsageError extends Error {}
-
-export async function runCommand(planName: string, opts: RunOptions, out: (line: string) => void = (l) => process.stdout.write(`${l}\n`)): Promise<number> {
+export async function runCommand(planName: string, opts: RunOptions, out: (line: string) => void = (l) => writeOut(`${l}\n`)): Promise<number> {
   const descriptor = getPlanDescriptor(planName);
   if (descriptor === undefined) {
     throw new UsageError(`unknown plan '${planName}'${didYouMean(planName, STANDARD_PLANS.map((p) => p.name))}; expected one of: ${STANDARD_PLANS.map((p) => p.name).join(', ')}`);
@@ -49,25 +51,35 @@ export async function runCommand(planName: string, opts: RunOptions, out: (line:
     attachStore(re, store, { meta: () => ({ planName, params: params as Record<string, unknown> }) });
   }
   const files: number[] = [];
-  const sink = (path: string | undefined): ((line: string) => void) | null => {
+  const sink = (flag: string, path: string | undefined): ((line: string) => void) | null => {
     if (path === undefined) return null;
-    const fd = path === '-' ? 1 : openSync(path, 'w');
-    if (fd !== 1) files.push(fd);
+    if (path === '-') return (line) => { writeOut(`${line}\n`); };
+    let fd: number;
+    try { fd = openSync(path, 'w'); } catch (e) {
+      for (const f of files) closeSync(f);
+      store?.close();
+      throw new UsageError(describeSystemError(e, `cannot write ${flag} ${path}`) ?? String(e));
+    }
+    files.push(fd);
     return (line) => { writeSync(fd, `${line}\n`); };
   };
-  const jsonl = sink(opts.jsonl);
-  const msgs = sink(opts.msgs);
+  const jsonl = sink('--jsonl', opts.jsonl);
+  const msgs = sink('--msgs', opts.msgs);
   if (jsonl !== null) re.subscribe((name, doc) => jsonl(documentLine(name, doc)));
   else re.subscribe(new LiveTable(out).callback);
   if (msgs !== null) re.on('msg', (m) => msgs(JSON.stringify(msgRecord(m))));
   re.on('warning', (text) => process.stderr.write(`warning: ${text}\n`));
+  // Nobody reads the output any more (`run … | head`): end the run, recorded as aborted with this reason.
+  const offClosed = onStdoutClosed(() => { re.abort('stdout closed').catch(() => undefined); });
   try {
     await re.run(plan);
     return 0;
   } catch (e) {
+    if (stdoutClosed()) return 0;
     process.stderr.write(`error: the plan '${planName}' failed: ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}\n`);
     return 1;
   } finally {
+    offClosed();
     for (const fd of files) closeSync(fd);
     store?.close();
   }

@@ -6,6 +6,9 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { DEFAULT_DATA_DIR, SqliteStore, runSummaryJson, type RunSummary } from '../store/index.js';
+import { describeSystemError } from './errors.js';
+import { shortUid } from './format.js';
+import { writeOut } from './output.js';
 
 export interface RunsIo {
   out: (text: string) => void;
@@ -13,7 +16,7 @@ export interface RunsIo {
 }
 
 const stdio: RunsIo = {
-  out: (text) => { process.stdout.write(text); },
+  out: (text) => { writeOut(text); },
   err: (text) => { process.stderr.write(text); },
 };
 
@@ -41,10 +44,16 @@ function eventsText(r: RunSummary): string {
   return Object.entries(r.numEvents).map(([k, v]) => `${k}:${v}`).join(',') || '0';
 }
 
+/** A stop reason on one line, cut to `width` characters. */
+function reasonText(r: RunSummary, width = 48): string {
+  const text = (r.reason ?? '').replace(/\s+/g, ' ').trim();
+  return text.length > width ? `${text.slice(0, width - 1)}…` : text;
+}
+
 function table(runs: readonly RunSummary[]): string {
-  const rows = runs.map((r) => [r.uid, String(r.scanId ?? '-'), r.planName ?? '-', iso(r.startTime),
-    r.interrupted ? 'interrupted' : r.exitStatus ?? 'open', eventsText(r)]);
-  const head = ['uid', 'scan_id', 'plan', 'start', 'exit', 'events'];
+  const rows = runs.map((r) => [shortUid(r.uid), String(r.scanId ?? '-'), r.planName ?? '-', iso(r.startTime),
+    r.interrupted ? 'interrupted' : r.exitStatus ?? 'open', eventsText(r), reasonText(r)]);
+  const head = ['uid', 'scan_id', 'plan', 'start', 'exit', 'events', 'reason'];
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]?.length ?? 0)));
   const line = (cells: readonly string[]): string => cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ').trimEnd();
   return [line(head), ...rows.map(line)].join('\n') + '\n';
@@ -65,10 +74,15 @@ function action<A extends unknown[]>(io: RunsIo, fn: (...args: A) => void): (...
   };
 }
 
+/** The run whose uid is `uid`, or the one run whose uid starts with it (the short uid printed everywhere). */
 function requireRun(store: SqliteStore, uid: string): RunSummary {
-  const run = store.getRun(uid);
-  if (run === undefined) throw new RunsError(`no run with uid '${uid}' in ${store.path}`);
-  return run;
+  const exact = store.getRun(uid);
+  if (exact !== undefined) return exact;
+  const found = uid === '' ? [] : store.listRuns({ uidPrefix: uid, limit: 6 });
+  if (found.length === 1 && found[0] !== undefined) return found[0];
+  if (found.length === 0) throw new RunsError(`no run with uid '${uid}' (or starting with it) in ${store.path}`);
+  const shown = found.slice(0, 5).map((r) => r.uid).join(', ');
+  throw new RunsError(`'${uid}' is the start of more than one run's uid (${shown}${found.length > 5 ? ', …' : ''}); give more of it`);
 }
 
 interface ListOpts { data: string; json?: boolean; limit?: string; plan?: string; since?: string }
@@ -93,13 +107,14 @@ export function addRunsCommand(program: Command, io: RunsIo = stdio): Command {
       io.out(opts.json === true ? `${JSON.stringify(list.map(runSummaryJson))}\n` : table(list));
     }));
 
-  runs.command('show <uid>').description("one run's index entry and its document counts")
+  runs.command('show <uid>').description("one run's index entry and its document counts (UID: the whole uid or a unique start of it)")
     .option('--data <dir>', dataHelp, DEFAULT_DATA_DIR).option('--json', 'JSON instead of text')
     .action(action(io, (uid: string, opts: DataOpts) => {
       const { run, counts } = withStore(opts.data, true, (s) => {
         const counts: Record<string, number> = {};
-        for (const [name] of s.getDocuments(requireRun(s, uid).uid)) counts[name] = (counts[name] ?? 0) + 1;
-        return { run: requireRun(s, uid), counts };
+        const run = requireRun(s, uid);
+        for (const [name] of s.getDocuments(run.uid)) counts[name] = (counts[name] ?? 0) + 1;
+        return { run, counts };
       });
       if (opts.json === true) { io.out(`${JSON.stringify({ ...runSummaryJson(run), documents: counts })}\n`); return; }
       const fields: Array<[string, string]> = [
@@ -112,12 +127,13 @@ export function addRunsCommand(program: Command, io: RunsIo = stdio): Command {
       io.out(fields.map(([k, v]) => `${k.padEnd(13)}${v}`).join('\n') + '\n');
     }));
 
-  runs.command('export <uid>').description('write a run as suitcase-jsonl ([name, doc] per line), readable by databroker')
+  runs.command('export <uid>').description('write a run as suitcase-jsonl ([name, doc] per line), readable by databroker (UID: the whole uid or a unique start of it)')
     .option('--data <dir>', dataHelp, DEFAULT_DATA_DIR).option('--out <file>', 'write to FILE instead of stdout')
     .action(action(io, (uid: string, opts: DataOpts) => {
-      const lines = withStore(opts.data, true, (s) => { requireRun(s, uid); return s.exportRun(uid); });
+      const lines = withStore(opts.data, true, (s) => s.exportRun(requireRun(s, uid).uid));
       const text = lines.map((l) => `${l}\n`).join('');
-      if (opts.out === undefined) io.out(text); else writeFileSync(opts.out, text);
+      if (opts.out === undefined) { io.out(text); return; }
+      try { writeFileSync(opts.out, text); } catch (e) { throw new RunsError(describeSystemError(e, `cannot write --out ${opts.out}`) ?? String(e)); }
     }));
 
   runs.command('import <file>').description('store the runs of a suitcase-jsonl file (validated; refuses run uids already stored)')

@@ -11,6 +11,9 @@ import { hw } from '../devices/index.js';
 import { type Dispatcher, registerSimulated, registerStandardPlans } from '../dispatcher/index.js';
 import { type DispatcherServer, type Logger, createDispatcher, createLogger, serverOf } from '../server/index.js';
 import { DEFAULT_DATA_DIR, SqliteStore, StoreError } from '../store/index.js';
+import { VERSION } from '../version.js';
+import { UsageError, describeListenError, parsePort } from './errors.js';
+import { LOG_FORMATS, type LogFormat, humanLogDestination } from './human-log.js';
 import { schedulingPolicy, setRealtimePriority } from './realtime.js';
 
 export interface ServeOptions {
@@ -20,6 +23,8 @@ export interface ServeOptions {
   plans?: string;
   /** pino level; default `LOG_LEVEL` or `info`. */
   logLevel?: string;
+  /** `json` lines (default), or `human`: the ready line and warnings only (the CLI's default on a terminal). */
+  logFormat?: LogFormat;
   logger?: Logger;
   /** Data directory of the run store; `false`/undefined: no store (the CLI defaults to ./bluesky-data). */
   data?: string | false;
@@ -41,7 +46,10 @@ export interface Served {
 
 /** Build, register and start the server; resolves once it listens. */
 export async function serve(opts: ServeOptions = {}): Promise<Served> {
-  const logger = opts.logger ?? createLogger({ level: opts.logLevel ?? process.env.LOG_LEVEL ?? 'info' });
+  const logger = opts.logger ?? createLogger({
+    level: opts.logLevel ?? process.env.LOG_LEVEL ?? 'info',
+    ...(opts.logFormat === 'human' ? { destination: humanLogDestination() } : {}),
+  });
   const port = opts.port === undefined ? 8765 : Number(opts.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port must be an integer 0..65535, got ${String(opts.port)}`);
   const maxPoints = opts.maxPoints === undefined ? undefined : Number(opts.maxPoints);
@@ -95,12 +103,14 @@ export async function serveCommand(opts: ServeOptions = {}): Promise<void> {
   try {
     served = await serve(opts);
   } catch (e) {
-    if (!(e instanceof StoreError)) throw e;
-    process.stderr.write(`bluesky-dispatcher serve: ${e.message} (${e.code})\n`);
+    // Usage and environment errors: one line, exit 2 (a bug keeps its stack).
+    const line = e instanceof StoreError ? `${e.message} (${e.code})` : describeListenError(e, opts.host ?? '127.0.0.1', Number(opts.port ?? 8765));
+    if (line === null) throw e;
+    process.stderr.write(`bluesky-dispatcher serve: ${line}\n`);
     process.exit(2);
   }
   const { dispatcher, server, logger, store } = served;
-  logger.info({ url: server.url, scans: dispatcher.scanNames }, 'ready');
+  logger.info({ url: server.url, panel: server.url.replace(/^ws/, 'http'), v2: `${server.url}v2`, version: VERSION, data: store?.path ?? null, scans: dispatcher.scanNames }, 'ready');
   const signal = await new Promise<NodeJS.Signals>((done) => {
     process.once('SIGINT', () => done('SIGINT'));
     process.once('SIGTERM', () => done('SIGTERM'));
@@ -124,9 +134,14 @@ export function addServeCommand(program: Command): Command {
     .option('--durability <level>', 'normal (a killed process loses nothing published) | full (also survives power loss)', 'normal')
     .option('--max-points <n>', 'most points (events) one standard plan may take; larger requests are refused', '10000000')
     .option('--rt-priority <n>', 'Linux: run the server at real-time priority n (SCHED_FIFO 1..99; needs CAP_SYS_NICE) for a short latency tail on a shared host')
-    .action(async (o: { port: string; host: string; plans?: string; logLevel?: string; data: string | false; durability: string; rtPriority?: string; maxPoints: string }) => {
+    .option('--log-format <format>', 'human (one ready line, then warnings; the default on a terminal) | json (pino lines; the default otherwise)')
+    .action(async (o: { port: string; host: string; plans?: string; logLevel?: string; logFormat?: string; data: string | false; durability: string; rtPriority?: string; maxPoints: string }) => {
+      const logFormat = o.logFormat ?? (process.stderr.isTTY ? 'human' : 'json');
+      if (!(LOG_FORMATS as readonly string[]).includes(logFormat)) throw new UsageError(`--log-format must be human or json, got '${logFormat}'`);
+      if (o.durability !== 'normal' && o.durability !== 'full') throw new UsageError(`--durability must be normal or full, got '${o.durability}'`);
+      if (!Number.isSafeInteger(Number(o.maxPoints)) || Number(o.maxPoints) < 1) throw new UsageError(`--max-points must be a whole number >= 1, got '${o.maxPoints}'`);
       await serveCommand({
-        port: o.port, host: o.host, data: o.data, durability: o.durability, maxPoints: o.maxPoints,
+        port: parsePort(o.port), host: o.host, data: o.data, durability: o.durability, maxPoints: o.maxPoints, logFormat: logFormat as LogFormat,
         ...(o.rtPriority === undefined ? {} : { rtPriority: o.rtPriority }),
         ...(o.plans === undefined ? {} : { plans: o.plans }),
         ...(o.logLevel === undefined ? {} : { logLevel: o.logLevel }),

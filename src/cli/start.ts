@@ -1,30 +1,37 @@
 /**
- * `bluesky-dispatcher start PLAN --params JSON [--url] [--wait]`: start a plan
- * on a running server (protocol v2); with --wait follow it to its end, and exit
- * 0 on success, 1 on failure or abort, 2 on bad input.
+ * `bluesky-dispatcher start PLAN --params JSON [--md JSON] [--url|--port] [--wait]`:
+ * start a plan on a running server (protocol v2). With --wait, follow the item
+ * until the server is done with it (its runs ended, or it failed before any
+ * run) and exit 0 on success (a pause that was resumed is not a failure), 1 on
+ * fail, abort or halt, 2 on bad input. It never waits for an item that is over.
  * @module
  */
 import type { Command } from 'commander';
-import { ClientError, DispatcherClient, type Event, type StateData } from '../protocol/v2/client.js';
-import { displayFor, DEFAULT_URL } from './watch.js';
+import { ClientError, type DispatcherClient, type Event, type ExceptionData, type StateData } from '../protocol/v2/client.js';
+import { type UrlOptions, connect, resolveUrl, withUrlOptions } from './connect.js';
+import { UsageError } from './errors.js';
+import { displayFor } from './progress.js';
 
-export interface StartOptions { params: string; md?: string; url: string; wait?: boolean }
+export interface StartOptions extends UrlOptions { params: string; md?: string; wait?: boolean }
 
+/** Refusals that mean "your input is wrong": exit 2. */
 const INPUT_ERRORS = new Set(['bad_request', 'unknown_plan', 'invalid_params', 'too_large']);
+/** With --wait: how long the server may stay unreachable before we give up on it. */
+const LOST_AFTER_MS = 30_000;
 
 function parseObject(flag: string, text: string): Record<string, unknown> {
   let v: unknown;
-  try { v = JSON.parse(text); } catch { throw new ClientError('bad_request', `${flag} is not valid JSON: ${text}`); }
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new ClientError('bad_request', `${flag} must be a JSON object`);
+  try { v = JSON.parse(text); } catch { throw new UsageError(`${flag} is not valid JSON: ${text}`); }
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new UsageError(`${flag} must be a JSON object, got ${text}`);
   return v as Record<string, unknown>;
 }
 
-/** Start (and maybe follow) a plan; resolves with the exit code. */
+/** Start (and maybe follow) a plan; resolves with the exit code. @throws UsageError for usage and connection errors */
 export async function startCommand(plan: string, opts: StartOptions, out: NodeJS.WriteStream = process.stdout): Promise<number> {
-  const client = new DispatcherClient(opts.url);
+  const params = parseObject('--params', opts.params);
+  const md = opts.md === undefined ? {} : parseObject('--md', opts.md);
+  const client = await connect(resolveUrl(opts));
   try {
-    const params = parseObject('--params', opts.params);
-    const md = opts.md === undefined ? {} : parseObject('--md', opts.md);
     if (opts.wait !== true) {
       const r = await client.start(plan, params, md);
       out.write(`started ${r.plan} item ${r.item_id}\n`);
@@ -32,58 +39,114 @@ export async function startCommand(plan: string, opts: StartOptions, out: NodeJS
     }
     return await follow(client, plan, params, md, out);
   } catch (e) {
-    const code = e instanceof ClientError ? e.code : 'error';
-    const details = e instanceof ClientError && e.details.length > 0 ? `\n  ${e.details.map((d) => `${d.path}: ${d.message}`).join('\n  ')}` : '';
-    process.stderr.write(`error (${code}): ${e instanceof Error ? e.message : String(e)}${details}\n`);
-    return INPUT_ERRORS.has(code) ? 2 : 1;
+    if (!(e instanceof ClientError)) throw e;
+    const details = e.details.length > 0 ? `: ${e.details.map((d) => `${d.path}: ${d.message}`).join('; ')}` : '';
+    process.stderr.write(`error (${e.code}): ${e.message}${details}\n`);
+    return INPUT_ERRORS.has(e.code) ? 2 : 1;
   } finally {
     client.close();
   }
 }
 
-/** Subscribe first (so nothing is missed), start, and follow the item until the server moves on from it. */
+/** How an item went, from its events: runs' exit statuses, failures, interruptions. */
+class Outcome {
+  runs = 0;
+  failed: string | null = null;
+  paused = false;
+
+  /** Fold in one event of the item; returns a line to print, if any. */
+  add(e: Event): string | null {
+    if (e.topic === 'document' && e.data.name === 'start') this.runs++;
+    if (e.topic === 'document' && e.data.name === 'stop') {
+      const doc = e.data.doc as { exit_status?: string; reason?: string };
+      if (doc.exit_status !== 'success') this.failed ??= `a run ended ${doc.exit_status ?? '?'}${doc.reason ? `: ${doc.reason}` : ''}`;
+      return `run finished: ${doc.exit_status ?? '?'}${doc.reason ? ` (${doc.reason})` : ''}`;
+    }
+    if (e.topic === 'exception') {
+      const d = e.data as ExceptionData;
+      // A pause is not a failure; the runs' stop documents say how a stop or abort ended. An abort or
+      // halt with no run open leaves no stop document: the interruption itself is the failure then.
+      if (d.interruption === 'pause') this.paused = true;
+      else if (d.interruption === null || d.interruption === 'abort' || d.interruption === 'halt') this.failed ??= d.summary;
+    }
+    return null;
+  }
+
+  get code(): number { return this.failed === null ? 0 : 1; }
+}
+
+/**
+ * Subscribe first (so nothing is missed), start, and follow the item until
+ * the server no longer names it: asked at the start, after every idle
+ * transition, every exception and every resubscription (and again while the
+ * engine is idle but the item not yet over). A plan that fails at once or
+ * never opens a run cannot hang it.
+ */
 async function follow(client: DispatcherClient, plan: string, params: Record<string, unknown>, md: Record<string, unknown>, out: NodeJS.WriteStream): Promise<number> {
   const display = displayFor(out);
+  const outcome = new Outcome();
   let itemId: string | null = null;
-  let failed = false;
   const early: Event[] = [];
-  let finish: () => void = () => {};
-  const finished = new Promise<void>((resolve) => { finish = resolve; });
+  let finish: (lost?: string) => void = () => {};
+  const finished = new Promise<string | undefined>((resolve) => { finish = resolve; });
+  // No event says "the item is over" (the engine going idle comes first; the scan function ends a
+  // little later, and a user's scan may sleep between runs while idle): while the engine is idle and
+  // the server still names our item, ask again, at most once a second. Paused or running: events will come.
+  let recheck: ReturnType<typeof setTimeout> | undefined;
+  let recheckMs = 50;
+  const checkOver = (): void => {
+    client.status().then((st) => {
+      if (st.item_id !== itemId) { finish(); return; }
+      if (st.state !== 'idle' || recheck !== undefined) { recheckMs = 50; return; }
+      recheck = setTimeout(() => { recheck = undefined; checkOver(); }, recheckMs);
+      recheckMs = Math.min(1000, recheckMs * 2);
+    }, () => undefined);
+  };
   const onEvent = (e: Event): void => {
     if (itemId === null) { early.push(e); return; }
-    const mine = (e.data as { item_id?: unknown }).item_id === itemId || e.topic === 'document';
-    if (!mine) return;
+    // One item runs at a time: documents, exceptions and state changes after our start are ours until it ends.
+    const other = e.topic !== 'document' && (e.data as { item_id?: string | null }).item_id !== undefined &&
+      (e.data as { item_id: string | null }).item_id !== null && (e.data as { item_id: string }).item_id !== itemId;
+    if (other) return;
     display.event(e);
-    if (e.topic === 'exception') failed = true;
-    if (e.topic === 'document' && (e.data as { name: string }).name === 'stop') {
-      const status = (e.data as { doc: { exit_status?: string } }).doc.exit_status;
-      out.write(`run finished: ${status ?? '?'}\n`);
-      if (status !== 'success') failed = true;
-    }
-    if (e.topic === 'state' && (e.data as StateData).new === 'idle') {
-      // The item may run several plans: it is over once the server no longer names it.
-      client.status().then((st) => { if (st.item_id !== itemId) finish(); }, () => undefined);
-    }
+    const line = outcome.add(e);
+    if (line !== null) out.write(`${line}\n`);
+    if (e.topic === 'exception' || (e.topic === 'state' && (e.data as StateData).new === 'idle')) checkOver();
   };
   client.on('event', onEvent);
-  await client.subscribe(['state', 'progress', 'exception', 'document']);
-  const r = await client.start(plan, params, md);
-  itemId = r.item_id;
-  out.write(`started ${r.plan} item ${r.item_id}\n`);
-  for (const e of early.splice(0)) onEvent(e);
-  const st = await client.status();
-  if (st.item_id !== itemId) finish(); // it was over before we asked
-  await finished;
-  display.end();
-  return failed ? 1 : 0;
+  // Reconnected: the item may have ended meanwhile; a server that stays away ends the wait.
+  let lostTimer: ReturnType<typeof setTimeout> | undefined;
+  client.on('close', () => {
+    lostTimer ??= setTimeout(() => finish(`lost the connection to ${client.url}`), LOST_AFTER_MS);
+    lostTimer.unref(); // the client's reconnection keeps the process alive; this only ends the wait
+  });
+  const back = (): void => { clearTimeout(lostTimer); lostTimer = undefined; if (itemId !== null) checkOver(); };
+  client.on('subscribed', back);
+  client.on('resync', () => { outcome.failed ??= 'the server restarted or dropped events: how the item ended is unknown'; back(); });
+  try {
+    await client.subscribe(['state', 'progress', 'exception', 'document']);
+    const r = await client.start(plan, params, md);
+    itemId = r.item_id;
+    out.write(`started ${r.plan} item ${r.item_id}\n`);
+    for (const e of early.splice(0)) onEvent(e);
+    checkOver(); // it may be over already
+    const lost = await finished;
+    display.end();
+    if (lost !== undefined) { process.stderr.write(`error: ${lost}\n`); return 1; }
+    if (outcome.failed !== null) out.write(`item failed: ${outcome.failed}\n`);
+    else out.write(`item done: ${String(outcome.runs)} run(s)${outcome.paused ? ', paused and resumed' : ''}, success\n`);
+    return outcome.code;
+  } finally {
+    clearTimeout(lostTimer);
+    clearTimeout(recheck);
+  }
 }
 
 export function addStartCommand(program: Command): Command {
-  return program.command('start <plan>')
-    .description('start a plan on a running server (protocol v2); --wait follows it and exits 0 on success, 1 on failure/abort, 2 on bad input')
+  return withUrlOptions(program.command('start <plan>')
+    .description('start a plan on a running server (protocol v2); --wait follows it and exits 0 on success, 1 on fail/abort/halt, 2 on bad input')
     .option('--params <json>', 'plan parameters as a JSON object', '{}')
     .option('--md <json>', 'run metadata as a JSON object')
-    .option('--url <url>', 'the server\'s v2 endpoint', DEFAULT_URL)
-    .option('--wait', 'follow the plan to its end; the exit code reports how it ended')
+    .option('--wait', 'follow the plan to its end; the exit code reports how it ended'))
     .action(async (planName: string, o: StartOptions) => { process.exitCode = await startCommand(planName, o); });
 }

@@ -41,7 +41,8 @@ class MemoryBackend implements StoreBackend {
   listRuns(q: ListRunsQuery): RunSummary[] {
     // Newest first, like the SQLite index (start time, then insertion order).
     const all = [...this.#runs.values()].reverse().filter((r) =>
-      (q.plan === undefined || r.planName === q.plan) && (q.since === undefined || r.startTime >= q.since));
+      (q.plan === undefined || r.planName === q.plan) && (q.since === undefined || r.startTime >= q.since) &&
+      (q.uidPrefix === undefined || r.uid.startsWith(q.uidPrefix)));
     all.sort((a, b) => b.startTime - a.startTime);
     const offset = q.offset ?? 0;
     return all.slice(offset, offset + (q.limit ?? 100));

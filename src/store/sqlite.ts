@@ -74,6 +74,7 @@ class SqliteBackend implements StoreBackend {
       hasRun: db.prepare('SELECT 1 FROM runs WHERE uid = ?').pluck(),
       getRun: db.prepare('SELECT * FROM runs WHERE uid = ?'),
       listRuns: db.prepare(`SELECT * FROM runs WHERE (@plan IS NULL OR plan_name = @plan) AND (@since IS NULL OR start_time >= @since)
+        AND (@prefix IS NULL OR substr(uid, 1, length(@prefix)) = @prefix)
         ORDER BY start_time DESC, rowid DESC LIMIT @limit OFFSET @offset`),
       documents: db.prepare(`SELECT d.name, d.doc AS json FROM runs r JOIN documents d
         ON d.id BETWEEN r.first_doc AND coalesce(r.last_doc, 9007199254740991) AND d.run_uid = r.uid
@@ -111,7 +112,7 @@ class SqliteBackend implements StoreBackend {
 
   listRuns(query: ListRunsQuery): RunSummary[] {
     const rows = this.#q.listRuns.all({
-      plan: query.plan ?? null, since: query.since ?? null, limit: query.limit ?? 100, offset: query.offset ?? 0,
+      plan: query.plan ?? null, since: query.since ?? null, prefix: query.uidPrefix ?? null, limit: query.limit ?? 100, offset: query.offset ?? 0,
     }) as RunRow[];
     return rows.map(summary);
   }

@@ -75,6 +75,8 @@ export interface ListRunsQuery {
   readonly plan?: string;
   /** Only runs started at or after this time (seconds since the epoch). */
   readonly since?: number;
+  /** Only runs whose uid starts with this (the short uids the CLI and panel print). */
+  readonly uidPrefix?: string;
 }
 
 export interface Page {

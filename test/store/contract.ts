@@ -132,7 +132,7 @@ export function runContract(label: string, target: ContractTarget): void {
       assert.deepEqual(store.getRun('b')?.numEvents, { primary: 3 });
     }));
 
-    it('lists runs newest first with plan, since, limit and offset filters', () => using(target, (open) => {
+    it('lists runs newest first with plan, since, uid prefix, limit and offset filters', () => using(target, (open) => {
       const store = open();
       appendAll(store, handRun('old', 1, { time: 100 }));
       appendAll(store, handRun('mid', 1, { time: 200, plan: 'scan' }));
@@ -143,6 +143,9 @@ export function runContract(label: string, target: ContractTarget): void {
       assert.deepEqual(uids({ plan: 'count' }), ['new', 'old']);
       assert.deepEqual(uids({ since: 200 }), ['new', 'mid']);
       assert.deepEqual(uids({ limit: 1, offset: 1 }), ['mid']);
+      assert.deepEqual(uids({ uidPrefix: 'm' }), ['mid']);
+      assert.deepEqual(uids({ uidPrefix: '' }), ['new', 'mid', 'old']);
+      assert.deepEqual(uids({ uidPrefix: 'mid-' }), []);
     }));
 
     it('counts events when the stop has no num_events, including event pages', () => using(target, (open) => {

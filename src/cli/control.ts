@@ -1,0 +1,93 @@
+/**
+ * `status`, `pause [--defer]`, `resume`, `stop`, `abort [--reason TEXT]`,
+ * `halt`: one request to a running server (protocol v2), one line of answer.
+ * Exit 0 when done, 1 when the engine refuses (e.g. `resume` when not
+ * paused), 2 for usage and connection errors.
+ * @module
+ */
+import type { Command } from 'commander';
+import { ClientError, type DispatcherClient, type Status } from '../protocol/v2/client.js';
+import { type UrlOptions, connect, resolveUrl, withUrlOptions } from './connect.js';
+import { shortUid } from './format.js';
+
+/** One line for people: `running count (run 1a2b3c4d, item 5e6f7a8b, since 14:03:07)`. */
+export function statusLine(st: Status): string {
+  if (st.plan === null && !st.busy) return st.state;
+  const parts = [
+    st.run_uid === null ? null : `run ${shortUid(st.run_uid)}`,
+    st.item_id === null ? null : `item ${shortUid(st.item_id)}`,
+    st.run_start_time === null ? null : `since ${new Date(st.run_start_time * 1000).toLocaleTimeString('en-GB')}`,
+  ].filter((p) => p !== null);
+  const hint = st.state === 'paused' ? ' — resume, stop, abort or halt' : '';
+  return `${st.state} ${st.plan ?? ''}${parts.length > 0 ? ` (${parts.join(', ')})` : ''}${hint}`.replace(/ +/g, ' ');
+}
+
+/** What each verb does, and what it prints once the server has accepted it (the transition follows). */
+const VERBS = {
+  pause: { help: 'pause the running plan (now, rewinding to the last checkpoint; --defer: at the next checkpoint)', did: 'pausing (it resumes from the last checkpoint)' },
+  resume: { help: 'resume a paused plan from its last checkpoint', did: 'resuming from the last checkpoint' },
+  stop: { help: 'stop the plan: cleanup runs, the run ends with exit_status success', did: 'stopping (cleanup runs; the run ends as a success)' },
+  abort: { help: 'abort the plan: cleanup runs, the run ends with exit_status abort (and --reason in its stop document)', did: 'aborting (cleanup runs; the run ends as aborted)' },
+  halt: { help: 'halt the plan at once, skipping cleanup (emergency stop); the run ends with exit_status abort', did: 'halting (no cleanup; the run ends as aborted)' },
+} as const;
+type Verb = keyof typeof VERBS;
+
+/** When each verb is allowed (bluesky's transition table), for the line that explains a refusal. */
+const RULES: Record<Verb, string> = {
+  pause: 'only a running plan can be paused',
+  resume: 'only a paused plan can be resumed',
+  stop: 'only a running or paused plan can be stopped',
+  abort: 'only a running or paused plan can be aborted',
+  halt: 'only a running or paused plan can be halted',
+};
+
+interface VerbOptions extends UrlOptions { defer?: boolean; reason?: string; json?: boolean }
+
+async function call(verb: Verb | 'status', client: DispatcherClient, o: VerbOptions): Promise<string> {
+  switch (verb) {
+    case 'status': {
+      const st = await client.status();
+      return o.json === true ? JSON.stringify(st) : statusLine(st);
+    }
+    case 'pause': await client.pause(o.defer === true); return o.defer === true ? 'pausing at the next checkpoint' : VERBS.pause.did;
+    case 'resume': await client.resume(); return VERBS.resume.did;
+    case 'stop': await client.stop(); return VERBS.stop.did;
+    case 'abort': await client.abort(o.reason ?? ''); return o.reason ? `${VERBS.abort.did}: ${o.reason}` : VERBS.abort.did;
+    case 'halt': await client.halt(); return VERBS.halt.did;
+  }
+}
+
+/** Run one verb against the server; resolves with the exit code. @throws UsageError for usage and connection errors */
+export async function controlCommand(verb: Verb | 'status', o: VerbOptions, out: NodeJS.WritableStream = process.stdout): Promise<number> {
+  const url = resolveUrl(o);
+  const client = await connect(url);
+  try {
+    out.write(`${await call(verb, client, o)}\n`);
+    return 0;
+  } catch (e) {
+    if (!(e instanceof ClientError)) throw e;
+    // The engine's refusal ("resume when not paused", …) is an answer, not a crash: one line, exit 1.
+    if (e.code === 'illegal_state' && verb !== 'status') {
+      const st = await client.status().catch(() => null);
+      process.stderr.write(`error: cannot ${verb}: the engine is ${st?.state ?? 'not in a state that allows it'}; ${RULES[verb]}\n`);
+    } else {
+      process.stderr.write(`error: ${verb}: ${e.message} (${e.code})\n`);
+    }
+    return 1;
+  } finally {
+    client.close();
+  }
+}
+
+/** Add status, pause, resume, stop, abort and halt to `program`. */
+export function addControlCommands(program: Command): void {
+  withUrlOptions(program.command('status').description('the engine\'s state and the plan in progress on a running server'))
+    .option('--json', 'the status as JSON')
+    .action(async (o: VerbOptions) => { process.exitCode = await controlCommand('status', o); });
+  for (const verb of Object.keys(VERBS) as Verb[]) {
+    const cmd = withUrlOptions(program.command(verb).description(VERBS[verb].help));
+    if (verb === 'pause') cmd.option('--defer', 'pause at the next checkpoint instead of now');
+    if (verb === 'abort') cmd.option('--reason <text>', 'why; it goes into the run\'s stop document');
+    cmd.action(async (o: VerbOptions) => { process.exitCode = await controlCommand(verb, o); });
+  }
+}
