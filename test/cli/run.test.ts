@@ -13,7 +13,7 @@ import { normaliseIds, readJsonl } from '../helpers/reference.js';
 const BIN = fileURLToPath(new URL('../../bin/bluesky-dispatcher.js', import.meta.url));
 
 function cli(...args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8' });
+  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', timeout: 60_000 });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
