@@ -11,15 +11,30 @@ import { fileURLToPath } from 'node:url';
 /** The CLI from source (through tsx), as the tests run it: always the code under test, never a stale dist/. */
 export const CLI_MAIN = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
 
-const live = new Set<ChildProcess>();
+const live = new Map<ChildProcess, boolean>();
 // A test that failed half-way (or a runner that gave up on a file) must not leave servers or browsers behind.
-process.once('exit', () => { for (const c of live) c.kill('SIGKILL'); });
+process.once('exit', () => { for (const [c, group] of live) signal(c, 'SIGKILL', group); });
+
+/** Signal the child, or its whole process group (what Ctrl-C in a terminal does). */
+function signal(c: ChildProcess, sig: NodeJS.Signals, group: boolean): void {
+  if (group && c.pid !== undefined) {
+    try { process.kill(-c.pid, sig); } catch { /* already gone */ }
+  } else {
+    c.kill(sig);
+  }
+}
 
 export interface ChildOptions extends Pick<SpawnOptions, 'cwd' | 'env'> {
   /** SIGKILL after this long, whatever happens (default 60 s). */
   deadlineMs?: number;
   /** Written to stdin, which is then closed (default: stdin is closed at once). */
   input?: string;
+  /**
+   * Run in its own process group and signal the whole group, as a terminal's
+   * Ctrl-C does: for wrappers such as `npx` or `sh -c`, which do not pass
+   * signals on to the program they started.
+   */
+  group?: boolean;
 }
 
 export interface Exit { code: number | null; signal: NodeJS.Signals | null }
@@ -33,11 +48,13 @@ export class TestChild {
   #err = '';
   #wake: Array<() => void> = [];
   #deadline: ReturnType<typeof setTimeout>;
+  readonly #group: boolean;
 
   constructor(command: string, args: readonly string[], opts: ChildOptions = {}) {
-    const proc = spawn(command, args, { cwd: opts.cwd, env: opts.env ?? process.env, stdio: ['pipe', 'pipe', 'pipe'] });
+    this.#group = opts.group === true;
+    const proc = spawn(command, args, { cwd: opts.cwd, env: opts.env ?? process.env, stdio: ['pipe', 'pipe', 'pipe'], detached: this.#group });
     this.proc = proc;
-    live.add(proc);
+    live.set(proc, this.#group);
     proc.stdout?.on('data', (d: Buffer) => { this.#out += d.toString(); this.#notify(); });
     proc.stderr?.on('data', (d: Buffer) => { this.#err += d.toString(); this.#notify(); });
     proc.stdin?.on('error', () => { /* the child may exit before reading its input */ });
@@ -46,7 +63,7 @@ export class TestChild {
       proc.once('error', (e) => { this.startError = e; live.delete(proc); this.#notify(); resolve({ code: null, signal: null }); });
       proc.once('close', (code, signal) => { live.delete(proc); this.#notify(); resolve({ code, signal }); });
     });
-    this.#deadline = setTimeout(() => { proc.kill('SIGKILL'); }, opts.deadlineMs ?? 60_000);
+    this.#deadline = setTimeout(() => { signal(proc, 'SIGKILL', this.#group); }, opts.deadlineMs ?? 60_000);
     this.#deadline.unref();
     void this.exited.then(() => { clearTimeout(this.#deadline); });
   }
@@ -76,13 +93,15 @@ export class TestChild {
   }
 
   /** Send `signal` and wait for the exit; SIGKILL if it has not exited after `graceMs`. */
-  async stop(signal: NodeJS.Signals = 'SIGTERM', graceMs = 10_000): Promise<Exit> {
+  async stop(sig: NodeJS.Signals = 'SIGTERM', graceMs = 10_000): Promise<Exit> {
     if (this.running) {
-      this.proc.kill(signal);
-      const t = setTimeout(() => { this.proc.kill('SIGKILL'); }, graceMs);
+      signal(this.proc, sig, this.#group);
+      const t = setTimeout(() => { signal(this.proc, 'SIGKILL', this.#group); }, graceMs);
       await this.exited;
       clearTimeout(t);
     }
+    // A group's other members (the program behind a wrapper) may outlive its leader for a moment.
+    if (this.#group) signal(this.proc, 'SIGKILL', true);
     return this.exited;
   }
 
