@@ -82,7 +82,7 @@ describe('the README on a fresh clone', { timeout: 1_200_000, ...(why() === unde
       const port = /"panel":"http:\/\/127\.0\.0\.1:(\d+)\/"/.exec(serve.err)?.[1] ?? '';
       assert.match(port, /^\d+$/, serve.err);
       assert.equal((await fetch(`http://127.0.0.1:${port}/`)).status, 200, 'the panel');
-      const st = await run(join(clone, 'node_modules/.bin/bluesky-dispatcher'), ['status', '--port', port], { cwd: clone, env, deadlineMs: 60_000 });
+      const st = await run('sh', ['-c', `npx bluesky-dispatcher status --port ${port}`], { cwd: clone, env, deadlineMs: 60_000 });
       assert.equal(st.out, 'idle\n');
       const { WebSocket } = await import('ws');
       const v1 = new WebSocket(`ws://127.0.0.1:${port}/`);
