@@ -43,7 +43,7 @@ describe('runs CLI', () => {
     const dir = seeded();
     const table = await cli('list', '--data', dir);
     assert.equal(table.code, 0);
-    assert.match(table.out, /^uid\s+scan_id\s+plan\s+start\s+exit\s+events\nbbb\s+2\s+scan\s+2027-01-15T08:00:00Z\s+success\s+primary:3\naaa/);
+    assert.match(table.out, /^uid\s+scan_id\s+plan\s+start\s+exit\s+events\s+reason\nbbb\s+2\s+scan\s+2027-01-15T08:00:00Z\s+success\s+primary:3\naaa/);
     const json = JSON.parse((await cli('list', '--data', dir, '--json', '--plan', 'count')).out) as Array<{ uid: string }>;
     assert.deepEqual(json.map((r) => r.uid), ['aaa']);
     assert.deepEqual((JSON.parse((await cli('list', '--data', dir, '--json', '--since', '2027-01-01')).out) as Array<{ uid: string }>).map((r) => r.uid), ['bbb']);
@@ -73,7 +73,7 @@ describe('runs CLI', () => {
   it('reports bad input as one line with exit code 2', async () => {
     const dir = seeded();
     for (const [args, pattern] of [
-      [['show', 'zzz', '--data', dir], /^error: no run with uid 'zzz' in .*bluesky\.sqlite\n$/],
+      [['show', 'zzz', '--data', dir], /^error: no run with uid 'zzz' \(or starting with it\) in .*bluesky\.sqlite\n$/],
       [['list', '--data', dir, '--since', 'yesterday'], /^error: --since expects an ISO date/],
       [['list', '--data', dir, '--limit', '0'], /^error: --limit expects a positive integer/],
       [['list', '--data', join(dir, 'absent')], /^error: no store at /],
