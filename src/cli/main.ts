@@ -13,6 +13,7 @@ import { watchStdout } from './output.js';
 import { runCommand } from './run.js';
 import { addRunsCommand } from './runs.js';
 import { addServeCommand } from './serve.js';
+import { addSimIocCommand } from './sim-ioc.js';
 import { addStartCommand } from './start.js';
 import { addWatchCommand } from './watch.js';
 
@@ -36,6 +37,7 @@ addWatchCommand(program);
 addStartCommand(program);
 addControlCommands(program);
 addRunsCommand(program);
+addSimIocCommand(program);
 
 watchStdout();
 

@@ -8,6 +8,7 @@ import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Command } from 'commander';
 import { hw } from '../devices/index.js';
+import { type ConfiguredDevices, createDevicesFromConfig, EpicsError, loadDeviceConfig } from '../epics/index.js';
 import { type Dispatcher, registerSimulated, registerStandardPlans } from '../dispatcher/index.js';
 import { type DispatcherServer, type Logger, createDispatcher, createLogger, serverOf } from '../server/index.js';
 import { DEFAULT_DATA_DIR, SqliteStore, StoreError } from '../store/index.js';
@@ -34,6 +35,10 @@ export interface ServeOptions {
   rtPriority?: number | string;
   /** Most points one standard plan may take (`--max-points`, default 10,000,000); above it validate/start refuse. */
   maxPoints?: number | string;
+  /** A device configuration file (YAML or JSON, docs/epics.md): EPICS devices beside the simulated ones. */
+  devices?: string;
+  /** Refuse to start when a configured device does not connect (default: skip it, with a warning). */
+  requireDevices?: boolean;
 }
 
 export interface Served {
@@ -42,6 +47,8 @@ export interface Served {
   logger: Logger;
   /** The run store (close it after `dispatcher.stop()`), or null without `data`. */
   store: SqliteStore | null;
+  /** The EPICS devices from `devices` (close them after `dispatcher.stop()`), or null. */
+  epics: ConfiguredDevices | null;
 }
 
 /** Build, register and start the server; resolves once it listens. */
@@ -56,10 +63,17 @@ export async function serve(opts: ServeOptions = {}): Promise<Served> {
   if (maxPoints !== undefined && (!Number.isSafeInteger(maxPoints) || maxPoints < 1)) throw new Error(`--max-points must be a whole number >= 1, got ${String(opts.maxPoints)}`);
   const durability = opts.durability ?? 'normal';
   if (durability !== 'normal' && durability !== 'full') throw new Error(`--durability must be normal or full, got ${durability}`);
+  const epics = opts.devices === undefined ? null : await loadEpicsDevices(opts.devices, opts.requireDevices === true, logger);
   // Throws StoreError (one line naming the path and the cause): never a silent fallback to memory.
-  const store = opts.data === undefined || opts.data === false || opts.data === '' ? null : SqliteStore.open(opts.data, { durability });
+  let store: SqliteStore | null;
+  try {
+    store = opts.data === undefined || opts.data === false || opts.data === '' ? null : SqliteStore.open(opts.data, { durability });
+  } catch (e) {
+    epics?.close();
+    throw e;
+  }
   const dispatcher = createDispatcher({
-    devices: hw().devices,
+    devices: new Map<string, unknown>([...hw().devices, ...(epics?.devices ?? [])]),
     server: { port, host: opts.host ?? '127.0.0.1', logger, ...(store === null ? {} : { store }) },
     onError: (message, error) => logger.error({ err: error }, message),
   });
@@ -70,6 +84,7 @@ export async function serve(opts: ServeOptions = {}): Promise<Served> {
     await dispatcher.start();
   } catch (e) {
     store?.close();
+    epics?.close();
     throw e;
   }
   const server = serverOf(dispatcher);
@@ -81,7 +96,15 @@ export async function serve(opts: ServeOptions = {}): Promise<Served> {
     else logger.warn({ priority: opts.rtPriority, reason: why }, 'real-time scheduling not set; running at normal priority');
   }
   if (store !== null) logger.info({ store: store.path, durability, seq: store.latestSeq() }, 'run store open');
-  return { dispatcher, server, logger, store };
+  return { dispatcher, server, logger, store, epics };
+}
+
+/** Create the configured EPICS devices; log each one that did not connect (it is skipped). */
+async function loadEpicsDevices(file: string, require: boolean, logger: Logger): Promise<ConfiguredDevices> {
+  const epics = await createDevicesFromConfig(await loadDeviceConfig(file), { env: process.env, require });
+  for (const p of epics.problems) logger.warn({ device: p.device, class: p.class, code: p.code }, `device ${p.device} not connected, skipped: ${p.message}`);
+  logger.info({ file, devices: [...epics.devices.keys()], skipped: epics.problems.map((p) => p.device) }, 'EPICS devices');
+  return epics;
 }
 
 /** Import a user module and call its `register(dispatcher)`. */
@@ -104,12 +127,12 @@ export async function serveCommand(opts: ServeOptions = {}): Promise<void> {
     served = await serve(opts);
   } catch (e) {
     // Usage and environment errors: one line, exit 2 (a bug keeps its stack).
-    const line = e instanceof StoreError ? `${e.message} (${e.code})` : describeListenError(e, opts.host ?? '127.0.0.1', Number(opts.port ?? 8765));
+    const line = e instanceof StoreError || e instanceof EpicsError ? `${e.message} (${e.code})` : describeListenError(e, opts.host ?? '127.0.0.1', Number(opts.port ?? 8765));
     if (line === null) throw e;
     process.stderr.write(`bluesky-dispatcher serve: ${line}\n`);
     process.exit(2);
   }
-  const { dispatcher, server, logger, store } = served;
+  const { dispatcher, server, logger, store, epics } = served;
   logger.info({ url: server.url, panel: server.url.replace(/^ws/, 'http'), v2: `${server.url}v2`, version: VERSION, data: store?.path ?? null, scans: dispatcher.scanNames }, 'ready');
   const signal = await new Promise<NodeJS.Signals>((done) => {
     process.once('SIGINT', () => done('SIGINT'));
@@ -117,6 +140,7 @@ export async function serveCommand(opts: ServeOptions = {}): Promise<void> {
   });
   await dispatcher.stop(`server received ${signal}`);
   store?.close();
+  epics?.close();
   logger.flush();
   process.exit(0);
 }
@@ -133,15 +157,18 @@ export function addServeCommand(program: Command): Command {
     .option('--no-data', 'keep nothing on disk (no run store, v2 seq restarts at 1)')
     .option('--durability <level>', 'normal (a killed process loses nothing published) | full (also survives power loss)', 'normal')
     .option('--max-points <n>', 'most points (events) one standard plan may take; larger requests are refused', '10000000')
+    .option('--devices <file>', 'EPICS devices to add (YAML or JSON; see docs/epics.md)')
+    .option('--require-devices', 'exit if a configured device does not connect (default: skip it with a warning)')
     .option('--rt-priority <n>', 'Linux: run the server at real-time priority n (SCHED_FIFO 1..99; needs CAP_SYS_NICE) for a short latency tail on a shared host')
     .option('--log-format <format>', 'human (one ready line, then warnings; the default on a terminal) | json (pino lines; the default otherwise)')
-    .action(async (o: { port: string; host: string; plans?: string; logLevel?: string; logFormat?: string; data: string | false; durability: string; rtPriority?: string; maxPoints: string }) => {
+    .action(async (o: { port: string; host: string; plans?: string; logLevel?: string; logFormat?: string; data: string | false; durability: string; rtPriority?: string; maxPoints: string; devices?: string; requireDevices?: boolean }) => {
       const logFormat = o.logFormat ?? (process.stderr.isTTY ? 'human' : 'json');
       if (!(LOG_FORMATS as readonly string[]).includes(logFormat)) throw new UsageError(`--log-format must be human or json, got '${logFormat}'`);
       if (o.durability !== 'normal' && o.durability !== 'full') throw new UsageError(`--durability must be normal or full, got '${o.durability}'`);
       if (!Number.isSafeInteger(Number(o.maxPoints)) || Number(o.maxPoints) < 1) throw new UsageError(`--max-points must be a whole number >= 1, got '${o.maxPoints}'`);
       await serveCommand({
         port: parsePort(o.port), host: o.host, data: o.data, durability: o.durability, maxPoints: o.maxPoints, logFormat: logFormat as LogFormat,
+        ...(o.devices === undefined ? {} : { devices: o.devices, requireDevices: o.requireDevices === true }),
         ...(o.rtPriority === undefined ? {} : { rtPriority: o.rtPriority }),
         ...(o.plans === undefined ? {} : { plans: o.plans }),
         ...(o.logLevel === undefined ? {} : { logLevel: o.logLevel }),

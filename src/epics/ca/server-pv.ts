@@ -117,6 +117,9 @@ export class ServerPv {
     this.#emit(DBE_PROPERTY);
   }
 
+  /** How many listeners (server monitors) there are. */
+  get listenerCount(): number { return this.#listeners.size; }
+
   /** Listen to changes; returns the function that stops listening. */
   listen(fn: PvListener): () => void {
     this.#listeners.add(fn);
