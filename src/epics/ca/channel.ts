@@ -114,7 +114,7 @@ export class Channel implements CircuitChannel {
   readonly #subs = new Set<Subscription>();
   readonly #pending = new Map<number, PendingOp>();
   readonly #listeners = new Set<ConnectionListener>();
-  #waiters: Array<() => void> = [];
+  #waiters: Array<{ resolve: () => void; reject: (e: unknown) => void }> = [];
 
   constructor(name: string, cid: number, host: ChannelHost) {
     this.name = name;
@@ -147,12 +147,15 @@ export class Channel implements CircuitChannel {
     if (this.#state === 'connected') return Promise.resolve();
     if (this.#state === 'closed') return Promise.reject(new EpicsError('EPICS_CLOSED', `${this.name}: the channel is closed`, { pv: this.name }));
     return new Promise((resolve, reject) => {
-      const done = (): void => { clearTimeout(timer); resolve(); };
+      const waiter = {
+        resolve: (): void => { clearTimeout(timer); resolve(); },
+        reject: (e: unknown): void => { clearTimeout(timer); reject(e); },
+      };
       const timer = setTimeout(() => {
-        this.#waiters = this.#waiters.filter((w) => w !== done);
+        this.#waiters = this.#waiters.filter((w) => w !== waiter);
         reject(new ConnectTimeoutError(this.name, timeout, this.#host.searched()));
       }, timeout * 1000);
-      this.#waiters.push(done);
+      this.#waiters.push(waiter);
     });
   }
 
@@ -211,7 +214,11 @@ export class Channel implements CircuitChannel {
     this.#host.stopSearch(this);
     this.#circuit?.detach(this, this.#sid);
     this.#circuit = null;
-    this.#failPending(() => new EpicsError('EPICS_CLOSED', `${this.name}: the channel was closed`, { pv: this.name }));
+    const closed = (): EpicsError => new EpicsError('EPICS_CLOSED', `${this.name}: the channel was closed`, { pv: this.name });
+    this.#failPending(closed);
+    const waiters = this.#waiters;
+    this.#waiters = [];
+    for (const w of waiters) w.reject(closed());
     this.#host.release(this);
     if (wasConnected) this.#notify(false);
     this.#listeners.clear();
@@ -247,7 +254,7 @@ export class Channel implements CircuitChannel {
     for (const sub of this.#subs) this.#sendSubscribe(sub);
     const waiters = this.#waiters;
     this.#waiters = [];
-    for (const w of waiters) w();
+    for (const w of waiters) w.resolve();
     this.#notify(true);
   }
 

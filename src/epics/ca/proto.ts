@@ -183,12 +183,30 @@ export function parseMessages(buf: Buffer, offset: number, onMessage: (m: CaMess
   return at;
 }
 
+/** Bytes needed from `at` for the next whole message (header first), or 0 when `buf` holds it. */
+function bytesNeeded(buf: Buffer, at: number): number {
+  const have = buf.length - at;
+  if (have < HEADER) return HEADER;
+  let size = buf.readUInt16BE(at + 2);
+  let head = HEADER;
+  if (size === 0xffff && buf.readUInt16BE(at + 6) === 0) {
+    if (have < EXTENDED) return EXTENDED;
+    size = buf.readUInt32BE(at + 16);
+    head = EXTENDED;
+  }
+  return have >= head + size ? 0 : head + size;
+}
+
 /**
- * Splits a TCP byte stream into messages: feed it each chunk; it keeps partial
- * messages between chunks and copies only what is left over.
+ * Splits a TCP byte stream into messages: feed it each chunk. A message split across
+ * chunks is joined once, when its last byte has arrived (never re-copied per chunk,
+ * so a large array in many chunks costs one copy).
  */
 export class MessageReader {
-  #rest: Buffer | null = null;
+  #parts: Buffer[] = [];
+  #held = 0;
+  /** Bytes the held partial message needs in all. */
+  #need = 0;
   readonly #onMessage: (m: CaMessage) => void;
 
   constructor(onMessage: (m: CaMessage) => void) {
@@ -196,14 +214,26 @@ export class MessageReader {
   }
 
   push(chunk: Buffer): void {
-    const buf = this.#rest === null ? chunk : Buffer.concat([this.#rest, chunk]);
-    const used = parseMessages(buf, 0, this.#onMessage);
-    this.#rest = used >= buf.length ? null : Buffer.from(buf.subarray(used));
+    if (this.#held > 0) {
+      this.#parts.push(chunk);
+      this.#held += chunk.length;
+      if (this.#held < this.#need) return;
+      chunk = Buffer.concat(this.#parts, this.#held);
+      this.#parts = [];
+      this.#held = 0;
+    }
+    const used = parseMessages(chunk, 0, this.#onMessage);
+    if (used >= chunk.length) return;
+    // Keep a copy: the caller may reuse its buffer.
+    const rest = Buffer.from(chunk.subarray(used));
+    this.#parts = [rest];
+    this.#held = rest.length;
+    this.#need = bytesNeeded(rest, 0);
   }
 
   /** Bytes held back waiting for the rest of a message. */
   get pending(): number {
-    return this.#rest?.length ?? 0;
+    return this.#held;
   }
 }
 
