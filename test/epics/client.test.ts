@@ -49,7 +49,7 @@ describe('CA client: reads', { timeout: 60_000 }, () => {
         const r = await client.get(name, { form });
         assert.equal(r.base, base, `${name} ${form}`);
         assert.equal(r.form, form);
-        const expected = pv.maxCount > 1 ? pv.values : pv.value;
+        const expected: unknown = pv.maxCount > 1 ? pv.values : pv.value;
         if (base === 'float') assert.equal(r.value, Math.fround(Number(expected)));
         else assert.deepEqual(r.value, expected, `${name} ${form}`);
         if (form !== 'plain') assert.deepEqual([r.severity, r.status], [0, 0]);

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { buildSimPvs } from '../../src/epics/index.js';
-import { killChildren, PYTHON, pyepicsSkip, run, startIocChild, type IocChild } from './helpers.js';
+import { pyepicsSkip, python, startIocChild, type IocChild } from './helpers.js';
 
 const SCRIPT = fileURLToPath(new URL('./pyepics_check.py', import.meta.url));
 const skip = pyepicsSkip();
@@ -53,14 +53,11 @@ describe('pyepics (EPICS libca) against the test IOC', { skip, timeout: 120_000 
   let report: Report;
   before(async () => {
     ioc = await startIocChild();
-    const r = run(PYTHON, [SCRIPT], ioc.env, JSON.stringify({ pvs: NAMES, monitors: NAMES, steps: STEPS }));
-    const timer = setTimeout(() => r.child.kill('SIGKILL'), 100_000);
-    const code = await r.exit;
-    clearTimeout(timer);
-    assert.equal(code, 0, `pyepics failed: ${r.err()}`);
-    report = JSON.parse(r.out().trim().split('\n').at(-1) ?? '{}') as Report;
+    const py = python(SCRIPT, ioc.env, JSON.stringify({ pvs: NAMES, monitors: NAMES, steps: STEPS }));
+    assert.equal(await py.code(), 0, `pyepics failed: ${py.err}`);
+    report = JSON.parse(py.out.trim().split('\n').at(-1) ?? '{}') as Report;
   });
-  after(async () => { await ioc?.stop(); await killChildren(); });
+  after(async () => { await ioc?.stop(); });
 
   test('every PV connects with its native type, element count and access rights', () => {
     for (const [name, pv] of built.pvs) {
