@@ -37,6 +37,8 @@ interface Move {
   readonly status: StatusBase;
   readonly target: number;
   stopped: { success: boolean } | null;
+  /** Without put-callback: DMOV has gone to 0 since the write (a 1 before that is stale). */
+  started: boolean;
 }
 
 /**
@@ -78,12 +80,18 @@ export class EpicsMotor implements Movable<number>, Stoppable {
     await connectAll(this.name, Object.values(this.#signals), timeout);
     if (this.#watching.length > 0) return;
     const s = this.#signals;
-    const num = (key: 'rbv' | 'dmov' | 'hlm' | 'llm') => (r: Reading): void => { this.#cache[key] = Number(r.value); this.#onCache(key); };
+    const firsts: Array<Promise<void>> = [];
+    const watch = (signal: PvSignal, key: 'rbv' | 'dmov' | 'hlm' | 'llm'): Subscription => {
+      let first: () => void = () => undefined;
+      firsts.push(new Promise<void>((resolve) => { first = resolve; }));
+      return signal.monitor((r) => { this.#cache[key] = Number(r.value); this.#onCache(key); first(); });
+    };
     this.#watching = [
-      s.user_readback.monitor(num('rbv')), s.motor_done_move.monitor(num('dmov')),
-      s.high_limit_travel.monitor(num('hlm')), s.low_limit_travel.monitor(num('llm')),
+      watch(s.user_readback, 'rbv'), watch(s.motor_done_move, 'dmov'), watch(s.high_limit_travel, 'hlm'), watch(s.low_limit_travel, 'llm'),
       ...[s.user_setpoint, s.motor_done_move].map((sig) => sig.channel.onConnection((up) => { if (!up) this.#failMoves(sig.pv); })),
     ];
+    // Position and limits must be known before anyone asks (relative plans read `position`).
+    await Promise.all(firsts);
   }
 
   /** The readback (`.RBV`), as ophyd's `position`. */
@@ -130,13 +138,12 @@ export class EpicsMotor implements Movable<number>, Stoppable {
     const { llm, hlm } = this.#cache;
     // ophyd's check_value: limits apply only when low < high.
     if (llm < hlm && (value < llm || value > hlm)) throw new LimitError(this.name, val.pv, value, llm, hlm);
-    const move: Move = { status: new StatusBase({ label: this.name }), target: value, stopped: null };
+    const move: Move = { status: new StatusBase({ label: this.name }), target: value, stopped: null, started: false };
     this.#moves.add(move);
     if (this.#putComplete) {
       val.channel.put(value, { wait: true }).then(() => this.#finish(move), (e: unknown) => this.#finish(move, e));
     } else {
-      // Without put-callback: done when DMOV returns to 1 after this write (see #onCache).
-      this.#cache.dmov = 0;
+      // Without put-callback: done when DMOV has gone to 0 and back to 1 after this write (see #onCache).
       val.channel.put(value).catch((e: unknown) => this.#finish(move, e));
     }
     return move.status;
@@ -167,9 +174,13 @@ export class EpicsMotor implements Movable<number>, Stoppable {
   toString(): string { return this.repr(); }
 
   #onCache(key: 'rbv' | 'dmov' | 'hlm' | 'llm'): void {
-    if (key !== 'dmov' || this.#cache.dmov !== 1) return;
-    // DMOV back to 1: moves without put-callback, and stopped ones, are over.
-    for (const move of [...this.#moves]) if (!this.#putComplete || move.stopped !== null) this.#finish(move);
+    if (key !== 'dmov') return;
+    if (this.#cache.dmov === 0) {
+      for (const move of this.#moves) move.started = true;
+      return;
+    }
+    // DMOV back to 1: moves without put-callback that had started, and stopped ones, are over.
+    for (const move of [...this.#moves]) if ((!this.#putComplete && move.started) || move.stopped !== null) this.#finish(move);
   }
 
   #finish(move: Move, error?: unknown): void {
