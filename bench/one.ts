@@ -10,6 +10,7 @@ const groups: Record<string, () => Promise<object>> = {
   dispatcher: async () => ({ ...await (await import('./dispatcher.js')).benchDispatcher(), ...await (await import('./loopback.js')).benchLoopback() }),
   v2: async () => (await import('./v2.js')).benchV2(),
   ui: async () => (await import('./ui.js')).benchUi(),
+  epics: async () => (await import('./epics.js')).benchEpics(),
   size: async () => (await import('./plan-size.js')).benchPlanSize(),
   firstrun: async () => (await import('./first-run.js')).benchFirstRun(),
 };

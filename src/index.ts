@@ -1,7 +1,7 @@
 /**
  * bluesky-dispatcher: the RunEngine and the shared vocabulary. Plans, devices
  * and the dispatcher have their own entry points (`bluesky-dispatcher/plans`,
- * `/devices`, `/dispatcher`), as their names overlap.
+ * `/devices`, `/dispatcher`, `/epics`), as their names overlap.
  * @module
  */
 export * from './model/index.js';
