@@ -10,13 +10,13 @@ export class UsageError extends Error {
   override readonly name = 'UsageError';
 }
 
-/** Node's system errors carry a `code` such as ENOENT; `syscall`, `path`, `port` when known. */
+/** Node's system errors carry an errno `code` such as ENOENT (not Node's own ERR_* codes, which may be bugs); `syscall`, `path`, `port` when known. */
 interface SystemError extends Error { code: string; syscall?: string; path?: string; port?: number; address?: string }
 
 export function isSystemError(e: unknown): e is SystemError {
   if (!(e instanceof Error)) return false;
   const code = (e as { code?: unknown }).code;
-  return typeof code === 'string' && /^E[A-Z_]+$/.test(code);
+  return typeof code === 'string' && /^E[A-Z_]+$/.test(code) && !code.startsWith('ERR_');
 }
 
 const WHY: Record<string, string> = {

@@ -127,7 +127,10 @@ export async function serveCommand(opts: ServeOptions = {}): Promise<void> {
     served = await serve(opts);
   } catch (e) {
     // Usage and environment errors: one line, exit 2 (a bug keeps its stack).
-    const line = e instanceof StoreError || e instanceof EpicsError ? `${e.message} (${e.code})` : describeListenError(e, opts.host ?? '127.0.0.1', Number(opts.port ?? 8765));
+    const code = (e as { code?: unknown }).code;
+    const plansFile = opts.plans !== undefined && (code === 'ERR_MODULE_NOT_FOUND' || code === 'ERR_UNKNOWN_FILE_EXTENSION')
+      ? `cannot load --plans ${opts.plans}: ${(e as Error).message.split('\n')[0] ?? ''}` : null;
+    const line = e instanceof StoreError || e instanceof EpicsError ? `${e.message} (${e.code})` : plansFile ?? describeListenError(e, opts.host ?? '127.0.0.1', Number(opts.port ?? 8765));
     if (line === null) throw e;
     process.stderr.write(`bluesky-dispatcher serve: ${line}\n`);
     process.exit(2);
