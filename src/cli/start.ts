@@ -105,9 +105,8 @@ async function follow(client: DispatcherClient, plan: string, params: Record<str
   const onEvent = (e: Event): void => {
     if (itemId === null) { early.push(e); return; }
     // One item runs at a time: documents, exceptions and state changes after our start are ours until it ends.
-    const other = e.topic !== 'document' && (e.data as { item_id?: string | null }).item_id !== undefined &&
-      (e.data as { item_id: string | null }).item_id !== null && (e.data as { item_id: string }).item_id !== itemId;
-    if (other) return;
+    const owner = e.topic === 'document' ? null : (e.data as { item_id?: string | null }).item_id ?? null;
+    if (owner !== null && owner !== itemId) return;
     display.event(e);
     const line = outcome.add(e);
     if (line !== null) out.write(`${line}\n`);
