@@ -133,7 +133,7 @@ async function follow(client: DispatcherClient, plan: string, params: Record<str
     display.end();
     if (lost !== undefined) { process.stderr.write(`error: ${lost}\n`); return 1; }
     if (outcome.failed !== null) out.write(`item failed: ${outcome.failed}\n`);
-    else out.write(`item done: ${String(outcome.runs)} run(s)${outcome.paused ? ', paused and resumed' : ''}, success\n`);
+    else out.write(`item done: ${String(outcome.runs)} run(s), success${outcome.paused ? ' (paused along the way)' : ''}\n`);
     return outcome.code;
   } finally {
     clearTimeout(lostTimer);
