@@ -23,7 +23,7 @@ export async function withFreshRunner<T>(use: (run: (args: readonly string[]) =>
   const out = join(dir, 'plan-run.mjs');
   try {
     await build({
-      entryPoints: [SOURCE], outfile: out, bundle: true, platform: 'node', format: 'esm', target: 'node20', logLevel: 'warning',
+      entryPoints: [SOURCE], outfile: out, bundle: true, platform: 'node', format: 'esm', target: 'node20', logLevel: 'error',
       // Ajv is CommonJS: give the ESM bundle a require for its node: imports.
       banner: { js: "import { createRequire as __bundleRequire } from 'node:module'; const require = __bundleRequire(import.meta.url);" },
     });
