@@ -1,8 +1,8 @@
 /** The `run` command as a user meets it: a real child process, exit codes, files. */
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -11,6 +11,8 @@ import type { DocumentName } from '../../src/model/documents.js';
 import { normaliseIds, readJsonl } from '../helpers/reference.js';
 
 const BIN = fileURLToPath(new URL('../../bin/bluesky-dispatcher.js', import.meta.url));
+const temp: string[] = [];
+after(() => { for (const d of temp) rmSync(d, { recursive: true, force: true }); });
 
 function cli(...args: string[]): { status: number | null; stdout: string; stderr: string } {
   const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', timeout: 60_000 });
@@ -26,6 +28,7 @@ test('run count prints a live table and exits 0', () => {
 
 test('run grid_scan --jsonl --msgs writes valid documents and the recorded message sequence', () => {
   const dir = mkdtempSync(join(tmpdir(), 'bsd-cli-'));
+  temp.push(dir);
   const r = cli('run', 'grid_scan', '--params', '{"detectors":["det4"],"args":["motor1",-1,1,3,"motor2",-2,2,4],"snake_axes":true}',
     '--jsonl', join(dir, 'docs.jsonl'), '--msgs', join(dir, 'msgs.jsonl'));
   assert.equal(r.status, 0, r.stderr);
@@ -54,6 +57,7 @@ test('unknown plan, unknown device, bad JSON: one line naming the problem, exit 
 
 test('run --data records the run; scan_id persists across processes; runs list/export read it back', () => {
   const dir = mkdtempSync(join(tmpdir(), 'bsd-data-'));
+  temp.push(dir);
   const data = join(dir, 'data');
   assert.equal(cli('run', 'count', '--params', '{"detectors":["det1"],"num":2}', '--data', data).status, 0);
   assert.equal(cli('run', 'scan', '--params', '{"detectors":["det"],"args":["motor",-1,1],"num":3}', '--data', data).status, 0);
