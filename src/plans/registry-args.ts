@@ -44,6 +44,15 @@ function checkPoints(ctx: CheckContext, x: unknown, path: string): x is number {
   return true;
 }
 
+/**
+ * `log_scan` takes its points from the start metadata's `plan_pattern_args`
+ * (as Python's does), which `md` may replace: its `num` is bounded too.
+ */
+export function checkPatternNum(ctx: CheckContext, md: unknown): void {
+  const args = typeof md === 'object' && md !== null ? (md as { plan_pattern_args?: unknown }).plan_pattern_args : undefined;
+  if (typeof args === 'object' && args !== null && 'num' in args) checkPoints(ctx, (args as { num: unknown }).num, '/md/plan_pattern_args/num');
+}
+
 function arity(ctx: CheckContext, args: readonly unknown[], layout: string, example: string): void {
   push(ctx, '/args', `must be ${layout}, e.g. ${example}; got ${args.length} value${args.length === 1 ? '' : 's'}`, `${layout}, e.g. ${example}`, describeValue(args));
 }

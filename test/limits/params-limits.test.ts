@@ -54,6 +54,8 @@ describe('points limits (default 10,000,000)', () => {
     assert.deepEqual(v('count', { detectors: ['det'], num: DEFAULT_MAX_POINTS }), []);
     assert.deepEqual(v('count', { detectors: ['det'], num: null }), [], 'until stopped stays allowed: it needs no memory per point');
     assert.equal(v('log_scan', { detectors: ['det'], motor: 'motor', start: 0, stop: 1, num: 1e9 })[0]?.path, '/num');
+    // log_scan reads its points from md.plan_pattern_args (as Python does): bounded there too.
+    assert.equal(v('log_scan', { detectors: ['det'], motor: 'motor', start: 0, stop: 1, num: 2, md: { plan_pattern_args: { start: 0, stop: 1, num: 1e9 } } })[0]?.path, '/md/plan_pattern_args/num');
   });
 
   it('a grid whose product overflows is refused though each axis is within the limit', () => {
