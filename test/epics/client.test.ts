@@ -7,8 +7,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import {
-  BASE_TYPES, CaClient, DBE_ALARM, DBE_PROPERTY, DBE_VALUE, FORMS, startSimIoc, type CaReading, type SimIoc,
+  BASE_TYPES, CaClient, CaRepeater, DBE_ALARM, DBE_PROPERTY, DBE_VALUE, FORMS, startSimIoc, type CaReading, type SimIoc,
 } from '../../src/epics/index.js';
+import { freeUdpPort } from './helpers.js';
 
 let ioc: SimIoc;
 let client: CaClient;
@@ -208,6 +209,33 @@ describe('CA client: connection', { timeout: 60_000 }, () => {
     if (outcome !== 'hello') assert.deepEqual([(outcome as { code: string }).code, (outcome as { pv: string }).pv], ['EPICS_DISCONNECTED', 'SIM:str']);
     sub.cancel();
     off();
+  });
+
+  test('beacons relayed by the repeater restart the search at once when an IOC comes back', async () => {
+    const rp = await freeUdpPort();
+    const repeater = await CaRepeater.start(rp);
+    let own = await startSimIoc({ port: 0, host: '127.0.0.1', beacons: [{ host: '127.0.0.1', port: rp }] });
+    const port = own.server.udpPort;
+    // A long search back-off: without the beacon, the next search after the restart would be seconds away.
+    const c = new CaClient({ addrList: [{ host: '127.0.0.1', port }], autoAddrList: false, serverPort: port, repeaterPort: rp, maxSearchPeriod: 60 });
+    try {
+      const ch = c.channel('SIM:short1');
+      await ch.waitConnected(5);
+      await until('registered with the repeater', () => repeater.clientCount === 1);
+      await own.close();
+      await until('disconnected', () => !ch.connected);
+      // Let the back-off grow past 3 s (searches at about 0.05, 0.15, 0.35, 0.75, 1.55, 3.15, then 6.35 s).
+      await new Promise((r) => setTimeout(r, 3300));
+      own = await startSimIoc({ port, host: '127.0.0.1', beacons: [{ host: '127.0.0.1', port: rp }] });
+      const t0 = performance.now();
+      await ch.waitConnected(10);
+      const took = performance.now() - t0;
+      assert.ok(took < 1500, `reconnected ${took.toFixed(0)} ms after the restart (the next scheduled search was ~3 s away)`);
+    } finally {
+      c.close();
+      await own.close();
+      await repeater.close();
+    }
   });
 
   test('closing the client fails what is pending with EPICS_CLOSED', async () => {

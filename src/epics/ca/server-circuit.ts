@@ -164,6 +164,7 @@ export class ServerCircuit {
     if (!ch.pv.writable) { reply(Eca.NOWTACCESS, `${ch.pv.name} is read-only`); return; }
     const info = dbrInfo(m.dataType);
     if (info === null || info.form !== 'plain') { reply(Eca.BADTYPE, `cannot write DBR type ${m.dataType}`); return; }
+    if (m.dataCount > ch.pv.maxCount) { reply(Eca.BADCOUNT, `${ch.pv.name} holds at most ${ch.pv.maxCount} elements, got ${m.dataCount}`); return; }
     const values = readDbr(m.payload, info, m.dataCount).value;
     ch.pv.put(values, info.base).then(
       () => { reply(Eca.NORMAL, ''); this.#flush(); },
