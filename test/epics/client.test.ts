@@ -101,8 +101,8 @@ describe('CA client: writes', { timeout: 60_000 }, () => {
     const took = (performance.now() - t0) / 1000;
     assert.ok(took >= 0.8 / velo, `1 mm at ${velo} mm/s took ${took} s`);
     assert.deepEqual([(await client.get('SIM:m2.RBV')).value, (await client.get('SIM:m2.DMOV')).value], [1, 1]);
-    await client.put('SIM:m2', 0);
-    assert.equal((await client.get('SIM:m2.DMOV')).value, 0, 'a put without completion does not wait');
+    await client.put('SIM:m2', -4);
+    assert.equal((await client.get('SIM:m2.DMOV')).value, 0, 'a put without completion does not wait for the 2.5 s move');
     await client.put('SIM:m2', 0, { wait: true });
   });
 

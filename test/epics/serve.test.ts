@@ -146,6 +146,12 @@ describe('serve --devices with the test IOC', { timeout: 180_000 }, () => {
     assert.match(r.stderr, /ghost \(NOPE:missing: not connected after 1 s.*\(EPICS_DEVICES_UNAVAILABLE\)/);
   });
 
+  test('sim-ioc on a port that is taken: one line naming it, exit 2', async () => {
+    const r = await runCli(['sim-ioc', '--port', String(ioc.port), '--host', '127.0.0.1', '--no-repeater'], { deadlineMs: 60_000 });
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(r.stderr, new RegExp(`cannot bind the CA search port udp 127\\.0\\.0\\.1:${ioc.port}.*\\(EPICS_LISTEN_FAILED\\)`));
+  });
+
   test('a bad device file: one line naming the key, exit 2', async () => {
     const badFile = join(dir, 'bad.yaml');
     writeFileSync(badFile, 'devices:\n  m1: {class: EpicsMotr, prefix: "SIM:m1"}\n');
