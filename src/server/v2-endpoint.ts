@@ -1,6 +1,7 @@
 /**
  * Protocol v2 on the server: one hub (event log) per dispatcher, a session per
- * connection adapted to `ws`, and websocket heartbeats that end dead peers.
+ * connection adapted to `ws`, and websocket heartbeats that end dead peers
+ * (never a live one that is only behind: see {@link V2Endpoint.accept}).
  * @module
  */
 import { randomUUID } from 'node:crypto';
@@ -24,7 +25,10 @@ export interface V2Options {
   maxBufferedBytes?: number;
   /** Largest request accepted (larger: `too_large`). Default 256 KiB. */
   maxRequestBytes?: number;
-  /** Websocket ping interval; a peer that misses a pong for a whole interval is terminated. Default 15 000; 0 disables. */
+  /**
+   * Websocket ping interval. A peer that sent nothing (no pong, no request) for a whole interval
+   * and whose socket took none of our writes for two is terminated. Default 15 000; 0 disables.
+   */
   heartbeatMs?: number;
 }
 
@@ -35,8 +39,9 @@ export class V2Endpoint {
   readonly hub: V2Hub;
   readonly serverId = randomUUID();
   readonly limits: V2Limits;
-  readonly #alive = new Map<WebSocket, boolean>();
+  readonly #peers = new Map<WebSocket, Liveness>();
   #timer: NodeJS.Timeout | null = null;
+  #lastBeat = 0;
 
   constructor(dispatcher: Dispatcher, logger: Logger, options: V2Options = {}) {
     const log = options.eventLog ?? new MemoryEventLog({
@@ -53,11 +58,12 @@ export class V2Endpoint {
   }
 
   /** Unsent bytes of each open v2 connection (for monitoring and the memory-bound test). */
-  bufferedAmounts(): number[] { return [...this.#alive.keys()].map((ws) => ws.bufferedAmount); }
+  bufferedAmounts(): number[] { return [...this.#peers.keys()].map((ws) => ws.bufferedAmount); }
 
   /** Begin heartbeats (called when the server listens). */
   start(): void {
     if (this.limits.heartbeatMs <= 0 || this.#timer !== null) return;
+    this.#lastBeat = performance.now();
     this.#timer = setInterval(() => this.#beat(), this.limits.heartbeatMs);
     this.#timer.unref();
   }
@@ -70,7 +76,7 @@ export class V2Endpoint {
   /** Serve one upgraded connection; `socket` is its TCP socket (corked around bursts of events). */
   accept(ws: WebSocket, log: Logger, socket?: Corkable): void {
     const session = new V2Session(this.hub, {
-      send: (data, done) => ws.send(data, { binary: false }, () => done()),
+      send: (data, done) => ws.send(data, { binary: false }, () => { peer.drainedAt = performance.now(); done(); }),
       ...(socket === undefined ? {} : {
         batch: (write: () => void) => {
           socket.cork();
@@ -84,26 +90,48 @@ export class V2Endpoint {
       onTooSlow: (lastSeq) => log.warn({ lastSeq, buffered: ws.bufferedAmount }, 'v2 subscriber fell behind the event log; closing it (4008)'),
       onInternalError: (e) => log.error({ err: e }, 'v2 request failed'),
     });
-    this.#alive.set(ws, true);
-    ws.on('pong', () => this.#alive.set(ws, true));
+    // A peer is alive if it answers pings, sends anything, or keeps taking our frames: a ping is
+    // queued behind everything already buffered for the socket, so a browser seconds behind a fast
+    // scan cannot answer in time, yet the writes the OS completes for it prove it is reading.
+    const peer: Liveness = { pong: true, drainedAt: 0 };
+    this.#peers.set(ws, peer);
+    ws.on('pong', () => { peer.pong = true; });
     ws.on('message', (data, isBinary) => {
+      peer.pong = true;
       if (isBinary) { void session.receive('\u0000binary'); return; } // answered as bad_request: v2 is JSON text frames
       session.receive(text(data)).catch((e: unknown) => log.error({ err: e }, 'v2 request handler failed'));
     });
     ws.on('close', (code) => {
-      this.#alive.delete(ws);
+      this.#peers.delete(ws);
       session.dispose();
       log.debug({ code, lastSeq: session.cursor }, 'v2 closed');
     });
   }
 
   #beat(): void {
-    for (const [ws, alive] of this.#alive) {
-      if (!alive) { ws.terminate(); continue; } // no pong for a whole interval: a dead peer
-      this.#alive.set(ws, false);
+    const now = performance.now();
+    // A beat that comes late means our own event loop was busy: the pongs may be waiting unread
+    // (timers run before socket reads), so this interval proves nothing about the peers.
+    const stalled = now - this.#lastBeat > this.limits.heartbeatMs * 1.5;
+    this.#lastBeat = now;
+    for (const [ws, peer] of this.#peers) {
+      // Writes complete in bursts (the kernel wakes a writer only once half its send buffer is
+      // free), so a slow reader may take nothing for a while: two intervals of grace.
+      const draining = now - peer.drainedAt < this.limits.heartbeatMs * 2;
+      // No pong and nothing taken: a dead (or stuck) peer.
+      if (!peer.pong && !draining && !stalled) { ws.terminate(); continue; }
+      peer.pong = false;
       ws.ping();
     }
   }
+}
+
+/** What the heartbeat knows of a peer since its last beat. */
+interface Liveness {
+  /** A pong (or any frame) arrived. */
+  pong: boolean;
+  /** When the OS last completed a write of ours to this peer (performance.now()). */
+  drainedAt: number;
 }
 
 function text(data: RawData): string {
