@@ -42,6 +42,10 @@ export class LiveRun {
   readonly planName: string;
   readonly scanId: number | null;
   readonly numPoints: number | null;
+  /** The start document's time (s since the epoch). */
+  readonly startTime: number;
+  /** The newest event's time (the engine's clock; the start time before any). */
+  lastEventTime: number;
   stop: Doc | null = null;
   /** x is the first hinted dimension's field, or `time` (seconds since the start document) for count and the like. */
   xField = 'time';
@@ -71,6 +75,8 @@ export class LiveRun {
     this.scanId = typeof start.scan_id === 'number' ? start.scan_id : null;
     this.numPoints = typeof start.num_points === 'number' ? start.num_points : null;
     this.#t0 = num(start.time);
+    this.startTime = this.#t0;
+    this.lastEventTime = this.#t0;
   }
 
   /** The hinted dimension fields, slowest first (`[["motor"], "primary"]` each). */
@@ -161,10 +167,13 @@ export class LiveRun {
     // then resume) re-reads from the last checkpoint and re-emits those seq_nums: the new reading wins.
     if (at < this.x.length && this.x[at] !== null) this.replaced++;
     else this.events++;
+    if (time > this.lastEventTime) this.lastEventTime = time;
     while (this.x.length < at) { this.x.push(null); for (const ys of this.ys) ys.push(null); }
     this.x[at] = this.xField === 'time' ? time - this.#t0 : num(data[this.xField]);
     for (let i = 0; i < this.yFields.length; i++) (this.ys[i] as Array<number | null>)[at] = num(data[this.yFields[i] as string]);
-    const r = this.rows.findIndex((row) => row.seq_num === seqNum);
+    // Live events come in order: the common case appends without a search.
+    const last = this.rows[this.rows.length - 1];
+    const r = last === undefined || seqNum > last.seq_num ? -1 : this.rows.findIndex((row) => row.seq_num === seqNum);
     if (r >= 0) this.rows[r] = { seq_num: seqNum, time, data };
     else this.rows.push({ seq_num: seqNum, time, data });
     if (this.rows.length > TABLE_ROWS * 2) { // amortised trim to the newest

@@ -1,14 +1,21 @@
 /**
- * The panel's state, fed only by the protocol-v2 stream (no polling): the
- * connection, the engine status, the run in progress (a {@link LiveRun}), its
- * progress, the console, the plans and devices, and the run history from the
- * store. Views subscribe and are told at most once per animation frame, so a
- * stream of thousands of events a second costs one render a frame.
+ * The panel's state, fed only by protocol v2 (no polling): the connection,
+ * the engine status, the run in progress (a {@link LiveRun}) and its progress,
+ * the console, the plans and devices, and the run history from the store.
+ *
+ * Two connections: the event stream (an {@link EventStream}, received in a
+ * worker and handed over in batches, one per ~frame) and a request connection
+ * that never subscribes, so a click's reply never waits behind a backlog of
+ * events. Views are told at most once per animation frame.
  * @module
  */
 import { ClientError, DispatcherClient } from '../protocol/v2/client.js';
-import type { DeviceInfo, Event, PlanInfo, ProgressData, RunSummaryJson, Status, SubscribeResult } from '../protocol/v2/client.js';
+import type { DeviceInfo, Event, PlanInfo, RunSummaryJson, Status, SubscribeResult } from '../protocol/v2/client.js';
+import type { Action } from './actions.js';
+import { PAUSED_TEXT, interruptionText } from './interruption.js';
 import { LiveRun } from './live-run.js';
+import { type Progress, progressOf } from './progress.js';
+import type { BatchListener, EventStream, StreamMessage } from './stream.js';
 
 export type Connection = 'connecting' | 'connected' | 'reconnecting';
 
@@ -17,22 +24,34 @@ export interface ConsoleLine { id: number; time: number; level: 'error' | 'warn'
 /** Counters the benchmark and the tests read (`window.__panel.stats`). */
 export interface PanelStats {
   eventsReceived: number;
-  /** Events the plot has drawn (set by the plot after each draw). */
+  /** Points the plot has drawn (set by the plot after each draw). */
   eventsRendered: number;
   renders: number;
   firstEventAt: number | null;
   /** When the newest event arrived (performance.now()). */
   lastEventAt: number | null;
   lastRenderAt: number | null;
+  /** The server's time (s) of the newest event received. */
+  newestEventTime: number | null;
+  /** Per draw: how far the screen trailed the server (ms, Date.now() - the newest drawn event's time). Bounded. */
+  lagMs: number[];
 }
+
+/** A control verb's outcome, shown beside the buttons until the next run starts. */
+export interface ControlReply { ok: boolean; text: string }
 
 const CONSOLE_LINES = 1000;
 const HISTORY_PAGE = 100;
+const LAG_SAMPLES = 10_000;
+
+/** How the model gets its stream; the browser passes a worker-backed one (main.tsx). */
+export type StreamFactory = (onBatch: BatchListener) => EventStream;
 
 export class PanelModel {
+  /** Requests only (never subscribed). */
   readonly client: DispatcherClient;
   connection: Connection = 'connecting';
-  /** The seq the client resumes after (shown while reconnecting). */
+  /** The seq the stream resumes after (shown while reconnecting). */
   lastSeq: number | null = null;
   /** `unknown` until the first snapshot: no button is enabled on a guess. */
   status: Status = { state: 'unknown', busy: true, plan: null, item_id: null, run_uid: null, run_start_time: null, seq: 0 };
@@ -40,48 +59,50 @@ export class PanelModel {
   plans: PlanInfo[] = [];
   devices: DeviceInfo[] = [];
   run: LiveRun | null = null;
-  progress: ProgressData | null = null;
   console: ConsoleLine[] = [];
   history: RunSummaryJson[] = [];
   /** `runs.list` refused (e.g. `no_store`): why, shown instead of the history. */
   historyError: string | null = null;
-  readonly stats: PanelStats = { eventsReceived: 0, eventsRendered: 0, renders: 0, firstEventAt: null, lastEventAt: null, lastRenderAt: null };
+  controlReply: ControlReply | null = null;
+  readonly stats: PanelStats = { eventsReceived: 0, eventsRendered: 0, renders: 0, firstEventAt: null, lastEventAt: null, lastRenderAt: null, newestEventTime: null, lagMs: [] };
   /** Bumped on every change; views compare it. */
   version = 0;
   #listeners = new Set<() => void>();
   #scheduled = false;
   #nextLine = 1;
   #historyTimer: ReturnType<typeof setTimeout> | null = null;
+  readonly #makeStream: StreamFactory;
+  #stream: EventStream | null = null;
+  /** The status is the server's as of this seq: replayed state events up to it are already in it. */
+  #statusSeq = 0;
+  /** The state the engine last went idle from (names how an interrupted run ended). */
+  #endedFrom: string | null = null;
 
-  constructor(url: string, client?: DispatcherClient) {
+  constructor(url: string, makeStream: StreamFactory, client?: DispatcherClient) {
     this.client = client ?? new DispatcherClient(url, { backoff: { initialMs: 200, maxMs: 3000 } });
-    const c = this.client;
-    c.on('open', () => { this.connection = 'connected'; this.changed(); });
-    c.on('close', (e) => {
-      this.connection = 'reconnecting';
-      this.lastSeq = c.lastSeq;
-      this.log('warn', `connection lost (${String(e.code)}${e.reason === '' ? '' : `: ${e.reason}`}); reconnecting, resuming after seq ${String(c.lastSeq ?? 0)}`);
-    });
-    // A snapshot's follow-up requests fail only with the connection, and the reconnect brings a new snapshot.
-    c.on('subscribed', (r) => { this.#snapshot(r, false).catch(() => undefined); });
-    c.on('resync', (r) => { this.#snapshot(r, true).catch(() => undefined); });
-    c.on('event', (e) => this.#onEvent(e));
+    this.#makeStream = makeStream;
   }
 
-  /** Connect, load plans, devices and history, and subscribe to everything. */
-  async open(): Promise<void> {
-    for (;;) {
-      try {
-        await this.client.subscribe();
-        return;
-      } catch {
-        // The server is not up yet: the client has no subscription to resume, so retry here.
-        this.connection = 'reconnecting';
-        this.changed();
-        await new Promise((r) => setTimeout(r, 1000));
-      }
-    }
+  /** Start streaming (and, with the first snapshot, load plans, devices and history). */
+  open(): void {
+    this.#stream ??= this.#makeStream((batch) => this.receive(batch));
   }
+
+  close(): void {
+    this.#stream?.close();
+    this.#stream = null;
+    this.client.close();
+    if (this.#historyTimer !== null) clearTimeout(this.#historyTimer);
+  }
+
+  /** Where the event stream is received (`worker` in browsers that can). */
+  get streamWhere(): 'worker' | 'page' | null { return this.#stream?.where() ?? null; }
+
+  /** The run's progress, from its own documents (null: no run yet). */
+  get progress(): Progress | null { return progressOf(this.run); }
+
+  /** What the engine's state means for the user, when it needs saying (paused: the way out). */
+  get stateHint(): string | null { return this.status.state === 'paused' ? PAUSED_TEXT : null; }
 
   on(fn: () => void): () => void { this.#listeners.add(fn); return () => this.#listeners.delete(fn); }
 
@@ -105,7 +126,7 @@ export class PanelModel {
     this.changed();
   }
 
-  /** Run a control verb; a refusal goes to the console and is returned for the button to show. */
+  /** Run a request; a refusal goes to the console and is returned for the caller to show. */
   async act<T>(what: string, call: () => Promise<T>): Promise<{ ok: true; value: T } | { ok: false; error: ClientError }> {
     try {
       return { ok: true, value: await call() };
@@ -116,18 +137,52 @@ export class PanelModel {
     }
   }
 
+  /** A control verb (the buttons): its reply stays beside them until the next run starts. */
+  async control(action: Exclude<Action, 'start'>, reason = ''): Promise<void> {
+    const c = this.client;
+    const call = {
+      pause: () => c.pause(false), pauseDeferred: () => c.pause(true), resume: () => c.resume(),
+      stop: () => c.stop(), abort: () => c.abort(reason), halt: () => c.halt(),
+    }[action];
+    const r = await this.act(action, call);
+    this.controlReply = r.ok ? { ok: true, text: `${action}: ${r.value.state}` } : { ok: false, text: `${action} refused: ${r.error.message}` };
+    this.changed();
+  }
+
+  /** One batch from the stream, in order; the views hear of it once. */
+  receive(batch: readonly StreamMessage[]): void {
+    for (const m of batch) {
+      switch (m.kind) {
+        case 'open': this.connection = 'connected'; break;
+        case 'close':
+          this.connection = 'reconnecting';
+          this.lastSeq = m.lastSeq;
+          this.log('warn', `connection lost (${String(m.code)}${m.reason === '' ? '' : `: ${m.reason}`}); reconnecting, resuming after seq ${String(m.lastSeq ?? 0)}`);
+          break;
+        case 'retrying': this.connection = 'reconnecting'; break;
+        // A snapshot's follow-up requests fail only with the connection, and the reconnect brings a new snapshot.
+        case 'subscribed': this.#snapshot(m.result, false).catch(() => undefined); break;
+        case 'resync': this.#snapshot(m.result, true).catch(() => undefined); break;
+        case 'events': for (const e of m.events) this.#onEvent(e); break;
+      }
+    }
+    this.changed();
+  }
+
   async #snapshot(r: SubscribeResult, lost: boolean): Promise<void> {
     this.connection = 'connected';
     this.lastSeq = r.seq;
     this.status = r.status;
+    // Events up to r.seq may still arrive (a replay with `since`): their states are older than this one.
+    this.#statusSeq = r.seq;
     if (lost) this.log('warn', `resynchronised at seq ${String(r.seq)} (the server restarted or could not replay)`);
     if (r.open_run !== null) {
       if (this.run?.uid !== r.open_run.uid) this.#loadOpenRun(r.open_run.start);
-      this.progress = r.open_run.progress;
     } else if (lost && this.run !== null && this.run.stop === null) {
       // The run we were drawing was cut off by a restart: its closing is in the store now.
       void this.#reloadRun(this.run.uid);
     }
+    this.changed();
     await Promise.all([this.#loadCatalogue(), this.refreshHistory()]);
     this.changed();
   }
@@ -190,6 +245,14 @@ export class PanelModel {
     this.changed();
   }
 
+  /** Called by the plot after it drew: how far the screen is behind the server now. */
+  drew(points: number): void {
+    const s = this.stats;
+    s.eventsRendered = points;
+    s.lastRenderAt = performance.now();
+    if (s.newestEventTime !== null && s.lagMs.length < LAG_SAMPLES) s.lagMs.push(Date.now() - s.newestEventTime * 1000);
+  }
+
   #historySoon(): void {
     if (this.#historyTimer !== null) return;
     this.#historyTimer = setTimeout(() => { this.#historyTimer = null; void this.refreshHistory(); }, 200);
@@ -197,49 +260,55 @@ export class PanelModel {
 
   #onEvent(e: Event): void {
     this.lastSeq = e.seq;
-    this.status = { ...this.status, seq: e.seq };
     switch (e.topic) {
       case 'state': {
         const d = e.data;
+        if (d.new === 'idle' && d.old !== null) this.#endedFrom = d.old;
+        if (e.seq <= this.#statusSeq) break; // already in the snapshot's status
         this.status = {
-          ...this.status, state: d.new, plan: d.plan, item_id: d.item_id, run_uid: d.run_uid ?? this.status.run_uid,
+          ...this.status, state: d.new, plan: d.plan, item_id: d.item_id, run_uid: d.run_uid ?? this.status.run_uid, seq: e.seq,
           busy: d.new !== 'idle' || (d.old === null && this.status.busy),
           run_start_time: d.old === 'idle' ? e.time : this.status.run_start_time,
         };
-        if (d.old === 'idle') this.progress = null;
         break;
       }
-      case 'document': {
-        const { name, doc } = e.data;
-        if (name === 'start') {
-          this.run = new LiveRun(doc);
-          this.stats.eventsReceived = 0;
-          this.stats.eventsRendered = 0;
-          this.stats.firstEventAt = null;
-        } else if (this.run !== null) {
-          if (name === 'event' || name === 'event_page') {
-            this.stats.eventsReceived++;
-            this.stats.lastEventAt = performance.now();
-            this.stats.firstEventAt ??= this.stats.lastEventAt;
-          }
-          this.run.add(name, doc);
-          if (name === 'stop') this.#historySoon();
-        }
-        break;
-      }
-      case 'progress': this.progress = e.data; break;
+      case 'document': this.#onDocument(e.data.name, e.data.doc, e.time); break;
       case 'exception': {
-        // A pause, stop or abort reaches plans as an exception too (as in v1): a notice, not an error.
-        const interruption = /^(RunEngineInterrupted|RequestStop|RequestAbort|PlanHalt)$/.test(e.data.type);
-        this.log(interruption ? 'warn' : 'error', `${e.data.plan ?? 'plan'} raised ${e.data.type}: ${e.data.message}`, e.time);
-        return;
+        const d = e.data;
+        const human = interruptionText(d.type, this.status.state, this.#endedFrom, String(this.run?.stop?.reason ?? ''));
+        // A pause, stop or abort reaches plans as an exception too (as in v1): a notice in words, not an error.
+        if (human !== null) this.log('warn', `${d.plan ?? 'plan'}: ${human}`, e.time);
+        else this.log('error', `${d.plan ?? 'plan'} raised ${d.type}: ${d.message}`, e.time);
+        break;
       }
       case 'log': {
         const lvl = e.data.level === 'error' || e.data.level === 'fatal' ? 'error' : e.data.level === 'warn' ? 'warn' : e.data.level === 'debug' ? 'debug' : 'info';
         this.log(lvl, e.data.msg, e.time);
-        return;
+        break;
       }
+      case 'progress': break; // not subscribed: progress is counted from the run's own documents
     }
-    this.changed();
+  }
+
+  #onDocument(name: string, doc: Record<string, unknown>, time: number): void {
+    const s = this.stats;
+    if (name === 'start') {
+      this.run = new LiveRun(doc);
+      this.controlReply = null; // a new run: the last run's replies are stale
+      this.#endedFrom = null;
+      s.eventsReceived = 0;
+      s.eventsRendered = 0;
+      s.firstEventAt = null;
+      return;
+    }
+    if (this.run === null) return;
+    if (name === 'event' || name === 'event_page') {
+      s.eventsReceived++;
+      s.lastEventAt = performance.now();
+      s.firstEventAt ??= s.lastEventAt;
+      s.newestEventTime = time;
+    }
+    this.run.add(name, doc);
+    if (name === 'stop') this.#historySoon();
   }
 }

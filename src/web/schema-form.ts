@@ -51,6 +51,35 @@ function unwrap(s: Schema): { s: Schema; nullable: boolean } {
   return { s: { ...s, ...(nonNull[0] ?? {}), anyOf: undefined }, nullable: nonNull.length < any.length };
 }
 
+/**
+ * Plain words for bluesky's parameter names, used where the schema has no `title` of its own
+ * (`args` is a Python varargs name; "snake" is scanning jargon). The description replaces the
+ * schema's only where the name alone would mean nothing to a newcomer.
+ */
+export const PLAIN: Readonly<Record<string, { title: string; description?: string }>> = {
+  args: { title: 'motor rows' },
+  snake_axes: {
+    title: 'snake rows',
+    description: 'Scan every other row backwards, so the fast motor does not travel back to the start of each row (ticked: every motor but the slowest).',
+  },
+  md: { title: 'metadata' },
+};
+
+/** What the device pickers offer, in separate groups: detectors, then motors (whose positions can be read too). */
+export interface DeviceGroup { id: 'detectors' | 'motors' | 'devices'; label: string; names: string[] }
+
+/** The picker groups for a device role (`readable`: detectors and motors apart; `movable`: motors). */
+export function deviceGroups(role: Field['deviceRole'], devices: ReadonlyArray<{ name: string; readable: boolean; movable: boolean }>): DeviceGroup[] {
+  const motors = devices.filter((d) => d.movable).map((d) => d.name);
+  if (role === 'movable') return [{ id: 'motors', label: 'motors', names: motors }];
+  if (role === 'readable') {
+    const detectors = devices.filter((d) => d.readable && !d.movable).map((d) => d.name);
+    return [{ id: 'detectors', label: 'detectors', names: detectors }, { id: 'motors', label: 'motors (their positions are read too)', names: devices.filter((d) => d.readable && d.movable).map((d) => d.name) }]
+      .filter((g) => g.names.length > 0) as DeviceGroup[];
+  }
+  return [{ id: 'devices', label: 'devices', names: devices.map((d) => d.name) }];
+}
+
 function role(x: unknown): Field['deviceRole'] | undefined {
   if (x === 'readable' || x === 'movable') return x;
   if (x === true) return 'any';
@@ -61,8 +90,10 @@ function role(x: unknown): Field['deviceRole'] | undefined {
 export function fieldOf(name: string, schema: Schema, required: boolean): Field {
   const { s, nullable } = unwrap(schema);
   const items = obj(s.items);
+  const plain = PLAIN[name];
   const base = {
-    name, title: typeof s.title === 'string' ? s.title : name, description: typeof s.description === 'string' ? s.description : '',
+    name, title: typeof s.title === 'string' ? s.title : plain?.title ?? name,
+    description: plain?.description ?? (typeof s.description === 'string' ? s.description : ''),
     required, nullable, default: s.default,
     ...(typeof s.minimum === 'number' ? { minimum: s.minimum } : {}),
     ...(typeof s.maximum === 'number' ? { maximum: s.maximum } : {}),

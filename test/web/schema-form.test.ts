@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { STANDARD_PLANS } from '../../src/plans/index.js';
-import { fieldOfPath, fieldsOf, initialValues, toParams } from '../../src/web/schema-form.js';
+import { deviceGroups, fieldOfPath, fieldsOf, initialValues, toParams } from '../../src/web/schema-form.js';
 
 const schema = (name: string): unknown => STANDARD_PLANS.find((p) => p.name === name)?.params;
 
@@ -69,5 +69,26 @@ describe('schema-form', () => {
     assert.equal(fieldOfPath('/params/num'), 'num');
     assert.equal(fieldOfPath('/plan'), null);
     assert.equal(fieldOfPath('/params/a~1b'), 'a/b');
+  });
+
+  it('plain labels for bluesky\'s jargon: args are motor rows, snake_axes is explained; a schema title still wins', () => {
+    const grid = fieldsOf(schema('grid_scan'));
+    const by = (n: string) => grid.find((x) => x.name === n);
+    assert.equal(by('args')?.title, 'motor rows');
+    assert.equal(by('snake_axes')?.title, 'snake rows');
+    assert.match(by('snake_axes')?.description ?? '', /every other row backwards/);
+    assert.equal(by('md')?.title, 'metadata');
+    assert.equal(fieldsOf({ type: 'object', properties: { args: { type: 'string', title: 'Arguments' } } })[0]?.title, 'Arguments');
+  });
+
+  it('detectors and motors are offered in separate groups; a motor field offers motors only', () => {
+    const devices = [
+      { name: 'det', readable: true, movable: false }, { name: 'motor', readable: true, movable: true },
+      { name: 'det4', readable: true, movable: false }, { name: 'shutter', readable: false, movable: true },
+    ];
+    assert.deepEqual(deviceGroups('readable', devices).map((g) => [g.id, g.names]), [['detectors', ['det', 'det4']], ['motors', ['motor']]]);
+    assert.deepEqual(deviceGroups('movable', devices).map((g) => [g.id, g.names]), [['motors', ['motor', 'shutter']]]);
+    assert.deepEqual(deviceGroups('any', devices)[0]?.names, ['det', 'motor', 'det4', 'shutter']);
+    assert.deepEqual(deviceGroups('readable', devices.filter((d) => !d.movable)).map((g) => g.id), ['detectors'], 'an empty group is left out');
   });
 });

@@ -1,5 +1,9 @@
-/** Pause (deferred or now), resume, stop, abort (with a reason), halt: each enabled only where legal. @module */
-import { useRef, useState } from 'preact/hooks';
+/**
+ * Pause (deferred or now), resume, stop, abort (with a reason), halt: each
+ * enabled only where legal. The reply stays beside them until the next run.
+ * @module
+ */
+import { useRef } from 'preact/hooks';
 import { type Action, isLegal } from '../actions.js';
 import type { PanelModel } from '../panel-model.js';
 
@@ -13,20 +17,10 @@ const BUTTONS: ReadonlyArray<{ action: Exclude<Action, 'start'>; label: string; 
 ];
 
 export function Controls({ model }: { model: PanelModel }) {
-  const [reply, setReply] = useState<{ ok: boolean; text: string } | null>(null);
   const dialog = useRef<HTMLDialogElement>(null);
   const reason = useRef<HTMLInputElement>(null);
   const s = model.status;
-  const c = model.client;
-
-  async function run(action: Exclude<Action, 'start'>, abortReason = ''): Promise<void> {
-    const call = {
-      pause: () => c.pause(false), pauseDeferred: () => c.pause(true), resume: () => c.resume(),
-      stop: () => c.stop(), abort: () => c.abort(abortReason), halt: () => c.halt(),
-    }[action];
-    const r = await model.act(action, call);
-    setReply(r.ok ? { ok: true, text: `${action}: ${r.value.state}` } : { ok: false, text: `${action} refused: ${r.error.message}` });
-  }
+  const reply = model.controlReply;
 
   function click(action: Exclude<Action, 'start'>): void {
     if (action === 'abort') {
@@ -34,7 +28,7 @@ export function Controls({ model }: { model: PanelModel }) {
       dialog.current?.showModal();
       return;
     }
-    void run(action);
+    void model.control(action);
   }
 
   return (
@@ -48,7 +42,7 @@ export function Controls({ model }: { model: PanelModel }) {
       </div>
       <p class={`reply ${reply?.ok === false ? 'error' : ''}`} role="status" data-testid="control-reply">{reply?.text ?? ''}</p>
       <dialog ref={dialog} class="abort-dialog" aria-labelledby="abort-title"
-        onClose={() => { if (dialog.current?.returnValue === 'abort') void run('abort', reason.current?.value ?? ''); }}>
+        onClose={() => { if (dialog.current?.returnValue === 'abort') void model.control('abort', reason.current?.value ?? ''); }}>
         <form method="dialog">
           <h2 id="abort-title">Abort the run</h2>
           <label>Reason (goes into the run's stop document)

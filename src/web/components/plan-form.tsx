@@ -9,15 +9,13 @@ import type { DeviceInfo, ErrorDetail } from '../../protocol/v2/client.js';
 import { ClientError } from '../../protocol/v2/client.js';
 import { isLegal } from '../actions.js';
 import type { PanelModel } from '../panel-model.js';
-import { type Field, type FieldValue, type FormValues, fieldOfPath, fieldsOf, initialValues, toParams } from '../schema-form.js';
+import { type Field, type FieldValue, type FormValues, deviceGroups, fieldOfPath, fieldsOf, initialValues, toParams } from '../schema-form.js';
 
 interface Problem { path: string; message: string }
 
-/** Device names for a picker: motors for `movable`; for `readable`, detectors first, then motors (also readable). */
+/** Device names for a single-choice picker, in group order (detectors first). */
 function devicesFor(role: Field['deviceRole'], devices: readonly DeviceInfo[]): string[] {
-  const fit = devices.filter((d) => (role === 'movable' ? d.movable : role === 'readable' ? d.readable : true));
-  if (role !== 'readable') return fit.map((d) => d.name);
-  return [...fit.filter((d) => !d.movable), ...fit.filter((d) => d.movable)].map((d) => d.name);
+  return deviceGroups(role, devices).flatMap((g) => g.names);
 }
 
 export function PlanForm({ model }: { model: PanelModel }) {
@@ -33,6 +31,8 @@ export function PlanForm({ model }: { model: PanelModel }) {
 
   // A new plan: start from its defaults (params never carry over from one plan to the next).
   useEffect(() => { setValues(initialValues(plan?.params ?? null)); setProblems([]); setResult(null); }, [plan?.name]);
+  // A refusal is about the last attempt: once a run starts it is stale.
+  useEffect(() => { setResult((r) => (r?.ok === false ? null : r)); }, [model.run?.uid]);
 
   // Validate on the server as the user types (debounced); only the newest answer counts.
   useEffect(() => {
@@ -137,18 +137,27 @@ function FieldInput({ field: f, value, devices, errors, onChange }: FieldProps) 
     }
     case 'devices': {
       const chosen = Array.isArray(value) ? (value as string[]) : [];
-      const options = devicesFor(f.deviceRole, devices);
+      const groups = deviceGroups(f.deviceRole, devices);
+      const known = new Set(groups.flatMap((g) => g.names));
+      const unknown = chosen.filter((c) => !known.has(c));
+      const box = (o: string) => (
+        <label key={o} class="choice"><input type="checkbox" name={f.name} value={o} checked={chosen.includes(o)}
+          onChange={(e) => {
+            const on = (e.target as HTMLInputElement).checked;
+            onChange((old) => { const now = Array.isArray(old) ? (old as string[]).filter((c) => c !== o) : []; return on ? [...now, o] : now; });
+          }} />{o}</label>
+      );
+      // Detectors and motors in separate pickers: a motor read as a detector is a deliberate choice.
       input = (
-        <fieldset id={id} class="choices" aria-invalid={invalid} aria-describedby={describedBy}>
-          <legend class="sr-only">{f.title}</legend>
-          {[...options, ...chosen.filter((c) => !options.includes(c))].map((o) => (
-            <label key={o} class="choice"><input type="checkbox" name={f.name} value={o} checked={chosen.includes(o)}
-              onChange={(e) => {
-                const on = (e.target as HTMLInputElement).checked;
-                onChange((old) => { const now = Array.isArray(old) ? (old as string[]).filter((c) => c !== o) : []; return on ? [...now, o] : now; });
-              }} />{o}</label>
+        <div id={id} class="pickers" aria-invalid={invalid} aria-describedby={describedBy}>
+          {groups.map((g) => (
+            <fieldset key={g.id} class="choices" data-group={g.id}>
+              <legend>{g.label}</legend>
+              {g.names.map(box)}
+            </fieldset>
           ))}
-        </fieldset>
+          {unknown.length > 0 ? <fieldset class="choices" data-group="unknown"><legend>not on this server</legend>{unknown.map(box)}</fieldset> : null}
+        </div>
       );
       break;
     }
