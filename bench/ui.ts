@@ -5,7 +5,7 @@
  *   `ui_lag_ms` is how far the screen trailed the server — at each draw,
  *   Date.now() minus the server's time of the newest event drawn — the worst
  *   over the scan (`ui_lag_p95_ms` its 95th percentile); `ui_click_ms` is
- *   from a real click on "Pause now" a third of the way in (the input event's
+ *   from a real click on "Pause now" a tenth of the way in (the input event's
  *   own timestamp) until the panel shows the server's answer, and
  *   `ui_click_state_ms` until the status bar says paused. The scan is resumed
  *   and must finish with every point drawn. `ui_grid_events_per_s` is the
@@ -23,7 +23,7 @@ import { serve } from '../src/cli/serve.js';
 import { createLogger } from '../src/server/index.js';
 import { launchBrowser } from '../test/web/harness.js';
 
-interface Stats { eventsRendered: number; firstEventAt: number | null; lastEventAt: number | null; lastRenderAt: number | null; lagMs: number[] }
+interface Stats { eventsRendered: number; firstEventAt: number | null; lastEventAt: number | null; lastRenderAt: number | null; lagMs: number[]; receiveLagMs: number[]; renderMs: number[] }
 interface Panel {
   stats: Stats; plans: unknown[]; connection: string; status: { state: string };
   client: { start(plan: string, params: object): Promise<unknown>; resume(): Promise<unknown> };
@@ -76,12 +76,16 @@ function percentile(xs: readonly number[], p: number): number {
 
 async function gridScan(page: Page, whenIdle: () => Promise<void>): Promise<Record<string, number>> {
   await page.evaluate(watchClick);
-  await page.evaluate(() => { window.__panel.stats.lagMs.length = 0; });
+  await page.evaluate(() => { window.__panel.stats.lagMs.length = 0; window.__panel.stats.receiveLagMs.length = 0; window.__panel.stats.renderMs.length = 0; });
   const t0 = performance.now();
   await page.evaluate((p) => window.__panel.client.start('grid_scan', p), GRID);
-  await page.waitForFunction((n) => (window.__panel.run?.events ?? 0) >= n, Math.floor((SIDE * SIDE) / 3), { timeout: 120_000, polling: 10 });
+  // Early enough that the engine is still going however far the page is behind.
+  await page.waitForFunction((n) => (window.__panel.run?.events ?? 0) >= n, Math.floor((SIDE * SIDE) / 10), { timeout: 120_000, polling: 10 });
   await page.locator('button[data-action=pause]').click();
-  await page.waitForFunction(() => window.__click?.reply != null && window.__click.state != null, null, { timeout: 60_000, polling: 10 });
+  await page.waitForFunction(() => window.__click?.reply != null, null, { timeout: 60_000, polling: 10 });
+  const reply = await page.evaluate(() => document.querySelector('[data-testid=control-reply]')?.textContent ?? '');
+  if (!reply.startsWith('pause:')) throw new Error(`the pause was not accepted: ${reply}`);
+  await page.waitForFunction(() => window.__click?.state != null, null, { timeout: 60_000, polling: 10 });
   const click = await page.evaluate(() => window.__click as { at: number; reply: number; state: number });
   const pausedAt = performance.now();
   await page.evaluate(() => window.__panel.client.resume());
@@ -90,9 +94,14 @@ async function gridScan(page: Page, whenIdle: () => Promise<void>): Promise<Reco
   const engineMs = performance.now() - t0 - (resumedAt - pausedAt);
   await page.waitForFunction((n) => window.__panel.stats.eventsRendered === n && window.__panel.run?.stop != null, SIDE * SIDE, { timeout: 120_000, polling: 20 });
   const lag = await page.evaluate(() => window.__panel.stats.lagMs);
+  const received = await page.evaluate(() => window.__panel.stats.receiveLagMs);
+  const render = await page.evaluate(() => window.__panel.stats.renderMs);
   return {
     ui_lag_ms: Math.round(Math.max(...lag)),
     ui_lag_p95_ms: Math.round(percentile(lag, 95)),
+    ui_receive_lag_ms: Math.round(Math.max(...received)),
+    ui_render_p95_ms: Math.round(percentile(render, 95) * 10) / 10,
+    ui_frames: render.length,
     ui_click_ms: Math.round(click.reply - click.at),
     ui_click_state_ms: Math.round(click.state - click.at),
     ui_grid_events_per_s: Math.round((SIDE * SIDE) / (engineMs / 1000)),
@@ -110,7 +119,7 @@ export async function benchUi(): Promise<Record<string, number>> {
     const count = async (n: number): Promise<Stats> => {
       await page.evaluate((num) => window.__panel.client.start('count', { detectors: ['det'], num, delay: 0 }), n);
       await page.waitForFunction((num) => window.__panel.stats.eventsRendered === num, n, { timeout: 120_000, polling: 20 });
-      return page.evaluate(() => ({ ...window.__panel.stats, lagMs: [] }));
+      return page.evaluate(() => ({ ...window.__panel.stats, lagMs: [], receiveLagMs: [], renderMs: [] }));
     };
     await count(2000); // warm-up: JIT, uPlot's first layout
     await s.dispatcher.whenIdle();

@@ -25,3 +25,10 @@ export function cell(v: unknown): string {
   if (typeof v === 'string') return v;
   return JSON.stringify(v) ?? '';
 }
+
+/** Seconds since the epoch as local `HH:MM:SS.mmm` (cheap: no Intl, for tables that change every frame). */
+export function clock(s: number): string {
+  const d = new Date(s * 1000);
+  const two = (n: number): string => String(n).padStart(2, '0');
+  return `${two(d.getHours())}:${two(d.getMinutes())}:${two(d.getSeconds())}.${String(d.getMilliseconds()).padStart(3, '0')}`;
+}

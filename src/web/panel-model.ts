@@ -12,7 +12,7 @@
 import { ClientError, DispatcherClient } from '../protocol/v2/client.js';
 import type { DeviceInfo, Event, PlanInfo, RunSummaryJson, Status, SubscribeResult } from '../protocol/v2/client.js';
 import type { Action } from './actions.js';
-import { PAUSED_TEXT, interruptionText } from './interruption.js';
+import { INTERRUPTIONS, PAUSED_TEXT, interruptionText } from './interruption.js';
 import { LiveRun } from './live-run.js';
 import { type Progress, progressOf } from './progress.js';
 import type { BatchListener, EventStream, StreamMessage } from './stream.js';
@@ -35,6 +35,10 @@ export interface PanelStats {
   newestEventTime: number | null;
   /** Per draw: how far the screen trailed the server (ms, Date.now() - the newest drawn event's time). Bounded. */
   lagMs: number[];
+  /** Per batch received: how far the page's copy of the stream trailed the server (ms), before drawing. Bounded. */
+  receiveLagMs: number[];
+  /** Per frame drawn: the main thread's time for it (ms: views, plot, heat map, table). Bounded. */
+  renderMs: number[];
 }
 
 /** A control verb's outcome, shown beside the buttons until the next run starts. */
@@ -64,7 +68,7 @@ export class PanelModel {
   /** `runs.list` refused (e.g. `no_store`): why, shown instead of the history. */
   historyError: string | null = null;
   controlReply: ControlReply | null = null;
-  readonly stats: PanelStats = { eventsReceived: 0, eventsRendered: 0, renders: 0, firstEventAt: null, lastEventAt: null, lastRenderAt: null, newestEventTime: null, lagMs: [] };
+  readonly stats: PanelStats = { eventsReceived: 0, eventsRendered: 0, renders: 0, firstEventAt: null, lastEventAt: null, lastRenderAt: null, newestEventTime: null, lagMs: [], receiveLagMs: [], renderMs: [] };
   /** Bumped on every change; views compare it. */
   version = 0;
   #listeners = new Set<() => void>();
@@ -75,8 +79,6 @@ export class PanelModel {
   #stream: EventStream | null = null;
   /** The status is the server's as of this seq: replayed state events up to it are already in it. */
   #statusSeq = 0;
-  /** The state the engine last went idle from (names how an interrupted run ended). */
-  #endedFrom: string | null = null;
 
   constructor(url: string, makeStream: StreamFactory, client?: DispatcherClient) {
     this.client = client ?? new DispatcherClient(url, { backoff: { initialMs: 200, maxMs: 3000 } });
@@ -114,7 +116,10 @@ export class PanelModel {
     const flush = (): void => {
       this.#scheduled = false;
       this.stats.renders++;
+      const t0 = performance.now();
       for (const fn of this.#listeners) fn();
+      // The views render in a microtask queued by the listeners: this one runs after it.
+      queueMicrotask(() => { if (this.stats.renderMs.length < LAG_SAMPLES) this.stats.renderMs.push(performance.now() - t0); });
     };
     if (typeof requestAnimationFrame === 'function' && typeof document !== 'undefined' && document.visibilityState !== 'hidden') requestAnimationFrame(flush);
     else setTimeout(flush, 16);
@@ -166,6 +171,8 @@ export class PanelModel {
         case 'events': for (const e of m.events) this.#onEvent(e); break;
       }
     }
+    const last = this.stats.newestEventTime;
+    if (last !== null && this.stats.receiveLagMs.length < LAG_SAMPLES) this.stats.receiveLagMs.push(Date.now() - last * 1000);
     this.changed();
   }
 
@@ -263,7 +270,9 @@ export class PanelModel {
     switch (e.topic) {
       case 'state': {
         const d = e.data;
-        if (d.new === 'idle' && d.old !== null) this.#endedFrom = d.old;
+        // Interruptions in words, from the transition every one of them makes (the console is history: replayed ones too).
+        const human = interruptionText(d.old, d.new, String(this.run?.stop?.reason ?? ''));
+        if (human !== null) this.log('warn', `${d.plan ?? 'plan'}: ${human}`, e.time);
         if (e.seq <= this.#statusSeq) break; // already in the snapshot's status
         this.status = {
           ...this.status, state: d.new, plan: d.plan, item_id: d.item_id, run_uid: d.run_uid ?? this.status.run_uid, seq: e.seq,
@@ -275,10 +284,9 @@ export class PanelModel {
       case 'document': this.#onDocument(e.data.name, e.data.doc, e.time); break;
       case 'exception': {
         const d = e.data;
-        const human = interruptionText(d.type, this.status.state, this.#endedFrom, String(this.run?.stop?.reason ?? ''));
-        // A pause, stop or abort reaches plans as an exception too (as in v1): a notice in words, not an error.
-        if (human !== null) this.log('warn', `${d.plan ?? 'plan'}: ${human}`, e.time);
-        else this.log('error', `${d.plan ?? 'plan'} raised ${d.type}: ${d.message}`, e.time);
+        // A pause, stop or abort reaches plans as an exception too (as in v1), with a Python prompt's text:
+        // its words were said with its transition above.
+        if (!INTERRUPTIONS.has(d.type)) this.log('error', `${d.plan ?? 'plan'} raised ${d.type}: ${d.message}`, e.time);
         break;
       }
       case 'log': {
@@ -295,7 +303,6 @@ export class PanelModel {
     if (name === 'start') {
       this.run = new LiveRun(doc);
       this.controlReply = null; // a new run: the last run's replies are stale
-      this.#endedFrom = null;
       s.eventsReceived = 0;
       s.eventsRendered = 0;
       s.firstEventAt = null;

@@ -74,7 +74,7 @@ export function deviceGroups(role: Field['deviceRole'], devices: ReadonlyArray<{
   if (role === 'movable') return [{ id: 'motors', label: 'motors', names: motors }];
   if (role === 'readable') {
     const detectors = devices.filter((d) => d.readable && !d.movable).map((d) => d.name);
-    return [{ id: 'detectors', label: 'detectors', names: detectors }, { id: 'motors', label: 'motors (their positions are read too)', names: devices.filter((d) => d.readable && d.movable).map((d) => d.name) }]
+    return [{ id: 'detectors', label: 'detectors', names: detectors }, { id: 'motors', label: 'motors and settable signals (read their positions too)', names: devices.filter((d) => d.readable && d.movable).map((d) => d.name) }]
       .filter((g) => g.names.length > 0) as DeviceGroup[];
   }
   return [{ id: 'devices', label: 'devices', names: devices.map((d) => d.name) }];

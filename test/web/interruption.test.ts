@@ -1,24 +1,27 @@
-/** Interruptions in words, from the exception's type and the engine's state (never bluesky's prompt text). @module */
+/** Interruptions in words, from the engine's transitions (never bluesky's prompt text). @module */
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
-import { PAUSED_TEXT, interruptionText } from '../../src/web/interruption.js';
+import { INTERRUPTIONS, PAUSED_TEXT, interruptionText } from '../../src/web/interruption.js';
 
 it('a pause: the way out, in words', () => {
   assert.equal(PAUSED_TEXT, 'paused at a checkpoint — resume, stop, abort or halt');
-  assert.equal(interruptionText('RunEngineInterrupted', 'paused', null), PAUSED_TEXT);
-  assert.equal(interruptionText('RunEngineInterrupted', 'pausing', null), PAUSED_TEXT);
+  assert.equal(interruptionText('pausing', 'paused'), PAUSED_TEXT);
 });
 
-it('stop, abort and halt, reported as RunEngineInterrupted once idle: named by the state the engine left', () => {
-  assert.equal(interruptionText('RunEngineInterrupted', 'idle', 'stopping'), 'stopped by request');
-  assert.equal(interruptionText('RunEngineInterrupted', 'idle', 'aborting', 'sample drifted'), 'aborted by request: sample drifted');
-  assert.equal(interruptionText('RunEngineInterrupted', 'idle', 'halting'), 'halted by request');
-  assert.equal(interruptionText('RunEngineInterrupted', 'idle', null), 'interrupted by request');
+it('stop, abort and halt: named by the state the engine went idle from', () => {
+  assert.equal(interruptionText('stopping', 'idle'), 'stopped by request');
+  assert.equal(interruptionText('aborting', 'idle', 'sample drifted'), 'aborted by request: sample drifted');
+  assert.equal(interruptionText('aborting', 'idle'), 'aborted by request');
+  assert.equal(interruptionText('halting', 'idle'), 'halted by request');
 });
 
-it('the control exceptions by their own type; anything else is a failure (null: show its message)', () => {
-  assert.equal(interruptionText('RequestStop', 'stopping', null), 'stopped by request');
-  assert.equal(interruptionText('RequestAbort', 'aborting', null), 'aborted by request');
-  assert.equal(interruptionText('PlanHalt', 'halting', null), 'halted by request');
-  assert.equal(interruptionText('FailedStatus', 'idle', 'running'), null);
+it('other transitions are no interruption', () => {
+  for (const [old, now] of [['running', 'idle'], ['idle', 'running'], ['paused', 'running'], [null, 'paused'], ['running', 'pausing']] as const) {
+    assert.equal(interruptionText(old, now), null, `${String(old)} → ${now}`);
+  }
+});
+
+it('the exceptions that mean an interruption, not a failure', () => {
+  for (const t of ['RunEngineInterrupted', 'RequestStop', 'RequestAbort', 'PlanHalt']) assert.ok(INTERRUPTIONS.has(t));
+  assert.ok(!INTERRUPTIONS.has('FailedStatus'));
 });

@@ -99,5 +99,9 @@ describe('PanelModel', () => {
     ]);
     assert.ok(!text.join('\n').includes('RE.'), 'no Python prompt text');
     assert.equal(m.stateHint, null);
+    // An abort's reason comes from its stop document, which precedes the idle state.
+    const run = countDocs(10, 2, { uid: 'aborted', exit: 'abort', reason: 'sample drifted' });
+    feed([{ kind: 'events', events: [state('running', 'idle'), ...docs(run), state('aborting', 'running'), state('idle', 'aborting')] }]);
+    assert.equal(m.console.at(-1)?.text, 'count: aborted by request: sample drifted');
   });
 });

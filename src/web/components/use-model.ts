@@ -1,5 +1,5 @@
 /** Re-render a view when the panel model changes (at most once a frame). @module */
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import type { PanelModel } from '../panel-model.js';
 
 export function useModel(model: PanelModel): number {
@@ -17,4 +17,23 @@ export function useTicker(active: boolean, ms = 1000): number {
     return () => clearInterval(t);
   }, [active, ms]);
   return now;
+}
+
+/**
+ * `value`, changed at most every `ms` (the latest value always arrives, at the latest `ms` after
+ * it changed): a view nobody can read at 60 frames a second updates a few times a second instead.
+ */
+export function useThrottled<T>(value: T, ms: number): T {
+  const [shown, setShown] = useState(value);
+  const last = useRef(0);
+  const latest = useRef(value);
+  latest.current = value;
+  useEffect(() => {
+    if (Object.is(value, shown)) return undefined;
+    const wait = last.current + ms - performance.now();
+    if (wait <= 0) { last.current = performance.now(); setShown(value); return undefined; }
+    const t = setTimeout(() => { last.current = performance.now(); setShown(latest.current); }, wait);
+    return () => clearTimeout(t);
+  }, [value]);
+  return shown;
 }
