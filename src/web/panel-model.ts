@@ -39,6 +39,8 @@ export interface PanelStats {
   receiveLagMs: number[];
   /** Per frame drawn: the main thread's time for it (ms: views, plot, heat map, table). Bounded. */
   renderMs: number[];
+  /** Per draw: how long the newest point drawn had been in the page (ms): the page's own share of the lag. Bounded. */
+  pageLagMs: number[];
 }
 
 /** A control verb's outcome, shown beside the buttons until the next run starts. */
@@ -68,7 +70,7 @@ export class PanelModel {
   /** `runs.list` refused (e.g. `no_store`): why, shown instead of the history. */
   historyError: string | null = null;
   controlReply: ControlReply | null = null;
-  readonly stats: PanelStats = { eventsReceived: 0, eventsRendered: 0, renders: 0, firstEventAt: null, lastEventAt: null, lastRenderAt: null, newestEventTime: null, lagMs: [], receiveLagMs: [], renderMs: [] };
+  readonly stats: PanelStats = { eventsReceived: 0, eventsRendered: 0, renders: 0, firstEventAt: null, lastEventAt: null, lastRenderAt: null, newestEventTime: null, lagMs: [], receiveLagMs: [], renderMs: [], pageLagMs: [] };
   /** Bumped on every change; views compare it. */
   version = 0;
   #listeners = new Set<() => void>();
@@ -151,6 +153,21 @@ export class PanelModel {
     }[action];
     const r = await this.act(action, call);
     this.controlReply = r.ok ? { ok: true, text: `${action}: ${r.value.state}` } : { ok: false, text: `${action} refused: ${r.error.message}` };
+    this.changed();
+    if (r.ok) await this.#catchUpStatus();
+  }
+
+  /**
+   * The engine's status straight from the server (the request connection), when it is newer than
+   * the stream: a stream that is behind a fast scan would show the effect of a click only once it
+   * caught up. The stream's older state events then change nothing (they are in this status).
+   */
+  async #catchUpStatus(): Promise<void> {
+    let st: Status;
+    try { st = await this.client.status(); } catch { return; } // the stream will tell, later
+    if (st.seq <= Math.max(this.#statusSeq, this.lastSeq ?? 0)) return;
+    this.status = st;
+    this.#statusSeq = st.seq;
     this.changed();
   }
 
@@ -258,6 +275,7 @@ export class PanelModel {
     s.eventsRendered = points;
     s.lastRenderAt = performance.now();
     if (s.newestEventTime !== null && s.lagMs.length < LAG_SAMPLES) s.lagMs.push(Date.now() - s.newestEventTime * 1000);
+    if (s.lastEventAt !== null && s.pageLagMs.length < LAG_SAMPLES) s.pageLagMs.push(s.lastRenderAt - s.lastEventAt);
   }
 
   #historySoon(): void {
@@ -286,7 +304,9 @@ export class PanelModel {
         const d = e.data;
         // A pause, stop or abort reaches plans as an exception too (as in v1), with a Python prompt's text:
         // its words were said with its transition above.
-        if (!INTERRUPTIONS.has(d.type)) this.log('error', `${d.plan ?? 'plan'} raised ${d.type}: ${d.message}`, e.time);
+        // (`interruption` says so; a server from before it existed is known by the type.)
+        const interruption = d.interruption ?? (INTERRUPTIONS.has(d.type) ? d.type : null);
+        if (interruption === null) this.log('error', `${d.plan ?? 'plan'} raised ${d.type}: ${d.message}`, e.time);
         break;
       }
       case 'log': {

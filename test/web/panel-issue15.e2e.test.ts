@@ -13,7 +13,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { TempDirs } from '../store/tmp.js';
-import { ServerProcess, attr, launchBrowser, screenshot, until } from './harness.js';
+import { ServerProcess, attr, chromiumTests, launchBrowser, screenshot, until } from './harness.js';
 
 const dirs = new TempDirs();
 let server: ServerProcess;
@@ -59,7 +59,7 @@ async function inView(selector: string): Promise<boolean> {
 
 const STICKY = ['[data-testid=state]', 'button[data-action=pause]', 'button[data-action=abort]', 'button[data-action=halt]'];
 
-describe('web panel, issue 15 (Chromium)', { timeout: 300_000 }, () => {
+describe('web panel, issue 15 (Chromium)', { timeout: 300_000, ...chromiumTests() }, () => {
   before(async () => {
     server = new ServerProcess(dirs.make());
     await server.start();

@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { DispatcherClient, Event, Status, SubscribeResult } from '../../src/protocol/v2/client.js';
+import type { DispatcherClient, Event, ExceptionData, Status, SubscribeResult } from '../../src/protocol/v2/client.js';
 import { ClientError } from '../../src/protocol/v2/client.js';
 import { PanelModel } from '../../src/web/panel-model.js';
 import type { StreamMessage } from '../../src/web/stream.js';
@@ -18,6 +18,7 @@ function fakeClient(refuse = false): DispatcherClient {
   const stub = {
     plans: () => Promise.resolve({ plans: [] }), devices: () => Promise.resolve({ devices: [] }),
     hello: () => Promise.resolve({ server: { version: 'test' } }),
+    status: () => Promise.resolve(status('pausing', 1_000_000)),
     request: (op: string) => (op === 'runs.list' ? Promise.resolve({ runs: [] }) : Promise.reject(new ClientError('no_store', 'no store'))),
     pause: control, resume: control, stop: control, abort: control, halt: control, close: () => undefined,
   };
@@ -32,7 +33,7 @@ function model(refuse = false): { m: PanelModel; feed(batch: StreamMessage[]): v
   return { m, feed: (batch) => onBatch?.(batch) };
 }
 
-const status = (state: string, seq: number): Status => ({ state, busy: state !== 'idle', plan: null, item_id: null, run_uid: null, run_start_time: null, seq });
+function status(state: string, seq: number): Status { return { state, busy: state !== 'idle', plan: null, item_id: null, run_uid: null, run_start_time: null, seq }; }
 const snapshot = (state: string, seq: number): SubscribeResult => ({ topics: [], seq, status: status(state, seq), open_run: null, replay_from: null });
 let seq = 0;
 const ev = <T extends Event['topic']>(topic: T, data: Extract<Event, { topic: T }>['data'], at?: number): Event => ({ seq: at ?? ++seq, topic, time: 1_700_000_000, data } as Event);
@@ -77,19 +78,30 @@ describe('PanelModel', () => {
     assert.equal(m.controlReply, null);
   });
 
+  it('a click shows its effect at once, even while the stream is far behind; the late stream does not undo it', async () => {
+    const { m, feed } = model();
+    feed([{ kind: 'subscribed', result: snapshot('idle', seq) }, { kind: 'events', events: [state('running', 'idle')] }]);
+    await m.control('pause');
+    assert.equal(m.status.state, 'pausing', 'from the server\'s status, not the stream');
+    feed([{ kind: 'events', events: [state('running', null), ...docs(countDocs(100, 5, { uid: 'behind' }))] }]);
+    assert.equal(m.status.state, 'pausing', 'older stream events are already in that status');
+    assert.equal(m.run?.events, 5, 'their documents still count');
+  });
+
   it('interruptions in the console are words; a real failure keeps its message', () => {
     const { m, feed } = model();
     feed([{ kind: 'subscribed', result: snapshot('idle', seq) }]);
     const prompt = '\nYour RunEngine is entering a paused state. These are your options for changing\nthe state of the RunEngine:\n\nRE.resume()    Resume the plan.\n';
     feed([{ kind: 'events', events: [
       state('running', 'idle'), state('pausing', 'running'), state('paused', 'pausing'),
-      ev('exception', { plan: 'count', item_id: null, type: 'RunEngineInterrupted', message: prompt }),
+      ev('exception', { plan: 'count', item_id: null, type: 'RunEngineInterrupted', message: prompt, interruption: 'pause', summary: 'paused at a checkpoint — resume, stop, abort or halt' }),
     ] }]);
     assert.equal(m.stateHint, 'paused at a checkpoint — resume, stop, abort or halt');
     feed([{ kind: 'events', events: [
       state('stopping', 'paused'), state('idle', 'stopping'),
-      ev('exception', { plan: 'count', item_id: null, type: 'RunEngineInterrupted', message: prompt }),
-      ev('exception', { plan: 'scan', item_id: null, type: 'FailedStatus', message: 'motor jammed' }),
+      // A server from before `interruption` and `summary` existed: known by the type.
+      ev('exception', { plan: 'count', item_id: null, type: 'RunEngineInterrupted', message: prompt } as unknown as ExceptionData),
+      ev('exception', { plan: 'scan', item_id: null, type: 'FailedStatus', message: 'motor jammed', interruption: null, summary: 'failed: FailedStatus: motor jammed' }),
     ] }]);
     const text = m.console.map((l) => `${l.level} ${l.text}`);
     assert.deepEqual(text, [
