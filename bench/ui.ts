@@ -4,12 +4,14 @@
  * - A 150 × 150 grid_scan (22 500 points, the engine as fast as it goes):
  *   `ui_lag_ms` is how far the screen trailed the server — at each draw,
  *   Date.now() minus the server's time of the newest event drawn — the worst
- *   over the scan (`ui_lag_p95_ms` its 95th percentile); `ui_click_ms` is
- *   from a real click on "Pause now" a tenth of the way in (the input event's
- *   own timestamp) until the panel shows the server's answer, and
- *   `ui_click_state_ms` until the status bar says paused. The scan is resumed
- *   and must finish with every point drawn. `ui_grid_events_per_s` is the
- *   grid's points over the engine's time for them.
+ *   over the scan (`ui_lag_p95_ms` its 95th percentile); `ui_receive_lag_ms`
+ *   the same when batches reach the page (before drawing) and `ui_page_lag_ms`
+ *   the page's own share (a batch's arrival to its draw); `ui_render_p95_ms`
+ *   the main thread's time per frame. `ui_click_ms` is from a real click on
+ *   "Pause now" during the first points (the input event's own timestamp)
+ *   until the panel shows the server's answer, and `ui_click_state_ms` until
+ *   the status bar says it. The scan is resumed and must finish with every
+ *   point drawn. `ui_grid_events_per_s` is the engine's rate meanwhile.
  * - A 20 000-event count: `ui_events_per_s` drawn per second from the first
  *   event received to the last one drawn, `ui_count_lag_ms` how far the
  *   drawing trailed the stream at the end, and `ui_ws_events_per_s` the
