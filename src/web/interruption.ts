@@ -28,7 +28,7 @@ const ENDED_BY: Readonly<Record<string, string>> = {
 export function interruptionText(old: string | null, now: string, reason = ''): string | null {
   if (old === null || old === now) return null;
   if (now === 'paused') return PAUSED_TEXT;
-  if (now !== 'idle' || old === null) return null;
+  if (now !== 'idle') return null;
   const text = ENDED_BY[old];
   if (text === undefined) return null;
   return old === 'aborting' && reason !== '' ? `${text}: ${reason}` : text;
