@@ -4,12 +4,8 @@
  * store in `--data DIR`; SIGINT/SIGTERM stop it gracefully and exit 0.
  * @module
  */
-import { resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import type { Command } from 'commander';
-import { hw } from '../devices/index.js';
-import { type ConfiguredDevices, createDevicesFromConfig, EpicsError, loadDeviceConfig } from '../epics/index.js';
-import { type Dispatcher, registerSimulated, registerStandardPlans } from '../dispatcher/index.js';
+import { type Catalog, type Dispatcher, type EngineKind, createEngineHost } from '../dispatcher/index.js';
 import { type DispatcherServer, type Logger, createDispatcher, createLogger, serverOf } from '../server/index.js';
 import { DEFAULT_DATA_DIR, SqliteStore, StoreError } from '../store/index.js';
 import { VERSION } from '../version.js';
@@ -20,8 +16,14 @@ import { schedulingPolicy, setRealtimePriority } from './realtime.js';
 export interface ServeOptions {
   port?: number | string;
   host?: string;
-  /** Path of a module exporting `register(dispatcher)`. */
-  plans?: string;
+  /** Paths of modules exporting `register(dispatcher)`, loaded beside the engine (in its worker). */
+  plans?: string | readonly string[];
+  /** Where plans run: `worker` (default: a plan cannot hang or kill the server) or `inprocess`. */
+  engine?: EngineKind | string;
+  /** Seconds a halt/abort/stop may go unanswered before the engine's worker is terminated. Default 1. */
+  engineGrace?: number | string;
+  /** Heap limit of the engine's worker in MiB. Default 2048. */
+  engineMaxMemory?: number | string;
   /** pino level; default `LOG_LEVEL` or `info`. */
   logLevel?: string;
   /** `json` lines (default), or `human`: the ready line and warnings only (the CLI's default on a terminal). */
@@ -47,8 +49,6 @@ export interface Served {
   logger: Logger;
   /** The run store (close it after `dispatcher.stop()`), or null without `data`. */
   store: SqliteStore | null;
-  /** The EPICS devices from `devices` (close them after `dispatcher.stop()`), or null. */
-  epics: ConfiguredDevices | null;
 }
 
 /** Build, register and start the server; resolves once it listens. */
@@ -63,28 +63,31 @@ export async function serve(opts: ServeOptions = {}): Promise<Served> {
   if (maxPoints !== undefined && (!Number.isSafeInteger(maxPoints) || maxPoints < 1)) throw new Error(`--max-points must be a whole number >= 1, got ${String(opts.maxPoints)}`);
   const durability = opts.durability ?? 'normal';
   if (durability !== 'normal' && durability !== 'full') throw new Error(`--durability must be normal or full, got ${durability}`);
-  const epics = opts.devices === undefined ? null : await loadEpicsDevices(opts.devices, opts.requireDevices === true, logger);
+  const kind = opts.engine ?? 'worker';
+  if (kind !== 'worker' && kind !== 'inprocess') throw new UsageError(`--engine must be worker or inprocess, got '${kind}'`);
+  const graceSeconds = positive('--engine-grace', opts.engineGrace, 1);
+  const maxMemoryMb = positive('--engine-max-memory', opts.engineMaxMemory, 2048);
+  const plans = opts.plans === undefined ? [] : typeof opts.plans === 'string' ? [opts.plans] : [...opts.plans];
   // Throws StoreError (one line naming the path and the cause): never a silent fallback to memory.
-  let store: SqliteStore | null;
-  try {
-    store = opts.data === undefined || opts.data === false || opts.data === '' ? null : SqliteStore.open(opts.data, { durability });
-  } catch (e) {
-    epics?.close();
-    throw e;
-  }
+  const store = opts.data === undefined || opts.data === false || opts.data === '' ? null : SqliteStore.open(opts.data, { durability });
+  // Devices, plans and the engine live in the host (a worker thread by default): only data reaches this thread.
+  const engine = createEngineHost({
+    kind, simulatedDevices: true, standardPlans: true, plans, graceSeconds, maxMemoryMb,
+    ...(maxPoints === undefined ? {} : { maxPoints }),
+    ...(opts.devices === undefined ? {} : { devicesFile: opts.devices, requireDevices: opts.requireDevices === true }),
+    onNotice: (message, fields) => logger.warn(fields, message),
+  });
   const dispatcher = createDispatcher({
-    devices: new Map<string, unknown>([...hw().devices, ...(epics?.devices ?? [])]),
+    engine,
     server: { port, host: opts.host ?? '127.0.0.1', logger, ...(store === null ? {} : { store }) },
     onError: (message, error) => logger.error({ err: error }, message),
   });
-  registerStandardPlans(dispatcher, undefined, maxPoints === undefined ? {} : { maxPoints });
-  registerSimulated(dispatcher);
   try {
-    if (opts.plans !== undefined) await loadPlans(dispatcher, opts.plans, logger);
+    logLoaded(await dispatcher.open(), opts.devices, logger);
     await dispatcher.start();
   } catch (e) {
+    await engine.close();
     store?.close();
-    epics?.close();
     throw e;
   }
   const server = serverOf(dispatcher);
@@ -96,25 +99,23 @@ export async function serve(opts: ServeOptions = {}): Promise<Served> {
     else logger.warn({ priority: opts.rtPriority, reason: why }, 'real-time scheduling not set; running at normal priority');
   }
   if (store !== null) logger.info({ store: store.path, durability, seq: store.latestSeq() }, 'run store open');
-  return { dispatcher, server, logger, store, epics };
+  return { dispatcher, server, logger, store };
 }
 
-/** Create the configured EPICS devices; log each one that did not connect (it is skipped). */
-async function loadEpicsDevices(file: string, require: boolean, logger: Logger): Promise<ConfiguredDevices> {
-  const epics = await createDevicesFromConfig(await loadDeviceConfig(file), { env: process.env, require });
-  for (const p of epics.problems) logger.warn({ device: p.device, class: p.class, code: p.code }, `device ${p.device} not connected, skipped: ${p.message}`);
-  logger.info({ file, devices: [...epics.devices.keys()], skipped: epics.problems.map((p) => p.device) }, 'EPICS devices');
-  return epics;
+/** What the host loaded: users' plans and their hash, configured devices and those skipped. */
+function logLoaded(catalog: Catalog, devicesFile: string | undefined, logger: Logger): void {
+  if (catalog.planModules.length > 0) logger.info({ files: catalog.planModules, plans_sha256: catalog.plansSha256 }, 'loaded user plans');
+  for (const p of catalog.deviceProblems) logger.warn({ device: p.device, class: p.class, code: p.code }, `device ${p.device} not connected, skipped: ${p.message}`);
+  if (devicesFile !== undefined) {
+    logger.info({ file: devicesFile, devices: catalog.configuredDevices, skipped: catalog.deviceProblems.map((p) => p.device) }, 'EPICS devices');
+  }
 }
 
-/** Import a user module and call its `register(dispatcher)`. */
-export async function loadPlans(dispatcher: Dispatcher, file: string, logger?: Logger): Promise<void> {
-  const mod = (await import(pathToFileURL(resolve(file)).href)) as { register?: unknown; default?: { register?: unknown } };
-  const register = mod.register ?? mod.default?.register;
-  if (typeof register !== 'function') throw new Error(`${file} must export a function register(dispatcher)`);
-  const before = new Set(dispatcher.scanNames);
-  await (register as (d: Dispatcher) => unknown)(dispatcher);
-  logger?.info({ file, added: dispatcher.scanNames.filter((n) => !before.has(n)) }, 'loaded user plans');
+function positive(option: string, value: number | string | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) throw new UsageError(`${option} must be a positive number, got '${String(value)}'`);
+  return n;
 }
 
 /**
@@ -127,15 +128,17 @@ export async function serveCommand(opts: ServeOptions = {}): Promise<void> {
     served = await serve(opts);
   } catch (e) {
     // Usage and environment errors: one line, exit 2 (a bug keeps its stack).
+    // The host's load errors arrive as data from its thread: known by name.
+    const name = (e as { name?: unknown }).name;
     const code = (e as { code?: unknown }).code;
-    const plansFile = opts.plans !== undefined && (code === 'ERR_MODULE_NOT_FOUND' || code === 'ERR_UNKNOWN_FILE_EXTENSION')
-      ? `cannot load --plans ${opts.plans}: ${(e as Error).message.split('\n')[0] ?? ''}` : null;
-    const line = e instanceof StoreError || e instanceof EpicsError ? `${e.message} (${e.code})` : plansFile ?? describeListenError(e, opts.host ?? '127.0.0.1', Number(opts.port ?? 8765));
+    const line = e instanceof StoreError || (name === 'EpicsError' && typeof code === 'string') ? `${(e as Error).message} (${String(code)})`
+      : e instanceof UsageError || name === 'PlanModuleError' ? (e as Error).message.split('\n')[0] ?? ''
+        : describeListenError(e, opts.host ?? '127.0.0.1', Number(opts.port ?? 8765));
     if (line === null) throw e;
     process.stderr.write(`bluesky-dispatcher serve: ${line}\n`);
     process.exit(2);
   }
-  const { dispatcher, server, logger, store, epics } = served;
+  const { dispatcher, server, logger, store } = served;
   logger.info({ url: server.url, panel: server.url.replace(/^ws/, 'http'), v2: `${server.url}v2`, version: VERSION, data: store?.path ?? null, scans: dispatcher.scanNames }, 'ready');
   const signal = await new Promise<NodeJS.Signals>((done) => {
     process.once('SIGINT', () => done('SIGINT'));
@@ -143,7 +146,6 @@ export async function serveCommand(opts: ServeOptions = {}): Promise<void> {
   });
   await dispatcher.stop(`server received ${signal}`);
   store?.close();
-  epics?.close();
   logger.flush();
   process.exit(0);
 }
@@ -154,7 +156,10 @@ export function addServeCommand(program: Command): Command {
     .description('Run the websocket dispatcher (protocol v1, the Python bluesky dispatcher\'s) on simulated devices')
     .option('-p, --port <port>', 'port to listen on', '8765')
     .option('--host <host>', 'address to bind', '127.0.0.1')
-    .option('--plans <file>', 'module exporting register(dispatcher) to add your own scans')
+    .option('--plans <file>', 'module exporting register(dispatcher) to add your own scans (.ts, .js, .mjs; repeatable)', (f: string, all: string[]) => [...all, f], [] as string[])
+    .option('--engine <kind>', 'where plans run: worker (isolated: a stuck plan is ended) | inprocess', 'worker')
+    .option('--engine-grace <seconds>', 'how long a halt, abort or stop may go unanswered before the engine\'s worker is terminated', '1')
+    .option('--engine-max-memory <MiB>', 'heap limit of the engine\'s worker; a plan that needs more is ended', '2048')
     .option('--log-level <level>', 'fatal | error | warn | info | debug | trace | silent')
     .option('--data <dir>', 'data directory of the run store (documents, run index, v2 event log)', DEFAULT_DATA_DIR)
     .option('--no-data', 'keep nothing on disk (no run store, v2 seq restarts at 1)')
@@ -164,16 +169,16 @@ export function addServeCommand(program: Command): Command {
     .option('--require-devices', 'exit if a configured device does not connect (default: skip it with a warning)')
     .option('--rt-priority <n>', 'Linux: run the server at real-time priority n (SCHED_FIFO 1..99; needs CAP_SYS_NICE) for a short latency tail on a shared host')
     .option('--log-format <format>', 'human (one ready line, then warnings; the default on a terminal) | json (pino lines; the default otherwise)')
-    .action(async (o: { port: string; host: string; plans?: string; logLevel?: string; logFormat?: string; data: string | false; durability: string; rtPriority?: string; maxPoints: string; devices?: string; requireDevices?: boolean }) => {
+    .action(async (o: { port: string; host: string; plans: string[]; engine: string; engineGrace: string; engineMaxMemory: string; logLevel?: string; logFormat?: string; data: string | false; durability: string; rtPriority?: string; maxPoints: string; devices?: string; requireDevices?: boolean }) => {
       const logFormat = o.logFormat ?? (process.stderr.isTTY ? 'human' : 'json');
       if (!(LOG_FORMATS as readonly string[]).includes(logFormat)) throw new UsageError(`--log-format must be human or json, got '${logFormat}'`);
       if (o.durability !== 'normal' && o.durability !== 'full') throw new UsageError(`--durability must be normal or full, got '${o.durability}'`);
       if (!Number.isSafeInteger(Number(o.maxPoints)) || Number(o.maxPoints) < 1) throw new UsageError(`--max-points must be a whole number >= 1, got '${o.maxPoints}'`);
       await serveCommand({
         port: parsePort(o.port), host: o.host, data: o.data, durability: o.durability, maxPoints: o.maxPoints, logFormat: logFormat as LogFormat,
+        plans: o.plans, engine: o.engine, engineGrace: o.engineGrace, engineMaxMemory: o.engineMaxMemory,
         ...(o.devices === undefined ? {} : { devices: o.devices, requireDevices: o.requireDevices === true }),
         ...(o.rtPriority === undefined ? {} : { rtPriority: o.rtPriority }),
-        ...(o.plans === undefined ? {} : { plans: o.plans }),
         ...(o.logLevel === undefined ? {} : { logLevel: o.logLevel }),
       });
     });

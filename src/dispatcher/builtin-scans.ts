@@ -5,8 +5,14 @@
  */
 import { type PlanLimits, count, standardPlans } from '../plans/index.js';
 import type { Readable } from '../model/protocols.js';
-import type { Dispatcher } from './dispatcher.js';
-import type { JsonSchema, ScanContext, ScanFunction } from './types.js';
+import type { JsonSchema, PlanFactory, ScanContext, ScanFunction } from './types.js';
+import type { ScanOptions } from './scan-registry.js';
+
+/** What registering needs: the `addPlan`/`addScan` half of a plans module's `dispatcher`. */
+interface Registrar {
+  addPlan(name: string, factory: PlanFactory, schema: JsonSchema, options?: ScanOptions): void;
+  addScan(name: string, fn: ScanFunction, params?: JsonSchema | null, options?: ScanOptions): void;
+}
 
 /** The standard plans `serve` offers. */
 export const SERVED_PLANS = ['count', 'scan', 'rel_scan', 'list_scan', 'grid_scan'] as const;
@@ -16,7 +22,7 @@ export const SERVED_PLANS = ['count', 'scan', 'rel_scan', 'list_scan', 'grid_sca
  * `limits` (default: `maxPoints` 10,000,000) in its schema and checks.
  * @throws RangeError for a limit that is not a whole number >= 1
  */
-export function registerStandardPlans(d: Dispatcher, names: readonly string[] = SERVED_PLANS, limits: Partial<PlanLimits> = {}): void {
+export function registerStandardPlans(d: Registrar, names: readonly string[] = SERVED_PLANS, limits: Partial<PlanLimits> = {}): void {
   const plans = standardPlans(limits);
   for (const name of names) {
     const plan = plans.find((p) => p.name === name);
@@ -67,6 +73,6 @@ export function makeSimulatedScan(wait?: (seconds: number, ctx: ScanContext) => 
 export const simulatedScan: ScanFunction = makeSimulatedScan();
 
 /** Register `simulated` (the seed's example). */
-export function registerSimulated(d: Dispatcher, name = 'simulated', fn: ScanFunction = simulatedScan): void {
+export function registerSimulated(d: Registrar, name = 'simulated', fn: ScanFunction = simulatedScan): void {
   d.addScan(name, fn, SIMULATED_PARAMS, { description: 'The seed example: count det1 and det2, then an artificial running state for `duration` s.' });
 }

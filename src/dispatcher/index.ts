@@ -10,3 +10,7 @@ export type {
   ScanInfo, ScanParams, Snapshot, StartOutcome, StateHook,
 } from './types.js';
 export { SERVED_PLANS, SIMULATED_PARAMS, makeSimulatedScan, registerSimulated, registerStandardPlans, simulatedScan } from './builtin-scans.js';
+export {
+  type Catalog, type DeviceInfo, type EngineHost, type EngineHostOptions, type EngineKind, type EngineSetup, type PlanInfo, type PlanRegistrar,
+  type ReloadOutcome, InProcessHost, WorkerHost, createEngineHost,
+} from '../host/index.js';

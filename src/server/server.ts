@@ -9,6 +9,7 @@ import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { type RawData, WebSocket, WebSocketServer } from 'ws';
 import type { Dispatcher, DispatcherHost } from '../dispatcher/index.js';
+import type { HostHealth } from '../host/index.js';
 import { V1Session } from '../protocol/v1/index.js';
 import { type Logger, createLogger } from './logger.js';
 import type { BaseStore } from '../store/index.js';
@@ -68,14 +69,11 @@ export class DispatcherServer implements DispatcherHost {
     this.#v2 = new V2Endpoint(dispatcher, this.#log, v2);
     this.#v2.hub.runs = this.#store;
     if (this.#store !== null) {
-      // scan_id continues after a restart, like bluesky's persistent RE.md.
-      const md = dispatcher.engine.md;
-      md.scan_id = Math.max(typeof md.scan_id === 'number' ? md.scan_id : 0, this.#store.lastScanId());
       // A run must not go on unrecorded: when a commit fails, say so and abort the plan
       // (the store refuses further writes, so nothing is published that is not stored).
       this.#store.onError((e) => {
         this.#log.error({ err: e, store: this.#store?.location }, 'run storage failed; aborting the running plan');
-        if (dispatcher.engine.state !== 'idle') void dispatcher.requestAbort(`run storage failed: ${e.message}`);
+        if (dispatcher.state !== 'idle') void dispatcher.requestAbort(`run storage failed: ${e.message}`);
       });
     }
     this.#web = new WebAssets(options.webRoot);
@@ -94,9 +92,12 @@ export class DispatcherServer implements DispatcherHost {
   /** The run store, if the server has one. */
   get store(): BaseStore | null { return this.#store; }
 
-  /** Close interrupted runs (if there is a store), then listen; resolves once bound. */
-  start(): Promise<void> {
+  /** Load the engine's plans and devices, close interrupted runs (if there is a store), then listen; resolves once bound. */
+  async start(): Promise<void> {
+    await this.#dispatcher.open();
     if (this.#store !== null) {
+      // scan_id continues after a restart, like bluesky's persistent RE.md.
+      await this.#dispatcher.setScanId(this.#store.lastScanId());
       const stops = this.#store.recoverInterrupted((name, doc) => this.#log.warn({ name, run_start: (doc as { run_start?: unknown }).run_start }, 'closed an interrupted run'), { logEvents: true });
       if (stops.length > 0) this.#log.info({ runs: stops.length, store: this.#store.location }, 'crash recovery done');
     }
@@ -139,6 +140,7 @@ export class DispatcherServer implements DispatcherHost {
       sendJson(res, 200, {
         status: 'ok', version: d.version, state: snap.state, busy: snap.busy, plan_name: snap.info.planName,
         uptime_s: Math.round(performance.now() - this.#startedAt) / 1000, clients: this.#clients.size,
+        engine: engineHealth(d.engineHealth()),
       });
       return;
     }
@@ -256,4 +258,9 @@ async function withTimeout(p: Promise<unknown>, seconds: number): Promise<boolea
   } finally {
     clearTimeout(timer);
   }
+}
+
+/** The engine host's health in the wire's snake_case. */
+function engineHealth(h: HostHealth): Record<string, unknown> {
+  return { kind: h.kind, responsive: h.responsive, last_seen_ms: h.lastSeenMs, generation: h.generation, last_termination: h.lastTermination };
 }

@@ -5,7 +5,6 @@
  */
 import assert from 'node:assert/strict';
 import { afterEach, describe, test } from 'node:test';
-import { finalizeWrapper, runWrapper, waitFor } from '../../src/plans/index.js';
 import { Client, Gate, type TestServer, exchange, startTestServer, subscribe } from './helpers.js';
 
 let srv: TestServer | null = null;
@@ -85,7 +84,7 @@ describe('every control verb in every state', () => {
         const cleanup = new Gate();
         srv = await startTestServer({
           simulatedGate: () => simulated.promise,
-          setup: (d) => d.addPlan('held_cleanup', () => runWrapper(finalizeWrapper(waitFor([() => new Promise(() => undefined)]), waitFor([() => cleanup.promise]))), { type: 'object', properties: {} }),
+          gates: { cleanup: () => cleanup.promise },
         });
         const sub = await subscribe(srv.url);
         await setup(srv, sub);

@@ -7,64 +7,15 @@
 import { readFileSync } from 'node:fs';
 import { WebSocket } from 'ws';
 import { SocketClient, openClient } from '../helpers/socket-client.js';
-import { hw } from '../../src/devices/index.js';
-import { type Dispatcher, makeSimulatedScan, registerSimulated, registerStandardPlans } from '../../src/dispatcher/index.js';
-import type { Plan } from '../../src/model/msg.js';
-import type { Readable } from '../../src/model/protocols.js';
-import { checkpoint, count, mv, runWrapper, triggerAndRead, waitFor } from '../../src/plans/index.js';
+import type { Dispatcher } from '../../src/dispatcher/index.js';
+import { testEngine } from '../helpers/engine.js';
+import { Gate, GateBroker } from '../helpers/gates.js';
 import { type DispatcherServer, createDispatcher, createLogger, serverOf } from '../../src/server/index.js';
 
-/** Python's ValueError, for the `failing` plan's recorded repr. */
-export class ValueError extends Error {
-  constructor(message: string) { super(message); this.name = 'ValueError'; }
-}
-
-/** A promise with its resolve function: lets a test hold a scan until it says go. */
-export class Gate {
-  #open!: () => void;
-  readonly promise = new Promise<void>((resolve) => { this.#open = resolve; });
-  open(): void { this.#open(); }
-}
-
-function* failing(det: Readable, motor: unknown): Plan<void> {
-  yield* runWrapper((function* body(): Plan<void> {
-    yield* mv(motor, 1);
-    yield* triggerAndRead([det]);
-    yield* mv(motor, 2);
-    yield* triggerAndRead([det]);
-    throw new ValueError('planned failure after 2 events');
-  })());
-}
-
-/** A run that stays "running" until the gate opens (a checkpoint first, so it can pause). */
-function* gated(det: Readable, gate: () => Promise<void>): Plan<void> {
-  yield* runWrapper((function* body(): Plan<void> {
-    yield* checkpoint();
-    yield* triggerAndRead([det]);
-    yield* waitFor([gate]);
-    yield* triggerAndRead([det]);
-  })());
-}
+export { Gate };
 
 /** Holds the `gated` plan; tests replace `gate` before each run. */
 export interface GateHolder { gate: Gate }
-
-/**
- * The transcripts' test scans, plus `gated` (running until `holder.gate` opens).
- * `simulatedGate` holds `simulated`'s artificial wait.
- */
-export function registerTestScans(d: Dispatcher, holder: GateHolder, simulatedGate?: () => Promise<void>, slowCountGated = false): void {
-  const det = d.devices.get('det') as Readable;
-  d.addPlan('gated', () => gated(det, () => holder.gate.promise), { type: 'object', additionalProperties: false, properties: {} });
-  // Gated, slow_count runs until the test opens the gate, so mid-run verbs never race the plan's end.
-  d.addPlan('slow_count', (p) => (slowCountGated ? gated(det, () => holder.gate.promise) : count([det], { num: p.num as number, delay: p.delay as number })), {
-    type: 'object', additionalProperties: false,
-    properties: { num: { type: 'integer', minimum: 1, default: 5 }, delay: { type: 'number', minimum: 0, default: 0.2 } },
-  });
-  d.addPlan('fast_count', () => count([det]), { type: 'object', additionalProperties: false, properties: {} });
-  d.addPlan('failing', (_p, devs) => failing(det, devs.get('motor')), { type: 'object', additionalProperties: false, properties: {} });
-  registerSimulated(d, 'simulated', makeSimulatedScan(simulatedGate === undefined ? undefined : () => simulatedGate()));
-}
 
 export interface TestServer extends GateHolder {
   dispatcher: Dispatcher;
@@ -73,19 +24,33 @@ export interface TestServer extends GateHolder {
   close(): Promise<void>;
 }
 
-/** A real server on 127.0.0.1:0 with the standard plans and the test scans; logs silenced. */
-export async function startTestServer(options: { simulatedGate?: () => Promise<void>; setup?: (d: Dispatcher) => void; slowCountGated?: boolean } = {}): Promise<TestServer> {
-  const dispatcher = createDispatcher({ devices: hw().devices, server: { port: 0, logger: createLogger({ level: 'silent' }) } });
+export interface TestServerOptions {
+  /** Holds `simulated`'s artificial wait. */
+  simulatedGate?: () => Promise<void>;
+  /** More gates the test plans wait at, by name (`cleanup`: held_cleanup's cleanup). */
+  gates?: Readonly<Record<string, () => Promise<void>>>;
+  /** slow_count runs until `gate` opens. */
+  slowCountGated?: boolean;
+}
+
+/**
+ * A real server on 127.0.0.1:0 with the standard plans and the test plans
+ * (test/fixtures/test-plans.ts) in the engine's worker; logs silenced.
+ */
+export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
   const holder: GateHolder = { gate: new Gate() };
-  registerStandardPlans(dispatcher);
-  registerTestScans(dispatcher, holder, options.simulatedGate, options.slowCountGated);
-  options.setup?.(dispatcher);
+  const broker = new GateBroker(
+    { gated: () => holder.gate.promise, ...(options.simulatedGate === undefined ? {} : { simulated: options.simulatedGate }), ...options.gates },
+    { simulatedGated: options.simulatedGate !== undefined, slowCountGated: options.slowCountGated ?? false },
+  );
+  broker.publish();
+  const dispatcher = createDispatcher({ engine: testEngine(), server: { port: 0, logger: createLogger({ level: 'silent' }) } });
   await dispatcher.start();
   const server = serverOf(dispatcher);
   if (server === null) throw new Error('no server');
   return Object.assign(holder, {
     dispatcher, server, url: server.url,
-    close: async () => { holder.gate.open(); await dispatcher.stop('test over'); },
+    close: async () => { holder.gate.open(); await dispatcher.stop('test over'); broker.close(); },
   });
 }
 

@@ -5,13 +5,14 @@
  */
 import { WebSocket } from 'ws';
 import { SocketClient, openClient } from '../helpers/socket-client.js';
-import { hw } from '../../src/devices/index.js';
-import { type Dispatcher, registerStandardPlans } from '../../src/dispatcher/index.js';
+import type { Dispatcher } from '../../src/dispatcher/index.js';
+import { testEngine } from '../helpers/engine.js';
+import { GateBroker } from '../helpers/gates.js';
 import { documentErrors } from '../../src/model/validate.js';
 import type { DocumentName } from '../../src/model/documents.js';
 import type { Event, Reply } from '../../src/protocol/v2/types.js';
 import { type DispatcherServer, type Logger, type V2Options, createDispatcher, createLogger, serverOf } from '../../src/server/index.js';
-import { Gate, type GateHolder, registerTestScans } from '../protocol-v1/helpers.js';
+import { Gate, type GateHolder } from '../protocol-v1/helpers.js';
 
 export { Gate };
 
@@ -25,16 +26,16 @@ export interface V2TestServer extends GateHolder {
 /** A server with the standard plans and the v1 tests' scans (gated, slow_count, fast_count, failing, simulated). */
 export async function startV2Server(options: { v2?: V2Options; logger?: Logger; port?: number } = {}): Promise<V2TestServer> {
   const logger = options.logger ?? createLogger({ level: 'silent' });
-  const dispatcher = createDispatcher({ devices: hw().devices, server: { port: options.port ?? 0, logger, ...(options.v2 === undefined ? {} : { v2: options.v2 }) } });
   const holder: GateHolder = { gate: new Gate() };
-  registerStandardPlans(dispatcher);
-  registerTestScans(dispatcher, holder, undefined, false);
+  const broker = new GateBroker({ gated: () => holder.gate.promise });
+  broker.publish();
+  const dispatcher = createDispatcher({ engine: testEngine(), server: { port: options.port ?? 0, logger, ...(options.v2 === undefined ? {} : { v2: options.v2 }) } });
   await dispatcher.start();
   const server = serverOf(dispatcher);
   if (server === null) throw new Error('no server');
   return Object.assign(holder, {
     dispatcher, server, url: `${server.url}v2`,
-    close: async () => { holder.gate.open(); await dispatcher.stop('test over'); },
+    close: async () => { holder.gate.open(); await dispatcher.stop('test over'); broker.close(); },
   });
 }
 

@@ -34,7 +34,7 @@ test('a commit failure mid-run aborts the plan with a reason; the server keeps s
     // watch the dispatcher itself: the plan is aborted and the engine returns to idle.
     await s.dispatcher.whenIdle();
     assert.ok(lines.some((l) => l.includes('run storage failed')), 'the failure is logged');
-    assert.equal(s.dispatcher.engine.state, 'idle');
+    assert.equal(s.dispatcher.state, 'idle');
     const status = await c.ok<{ state: string }>('status');
     assert.equal(status.state, 'idle', 'the server still answers requests');
   } finally {

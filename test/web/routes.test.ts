@@ -49,7 +49,7 @@ describe('web routes', () => {
   });
 
   it('GET /api/runs/UID/export.jsonl: the run as suitcase-jsonl; unknown runs are a 404 naming the uid', async () => {
-    const started = s.dispatcher.startScan('count', { detectors: ['det'], num: 3 });
+    const started = await s.dispatcher.startScan('count', { detectors: ['det'], num: 3 });
     assert.ok(started.ok);
     await s.dispatcher.whenIdle();
     s.store?.flush();

@@ -5,6 +5,7 @@
  * @module
  */
 import type { Dispatcher, DispatcherEvent } from '../../dispatcher/index.js';
+import { errorFrom } from '../../host/index.js';
 import * as R from './replies.js';
 
 /** What the session needs from the transport. */
@@ -81,7 +82,7 @@ export class V1Session {
     }
     const keepOpen = 'keep_open' in obj;
     if (type === 'subscribe') { this.#subscribe(); this.#hooks.onRequest?.(type, performance.now() - t0); return; }
-    const reply = type === 'start' ? this.#start(obj)
+    const reply = type === 'start' ? await this.#start(obj)
       : type === 'state' ? R.currentState(this.#dispatcher.state)
         : CONTROL.has(type) ? await this.#control(type, obj)
           : null;
@@ -99,11 +100,11 @@ export class V1Session {
     this.#hooks.onRequest?.(type, performance.now() - t0);
   }
 
-  #start(obj: Record<string, unknown>): string {
+  async #start(obj: Record<string, unknown>): Promise<string> {
     if (!('plan' in obj)) return R.NO_PLAN_KEY;
     const name = pyStr(obj.plan);
     const hasParams = 'params' in obj;
-    const outcome = this.#dispatcher.startScan(name, hasParams ? obj.params : {});
+    const outcome = await this.#dispatcher.startScan(name, hasParams ? obj.params : {});
     if (outcome.ok) return R.started(hasParams ? obj.params : undefined);
     switch (outcome.reason) {
       case 'busy': return R.busy(outcome.planName);
@@ -114,13 +115,13 @@ export class V1Session {
 
   async #control(type: string, obj: Record<string, unknown>): Promise<string> {
     const d = this.#dispatcher;
-    const outcome = type === 'pause' ? d.requestPause()
-      : type === 'resume' ? d.requestResume()
+    const outcome = type === 'pause' ? await d.requestPause()
+      : type === 'resume' ? await d.requestResume()
         : type === 'stop' ? await d.requestStop()
           : type === 'abort' ? await d.requestAbort(obj.reason === undefined || obj.reason === null ? '' : pyStr(obj.reason))
             : await d.requestHalt();
     if (outcome.ok) return R.requested(type as 'pause');
-    return outcome.reason === 'not_paused' ? R.NOT_PAUSED : R.exceptionRaised(outcome.error);
+    return outcome.reason === 'not_paused' ? R.NOT_PAUSED : R.exceptionRaised(errorFrom(outcome.error));
   }
 
   #subscribe(): void {

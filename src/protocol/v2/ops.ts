@@ -8,7 +8,6 @@ import { VERSION } from '../../version.js';
 import { V2Error, badField } from './errors.js';
 import type { V2Hub } from './hub.js';
 import type { DeviceInfo, HelloResult, PlanInfo } from './types.js';
-import { isMovable, isReadable } from '../../model/protocols.js';
 import { PROTOCOL_VERSION, TOPICS } from './types.js';
 
 export type Frame = Record<string, unknown>;
@@ -29,33 +28,19 @@ export function hello(hub: V2Hub, serverId: string, limits: V2Limits): HelloResu
 }
 
 export function plans(hub: V2Hub): { plans: PlanInfo[] } {
-  const d = hub.dispatcher;
-  return {
-    plans: d.scanNames.map((name) => {
-      const entry = d.scan(name);
-      return { name, description: entry?.description ?? '', params: entry?.schema === null || entry === undefined ? null : { ...entry.schema } };
-    }),
-  };
+  return { plans: hub.dispatcher.plans() };
 }
 
 export function devices(hub: V2Hub): { devices: DeviceInfo[] } {
-  const out: DeviceInfo[] = [];
-  for (const [name, dev] of hub.dispatcher.devices) {
-    const d = dev as { describe?: () => unknown; constructor?: { name?: string } };
-    let describe: Record<string, unknown> = {};
-    try { describe = typeof d.describe === 'function' ? (d.describe() as Record<string, unknown>) : {}; } catch { /* a device may refuse; still list it */ }
-    // The roles let a client offer only motors where a motor is wanted (the panel's device pickers).
-    out.push({ name, kind: d.constructor?.name ?? typeof dev, readable: isReadable(dev), movable: isMovable(dev), describe });
-  }
-  return { devices: out };
+  return { devices: hub.dispatcher.deviceList() };
 }
 
 /** `validate` and the first half of `start`: the plan exists and its params check. */
-export function check(hub: V2Hub, frame: Frame): { plan: string; params: Record<string, unknown> } {
+export async function check(hub: V2Hub, frame: Frame): Promise<{ plan: string; params: Record<string, unknown> }> {
   const plan = frame.plan;
   if (typeof plan !== 'string' || plan === '') throw badField('plan', 'a plan name (string)', plan);
   const params = frame.params ?? {};
-  const outcome = hub.dispatcher.checkScan(plan, params);
+  const outcome = await hub.dispatcher.checkScan(plan, params);
   if (outcome.ok) return { plan, params: outcome.params };
   throw checkError(outcome);
 }
@@ -68,11 +53,14 @@ function checkError(o: { reason: 'unknown'; name: string; suggestion: string | n
   return new V2Error('invalid_params', `invalid parameters for "${o.name}": ${o.summary}`, o.errors.map((e) => ({ ...e, path: e.path.startsWith('/') || e.path === '' ? `/params${e.path}` : `/params/${e.path}` })));
 }
 
-export function start(hub: V2Hub, frame: Frame): { item_id: string; plan: string; params: Record<string, unknown> } {
+export async function start(hub: V2Hub, frame: Frame): Promise<{ item_id: string; plan: string; params: Record<string, unknown> }> {
   const md = frame.md ?? {};
   if (typeof md !== 'object' || md === null || Array.isArray(md)) throw badField('md', 'an object', md);
-  const { plan } = check(hub, frame); // bad_request / unknown_plan / invalid_params before busy, as validate reports
-  const outcome = hub.dispatcher.startScan(plan, frame.params ?? {}, md as Record<string, unknown>);
+  const plan = frame.plan;
+  if (typeof plan !== 'string' || plan === '') throw badField('plan', 'a plan name (string)', plan);
+  // Bad params are reported before busy, as validate reports them.
+  if (hub.dispatcher.busy) await check(hub, frame);
+  const outcome = await hub.dispatcher.startScan(plan, frame.params ?? {}, md as Record<string, unknown>);
   if (outcome.ok) return { item_id: outcome.itemId, plan, params: outcome.params };
   if (outcome.reason === 'busy') throw new V2Error('busy', `busy with "${outcome.planName ?? 'None'}"`, [{ path: '', message: 'a plan is in progress', got: JSON.stringify(outcome.planName) }]);
   throw checkError(outcome);
@@ -85,15 +73,16 @@ export async function control(hub: V2Hub, op: 'pause' | 'resume' | 'stop' | 'abo
   if (op === 'pause') {
     const defer = frame.defer ?? false;
     if (typeof defer !== 'boolean') throw badField('defer', 'a boolean', defer);
-    outcome = d.requestPause(defer);
+    outcome = await d.requestPause(defer);
   } else if (op === 'abort') {
     const reason = frame.reason ?? '';
     if (typeof reason !== 'string') throw badField('reason', 'a string', reason);
     outcome = await d.requestAbort(reason);
-  } else if (op === 'resume') outcome = d.requestResume();
+  } else if (op === 'resume') outcome = await d.requestResume();
   else outcome = await (op === 'stop' ? d.requestStop() : d.requestHalt());
   if (outcome.ok) return { state: d.state };
   if (outcome.reason === 'not_paused') throw new V2Error('illegal_state', `cannot resume: the engine is ${d.state}, not paused`, [{ path: '', message: 'not paused', expected: 'paused', got: d.state }]);
-  const message = outcome.error instanceof Error ? outcome.error.message : String(outcome.error);
+  const message = outcome.error.message;
+  if (outcome.error.code === 'HOST_UNRESPONSIVE') throw new V2Error('unavailable', `cannot ${op}: ${message}`, [{ path: '', message, got: d.state }]);
   throw new V2Error('illegal_state', `cannot ${op}: ${message}`, [{ path: '', message, got: d.state }]);
 }

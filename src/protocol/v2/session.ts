@@ -4,6 +4,7 @@
  * and a slow client costs only its cursor (the log is shared and bounded).
  * @module
  */
+import { CodedError } from '../../model/errors.js';
 import { V2Error, badField } from './errors.js';
 import type { HubSubscriber, V2Hub } from './hub.js';
 import { type Frame, type V2Limits, check, control, devices, hello, plans, start } from './ops.js';
@@ -79,6 +80,8 @@ export class V2Session implements HubSubscriber {
       if (f.op === 'subscribe') this.wake();
     } catch (e) {
       if (e instanceof V2Error) { this.#reply(id, e); return; }
+      // The engine's thread did not answer (a plan blocking it) or is being replaced.
+      if (e instanceof CodedError && e.code.startsWith('HOST_')) { this.#reply(id, new V2Error('unavailable', e.message)); return; }
       this.#hooks.onInternalError?.(e);
       this.#reply(id, new V2Error('internal', e instanceof Error ? e.message : String(e)));
     }

@@ -55,7 +55,7 @@ export type Event<T extends Topic = Topic> = T extends Topic ? { seq: number; to
 /** The stable error codes (the table in docs/protocol-v2.md). */
 export const ERROR_CODES = [
   'bad_request', 'unknown_op', 'unknown_plan', 'invalid_params', 'busy', 'illegal_state',
-  'replay_unavailable', 'too_large', 'shutting_down', 'internal', 'unknown_run', 'no_store',
+  'replay_unavailable', 'too_large', 'shutting_down', 'internal', 'unknown_run', 'no_store', 'unavailable',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 

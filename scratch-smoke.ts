@@ -1,0 +1,13 @@
+import { startTestServer, exchange, subscribe } from '/work/wt/host/test/protocol-v1/helpers.ts';
+const t0 = performance.now();
+const s = await startTestServer();
+console.log('started in', Math.round(performance.now() - t0), 'ms');
+const sub = await subscribe(s.url);
+console.log(await exchange(s.url, { type: 'start', plan: 'gated' }));
+await sub.waitFor((m) => typeof m.run_uid === 'string');
+s.gate.open();
+await s.dispatcher.whenIdle();
+console.log(sub.messages.join('\n'));
+await sub.close();
+await s.close();
+console.log('closed', Math.round(performance.now() - t0));

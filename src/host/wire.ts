@@ -1,0 +1,39 @@
+/**
+ * The messages between the worker host (main thread) and its worker. The
+ * worker sends arrays of items, in order: events, replies, pongs; a reply is
+ * sent together with the events before it, so it never overtakes them.
+ * @module
+ */
+import type { EngineSetup } from './setup.js';
+import type { Catalog, ControlVerb, ErrorInfo, HostEvent, StartRequest } from './types.js';
+
+/** `workerData` of the worker: what to load. */
+export interface WorkerBoot {
+  readonly setup: EngineSetup;
+  /** scan_id to continue from (a restarted worker carries on counting). */
+  readonly scanId: number;
+}
+
+/** A request the main thread sends; `id` pairs it with its reply. */
+export type WorkerRequest =
+  | { op: 'validate'; name: string; params: unknown }
+  | { op: 'start'; request: StartRequest }
+  | { op: 'control'; verb: ControlVerb; options: { defer?: boolean; reason?: string } }
+  | { op: 'setScanId'; n: number }
+  | { op: 'shutdown'; reason: string };
+
+export type ToWorker =
+  | { t: 'req'; id: number; req: WorkerRequest }
+  /** Answered with a pong from the worker's event loop: proof that it turns. */
+  | { t: 'ping'; id: number }
+  /** The main thread has handled `n` more items: the worker may send that many more (flow control). */
+  | { t: 'ack'; n: number };
+
+export type FromWorkerItem =
+  | { t: 'event'; event: HostEvent }
+  | { t: 'reply'; id: number; result: unknown }
+  | { t: 'pong'; id: number }
+  | { t: 'ready'; catalog: Catalog }
+  | { t: 'failed'; error: ErrorInfo };
+
+export type FromWorker = FromWorkerItem[];

@@ -1,0 +1,108 @@
+/**
+ * The worker thread's program: build the room from `workerData`, then serve the
+ * main thread's requests and send everything that happens back, in order.
+ * Events are batched per turn of this thread's event loop (one postMessage per
+ * burst instead of one per document); a reply flushes the batch at once.
+ * @module
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { RunEngine } from '../engine/index.js';
+import { type Clock, systemClock } from '../model/clock.js';
+import { errorInfo, type EngineRoom } from './room.js';
+import { loadDevices, loadPlans, makeRoom } from './setup.js';
+import type { HostEvent } from './types.js';
+import type { FromWorkerItem, ToWorker, WorkerBoot, WorkerRequest } from './wire.js';
+
+const port = parentPort;
+if (port === null) throw new Error('worker-main.ts runs only as a worker thread (see worker-host.ts)');
+
+/** Items waiting to be posted; flushed at the end of this turn, when large, or with a reply. */
+let outbox: FromWorkerItem[] = [];
+let flushPending = false;
+const MAX_BATCH = 512;
+
+/**
+ * Flow control: items posted but not yet handled by the main thread. Above HIGH the
+ * engine waits at its next yield point until the main thread has caught up to LOW, so a
+ * plan cannot outrun the dispatcher (and its queue of messages cannot grow without bound).
+ */
+let unacked = 0;
+const HIGH = 256;
+const LOW = 64;
+let creditWaiters: Array<() => void> = [];
+
+function flush(): void {
+  flushPending = false;
+  if (outbox.length === 0) return;
+  const items = outbox;
+  outbox = [];
+  unacked += items.length;
+  port?.postMessage(items);
+}
+
+/** The engine's clock: as the system's, but yielding waits while the main thread is behind. */
+const clock: Clock = {
+  ...systemClock,
+  yieldToLoop: () => new Promise<void>((resolve) => {
+    if (unacked <= HIGH) { setImmediate(resolve); return; }
+    flush();
+    creditWaiters.push(resolve);
+  }),
+};
+
+function post(item: FromWorkerItem, urgent = false): void {
+  outbox.push(item);
+  if (urgent || outbox.length >= MAX_BATCH) { flush(); return; }
+  if (!flushPending) { flushPending = true; setImmediate(flush); }
+}
+
+/**
+ * Sent at once rather than at the end of the turn: state changes (control latency) and
+ * the documents that open and shape a run, so a plan that then blocks this thread
+ * cannot keep its run from being known (and closed) on the main thread.
+ */
+function urgent(e: HostEvent): boolean {
+  return e.kind !== 'document' || e.name === 'start' || e.name === 'descriptor' || e.name === 'stop';
+}
+
+const boot = workerData as WorkerBoot;
+let room: EngineRoom | null = null;
+
+async function handle(req: WorkerRequest): Promise<unknown> {
+  if (room === null) throw new Error('the engine is not loaded');
+  switch (req.op) {
+    case 'validate': return room.check(req.name, req.params);
+    case 'start': return room.start(req.request);
+    case 'control': return room.control(req.verb, req.options);
+    case 'setScanId': room.setScanId(req.n); return null;
+    case 'shutdown': await room.shutdown(req.reason); return null;
+  }
+}
+
+port.on('message', (msg: ToWorker) => {
+  if (msg.t === 'ack') {
+    unacked -= msg.n;
+    if (unacked <= LOW && creditWaiters.length > 0) {
+      const waiters = creditWaiters;
+      creditWaiters = [];
+      for (const w of waiters) w();
+    }
+    return;
+  }
+  if (msg.t === 'ping') { post({ t: 'pong', id: msg.id }, true); return; }
+  handle(msg.req).then(
+    (result) => post({ t: 'reply', id: msg.id, result }, true),
+    (error: unknown) => post({ t: 'reply', id: msg.id, result: { ok: false, reason: 'error', error: errorInfo(error) } }, true),
+  );
+});
+
+try {
+  const r = makeRoom(boot.setup, (event) => post({ t: 'event', event }, urgent(event)), { engineFactory: () => new RunEngine({ clock }) });
+  r.setScanId(boot.scanId);
+  await loadDevices(r, boot.setup); // released with the thread
+  const catalog = await loadPlans(r, boot.setup);
+  room = r;
+  post({ t: 'ready', catalog }, true);
+} catch (e) {
+  post({ t: 'failed', error: errorInfo(e) }, true);
+}

@@ -1,0 +1,179 @@
+/**
+ * What only the worker host does: end a plan that blocks its thread, exhausts
+ * its heap or ignores a halt — closing its run honestly and starting a fresh
+ * worker — while the main thread stays free; refuse plans modules that fail to
+ * load, and keep the old code when a reload fails.
+ * @module
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { type EngineHost, PlanModuleError, WorkerHost } from '../../src/host/index.js';
+import { TEST_PLANS } from '../helpers/engine.js';
+import { GateBroker } from '../helpers/gates.js';
+import { EventLog } from './contract.js';
+
+const broker = new GateBroker({});
+broker.publish();
+after(() => { broker.close(); });
+
+let n = 0;
+const item = (): string => `w-${String(++n)}`;
+
+/** A worker host with a short grace and a small heap, so the tests are quick. */
+async function host(maxMemoryMb = 2048): Promise<{ host: EngineHost; log: EventLog }> {
+  const h = new WorkerHost({ setup: { simulatedDevices: true, standardPlans: true, plans: [TEST_PLANS] }, graceSeconds: 0.3, maxMemoryMb });
+  const log = new EventLog(h);
+  await h.open();
+  return { host: h, log };
+}
+
+/** Starts `plan`, waits for its first event document; returns the item id and where its events begin. */
+async function startAndWait(h: EngineHost, log: EventLog, plan: string): Promise<{ id: string; from: number }> {
+  const from = log.events.length;
+  const id = item();
+  const r = await h.start({ itemId: id, name: plan, params: {}, md: {} });
+  assert.ok(r.ok, JSON.stringify(r));
+  await log.until((e) => e.kind === 'document' && e.name === 'event', from);
+  return { id, from };
+}
+
+/** Resolves once the worker has stopped answering pings: the plan is inside its loop. */
+async function blocked(h: EngineHost): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while (h.health().responsive) {
+    if (Date.now() > deadline) throw new Error('the busy loop never blocked the worker');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/** The next plan after a termination runs normally on the fresh worker. */
+async function nextPlanRuns(h: EngineHost, log: EventLog): Promise<void> {
+  const from = log.events.length;
+  const id = item();
+  const r = await h.start({ itemId: id, name: 'count', params: { detectors: ['det'], num: 2 }, md: {} });
+  assert.ok(r.ok, JSON.stringify(r));
+  const end = await log.ended(id, from);
+  assert.equal(log.docs(from, end).find((d) => d.name === 'stop')?.doc.exit_status, 'success');
+}
+
+describe('a plan that does not answer is ended', () => {
+  for (const verb of ['halt', 'abort', 'stop'] as const) {
+    it(`a busy-looping plan: ${verb} terminates the worker after the grace period and closes the run`, { timeout: 30_000 }, async () => {
+      const { host: h, log } = await host();
+      try {
+        const { id, from } = await startAndWait(h, log, 'busy_loop');
+        const started = log.docs(from).find((d) => d.name === 'start')?.doc;
+        await blocked(h);
+        const t0 = performance.now();
+        assert.deepEqual(await h.control(verb, { reason: 'beam lost' }), { ok: true });
+        const end = await log.ended(id, from);
+        const took = performance.now() - t0;
+        assert.ok(took < 5000, `ended after ${String(took)} ms`);
+        const events = log.events.slice(from, end + 1);
+        const stop = log.docs(from, end).find((d) => d.name === 'stop')?.doc;
+        assert.equal(stop?.run_start, started?.uid);
+        assert.equal(stop?.exit_status, 'abort');
+        assert.match(String(stop?.reason), new RegExp(`did not respond to ${verb} within 0.3 s and was terminated`));
+        assert.deepEqual((stop?.num_events as Record<string, number>).primary, 1);
+        const ex = events.find((e) => e.kind === 'exception');
+        assert.ok(ex?.kind === 'exception' && ex.error.name === 'EngineTerminated' && ex.itemId === id);
+        assert.ok(events.some((e) => e.kind === 'state' && e.state === 'idle'));
+        assert.equal(h.health().generation, 2);
+        await nextPlanRuns(h, log);
+      } finally { await h.close(); }
+    });
+  }
+
+  it('a plan that exhausts its heap is ended with a reason naming memory; the next plan runs', { timeout: 60_000 }, async () => {
+    const { host: h, log } = await host(96);
+    try {
+      const from = log.events.length;
+      const id = item();
+      assert.ok((await h.start({ itemId: id, name: 'memory_hog', params: {}, md: {} })).ok);
+      const end = await log.ended(id, from);
+      const stop = log.docs(from, end).find((d) => d.name === 'stop')?.doc;
+      assert.equal(stop?.exit_status, 'abort');
+      assert.match(String(stop?.reason), /exceeded the engine's memory limit \(96 MiB\)/);
+      assert.match(String(h.health().lastTermination), /memory/);
+      await nextPlanRuns(h, log);
+    } finally { await h.close(); }
+  });
+
+  for (const verb of ['halt', 'abort'] as const) {
+    it(`a plan whose device never finishes: ${verb} ends it without terminating the worker`, { timeout: 30_000 }, async () => {
+      const { host: h, log } = await host();
+      try {
+        const { id, from } = await startAndWait(h, log, 'stuck_move');
+        assert.deepEqual(await h.control(verb, { reason: 'motor stuck' }), { ok: true });
+        const end = await log.ended(id, from);
+        const stop = log.docs(from, end).find((d) => d.name === 'stop')?.doc;
+        assert.equal(stop?.exit_status, 'abort');
+        assert.doesNotMatch(String(stop?.reason), /terminated/);
+        assert.equal(h.health().generation, 1);
+        await nextPlanRuns(h, log);
+      } finally { await h.close(); }
+    });
+  }
+
+  it('while a plan blocks its thread, pause is refused as unresponsive within the grace period; health says so', { timeout: 30_000 }, async () => {
+    const { host: h, log } = await host();
+    try {
+      const { id, from } = await startAndWait(h, log, 'busy_loop');
+      await blocked(h);
+      const t0 = performance.now();
+      const r = await h.control('pause');
+      assert.ok(!r.ok && r.reason === 'error' && r.error.name === 'EngineUnresponsive', JSON.stringify(r));
+      assert.ok(performance.now() - t0 < 3000);
+      await h.control('halt');
+      await log.ended(id, from);
+      assert.equal(h.health().responsive, true);
+    } finally { await h.close(); }
+  });
+});
+
+describe('plans modules that fail', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'bluesky-plans-'));
+  after(() => { rmSync(dir, { recursive: true, force: true }); });
+
+  it('a module that throws, has no register() or does not exist: open rejects naming the file', { timeout: 30_000 }, async () => {
+    const throws = join(dir, 'throws.ts');
+    writeFileSync(throws, 'export function register(): void { throw new Error("no beamline today"); }\n');
+    const none = join(dir, 'none.mjs');
+    writeFileSync(none, 'export const x = 1;\n');
+    for (const [file, why] of [[throws, /no beamline today/], [none, /must export a function register/], [join(dir, 'missing.ts'), /ENOENT/]] as const) {
+      const h = new WorkerHost({ setup: { standardPlans: true, plans: [file] } });
+      await assert.rejects(h.open(), (e: Error) => {
+        assert.equal(e.name, 'PlanModuleError');
+        assert.ok(e.message.includes(file), e.message);
+        assert.match(e.message, why);
+        return true;
+      });
+      await h.close();
+    }
+    assert.equal(new PlanModuleError('x', new Error('y')).message, 'cannot load plans module x: y');
+  });
+
+  it('reload picks up changed code and its hash; a reload that fails keeps the old plans', { timeout: 60_000 }, async () => {
+    const file = join(dir, 'mine.mjs');
+    writeFileSync(file, 'export function register(d) { d.addPlan("one", () => [], { type: "object", properties: {} }); }\n');
+    const h = new WorkerHost({ setup: { plans: [file] } });
+    try {
+      const first = await h.open();
+      assert.deepEqual(first.plans.map((p) => p.name), ['one']);
+      writeFileSync(file, 'export function register(d) { d.addPlan("two", () => [], { type: "object", properties: {} }); }\n');
+      const r = await h.reload();
+      assert.ok(r.ok);
+      assert.deepEqual(r.catalog.plans.map((p) => p.name), ['two']);
+      assert.notEqual(r.catalog.plansSha256, first.plansSha256);
+      writeFileSync(file, 'export function register() { throw new Error("half-edited"); }\n');
+      const bad = await h.reload();
+      assert.ok(!bad.ok && bad.reason === 'failed');
+      assert.match(bad.message, /half-edited/);
+      assert.deepEqual(h.catalog.plans.map((p) => p.name), ['two']);
+      assert.ok((await h.validate('two', {})).ok, 'the old worker still serves');
+    } finally { await h.close(); }
+  });
+});
