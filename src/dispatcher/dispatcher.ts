@@ -192,10 +192,13 @@ export class Dispatcher {
     return () => { this.#docListeners = this.#docListeners.filter((f) => f !== fn); };
   }
 
-  /** Check a start request without starting anything: the params to use (defaults filled in) or why not. */
-  async checkScan(name: string, params: unknown = {}): Promise<CheckOutcome> {
+  /**
+   * Check a start request without starting anything: the params to use (defaults filled in) or why not.
+   * `md` (the start's metadata) must make a valid start document; its problems have paths under `/md`.
+   */
+  async checkScan(name: string, params: unknown = {}, md?: unknown): Promise<CheckOutcome> {
     await this.open();
-    return this.#engine.validate(name, params);
+    return this.#engine.validate(name, params, md);
   }
 
   /**

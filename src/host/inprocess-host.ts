@@ -55,7 +55,7 @@ export class InProcessHost implements EngineHost {
     return () => { this.#listeners = this.#listeners.filter((l) => l !== listener); };
   }
 
-  validate(name: string, params: unknown): Promise<CheckOutcome> { return Promise.resolve(this.#room.check(name, params)); }
+  validate(name: string, params: unknown, md?: unknown): Promise<CheckOutcome> { return Promise.resolve(this.#room.check(name, params, md)); }
   start(request: StartRequest): Promise<StartOutcome> { return Promise.resolve(this.#room.start(request)); }
   control(verb: ControlVerb, options: { defer?: boolean; reason?: string } = {}): Promise<ControlOutcome> { return this.#room.control(verb, options); }
   setScanId(n: number): Promise<void> { this.#room.setScanId(n); return Promise.resolve(); }

@@ -138,7 +138,8 @@ export interface EngineHost {
   /** The catalog of the last successful open/reload. */
   readonly catalog: Catalog;
   onEvent(listener: HostEventListener): () => void;
-  validate(name: string, params: unknown, md?: Readonly<Record<string, unknown>>): Promise<CheckOutcome>;
+  /** Check a start request; `md`, when given, must make a valid start document. */
+  validate(name: string, params: unknown, md?: unknown): Promise<CheckOutcome>;
   start(request: StartRequest): Promise<StartOutcome>;
   control(verb: ControlVerb, options?: { defer?: boolean; reason?: string }): Promise<ControlOutcome>;
   /** Continue `scan_id` from `n` (the store's last one): the next run gets at least n + 1. */

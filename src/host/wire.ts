@@ -16,7 +16,7 @@ export interface WorkerBoot {
 
 /** A request the main thread sends; `id` pairs it with its reply. */
 export type WorkerRequest =
-  | { op: 'validate'; name: string; params: unknown }
+  | { op: 'validate'; name: string; params: unknown; md: unknown }
   | { op: 'start'; request: StartRequest }
   | { op: 'control'; verb: ControlVerb; options: { defer?: boolean; reason?: string } }
   | { op: 'setScanId'; n: number }

@@ -72,8 +72,8 @@ export class WorkerHost implements EngineHost {
     return () => { this.#listeners = this.#listeners.filter((l) => l !== listener); };
   }
 
-  async validate(name: string, params: unknown): Promise<CheckOutcome> {
-    return await this.#request({ op: 'validate', name, params }, this.#requestTimeout()) as CheckOutcome;
+  async validate(name: string, params: unknown, md?: unknown): Promise<CheckOutcome> {
+    return await this.#request({ op: 'validate', name, params, md }, this.#requestTimeout()) as CheckOutcome;
   }
 
   async start(request: StartRequest): Promise<StartOutcome> {

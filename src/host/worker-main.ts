@@ -71,7 +71,7 @@ let room: EngineRoom | null = null;
 async function handle(req: WorkerRequest): Promise<unknown> {
   if (room === null) throw new Error('the engine is not loaded');
   switch (req.op) {
-    case 'validate': return room.check(req.name, req.params);
+    case 'validate': return room.check(req.name, req.params, req.md);
     case 'start': return room.start(req.request);
     case 'control': return room.control(req.verb, req.options);
     case 'setScanId': room.setScanId(req.n); return null;

@@ -10,8 +10,6 @@ import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
 import { after, afterEach, before, describe, test } from 'node:test';
 import { WebSocketServer } from 'ws';
-import type { Readable } from '../../src/model/protocols.js';
-import { count } from '../../src/plans/index.js';
 import { type TestChild, cliChild, runCli } from '../helpers/child.js';
 import { Gate, type V2TestServer, startV2Server } from '../protocol-v2/helpers.js';
 
@@ -21,13 +19,7 @@ const children: TestChild[] = [];
 before(async () => {
   s = await startV2Server();
   port = s.server.port;
-  // A plan that raises before it opens any run (issue 15: `start --wait` hung after it).
-  s.dispatcher.addPlan('fails_at_once', () => (function* failsAtOnce() { throw new RangeError('bad setup'); })(), { type: 'object', additionalProperties: false, properties: {} });
-  // A scan that is still busy after its last run (the engine idle): the item ends with no event to say so.
-  s.dispatcher.addScan('slow_finish', async (re, _hook, _p, ctx) => {
-    await re.run(count([ctx.devices.get('det') as Readable], { num: 1 }));
-    await ctx.sleep(0.8);
-  }, { type: 'object', additionalProperties: false, properties: {} });
+  // The test plans module (test/fixtures/test-plans.ts) has fails_at_once and slow_finish too.
 });
 after(async () => {
   for (const c of children) await c.stop('SIGKILL');

@@ -70,7 +70,7 @@ describe('serve', { timeout: 120_000 }, () => {
     usageError(await runCli(['serve', '--port', '99999', '--no-data']), /^error: --port must be an integer 0\.\.65535, got '99999'$/m);
     usageError(await runCli(['serve', '--log-format', 'fancy', '--no-data']), /--log-format must be human or json/);
     usageError(await runCli(['serve', '--max-points', '0', '--no-data']), /--max-points must be a whole number >= 1, got '0'/);
-    usageError(await runCli(['serve', '--port', '0', '--no-data', '--plans', '/nonexistent/plans.ts']), /^bluesky-dispatcher serve: cannot load --plans \/nonexistent\/plans\.ts: /m);
+    usageError(await runCli(['serve', '--port', '0', '--no-data', '--plans', '/nonexistent/plans.ts']), /^bluesky-dispatcher serve: cannot load plans module \/nonexistent\/plans\.ts: /m);
   });
 
   test('--log-format human: one line with the panel, v1 and v2 addresses; SIGTERM exits 0', async () => {

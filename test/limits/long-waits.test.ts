@@ -80,7 +80,7 @@ describe('waits longer than 2^31-1 ms', () => {
     susp.remove();
   });
 
-  it('a simulated motor with a 30-day move delay is still moving after 2^31-1 ms', () => {
+  it('a simulated motor with a 30-day move delay is still moving after 2^31-1 ms', async () => {
     const { motor } = hw();
     motor.delay = 30 * 86_400;
     const status = motor.set(1);
@@ -97,7 +97,7 @@ describe('waits longer than 2^31-1 ms', () => {
     const sleeping = new Promise<void>((resolve) => {
       d.listen((e) => { if (e.kind === 'state' && e.state === 'running' && e.oldState === 'idle') resolve(); });
     });
-    assert.equal(d.startScan('simulated', { duration: 2_200_000 }).ok, true);
+    assert.equal((await d.startScan('simulated', { duration: 2_200_000 })).ok, true);
     await sleeping;
     await turns();
     advance(MAX_TIMER_MS);

@@ -23,7 +23,7 @@ function timed<T>(f: () => T): { value: T; ms: number } {
 }
 
 describe('points limits (default 10,000,000)', () => {
-  it('scan num 1e9 is refused at once, naming the limit', () => {
+  it('scan num 1e9 is refused at once, naming the limit', async () => {
     v('scan', { detectors: ['det'], args: ['motor', -1, 1], num: 5 }); // compile the validator outside the timing
     const { value: errors, ms } = timed(() => v('scan', { detectors: ['det'], args: ['motor', -1, 1], num: 1e9 }));
     assert.equal(errors.length, 1);
@@ -32,7 +32,7 @@ describe('points limits (default 10,000,000)', () => {
     assert.ok(ms < 1000, `validated in ${ms.toFixed(1)} ms`);
   });
 
-  it('num 1e300 and a num that JSON.parse made Infinity (1e999) are refused', () => {
+  it('num 1e300 and a num that JSON.parse made Infinity (1e999) are refused', async () => {
     assert.equal(v('scan', { detectors: ['det'], args: ['motor', -1, 1], num: 1e300 })[0]?.path, '/num');
     const params = JSON.parse('{"detectors":["det"],"args":["motor",-1,1],"num":1e999}') as unknown;
     const [e] = v('scan', params);
@@ -41,13 +41,13 @@ describe('points limits (default 10,000,000)', () => {
     assert.equal(e?.got, 'Infinity (number)');
   });
 
-  it('non-finite numbers are refused wherever they are (args, delay, md)', () => {
+  it('non-finite numbers are refused wherever they are (args, delay, md)', async () => {
     const params = JSON.parse('{"detectors":["det"],"args":["motor",-1e999,1,5],"md":{"x":[1,1e999]}}') as unknown;
     assert.deepEqual(v('scan', params).map((e) => e.path), ['/args/1', '/md/x/1']);
     assert.equal(v('count', JSON.parse('{"detectors":["det"],"delay":1e999}') as unknown)[0]?.path, '/delay');
   });
 
-  it('num at the end of scan args and count num are bounded too', () => {
+  it('num at the end of scan args and count num are bounded too', async () => {
     assert.match(v('scan', { detectors: ['det'], args: ['motor', -1, 1, 1e9] })[0]?.message ?? '', /args\[3\]" is a number of points and must be at most 10000000/);
     assert.equal(v('scan', { detectors: ['det'], args: ['motor', -1, 1, 1e9] })[0]?.path, '/args/3');
     assert.equal(v('count', { detectors: ['det'], num: DEFAULT_MAX_POINTS + 1 })[0]?.path, '/num');
@@ -58,7 +58,7 @@ describe('points limits (default 10,000,000)', () => {
     assert.equal(v('log_scan', { detectors: ['det'], motor: 'motor', start: 0, stop: 1, num: 2, md: { plan_pattern_args: { start: 0, stop: 1, num: 1e9 } } })[0]?.path, '/md/plan_pattern_args/num');
   });
 
-  it('a grid whose product overflows is refused though each axis is within the limit', () => {
+  it('a grid whose product overflows is refused though each axis is within the limit', async () => {
     const args = ['motor1', 0, 1, 1e6, 'motor2', 0, 1, 1e6, 'motor3', 0, 1, 1e6];
     const { value: errors, ms } = timed(() => v('grid_scan', { detectors: ['det'], args }));
     assert.equal(errors.length, 1);
@@ -69,7 +69,7 @@ describe('points limits (default 10,000,000)', () => {
     assert.equal(v('grid_scan', { detectors: ['det'], args: ['motor1', 0, 1, 1e9] })[0]?.path, '/args/3');
   });
 
-  it('the number of axes and detectors is bounded', () => {
+  it('the number of axes and detectors is bounded', async () => {
     const args = Array.from({ length: 101 }, (_, i) => ['motor', 0, i]).flat();
     assert.match(v('scan', { detectors: ['det'], args, num: 2 })[0]?.message ?? '', /must be a list of at most 301 items/);
     assert.match(v('count', { detectors: Array<string>(1001).fill('det') })[0]?.message ?? '', /at most 1000 items/);
@@ -84,7 +84,7 @@ describe('a smaller limit (serve --max-points)', () => {
     return plan.validate(params, devices);
   };
 
-  it('bounds num, list lengths, delay lists and grid products, and the schemas say so', () => {
+  it('bounds num, list lengths, delay lists and grid products, and the schemas say so', async () => {
     assert.deepEqual(check('count', { detectors: ['det'], num: 10 }), []);
     assert.equal(check('count', { detectors: ['det'], num: 11 })[0]?.path, '/num');
     assert.equal(check('count', { detectors: ['det'], num: 2, delay: Array<number>(11).fill(0) })[0]?.path, '/delay');
@@ -94,21 +94,21 @@ describe('a smaller limit (serve --max-points)', () => {
     assert.equal(scanSchema?.anyOf?.[0]?.maximum, 10);
   });
 
-  it('through the dispatcher: invalid, nothing started', () => {
+  it('through the dispatcher: invalid, nothing started', async () => {
     const d = new Dispatcher({ devices });
     registerStandardPlans(d, ['scan'], { maxPoints: 10 });
-    const out = d.checkScan('scan', { detectors: ['det'], args: ['motor', -1, 1], num: 11 });
+    const out = await d.checkScan('scan', { detectors: ['det'], args: ['motor', -1, 1], num: 11 });
     assert.equal(out.ok, false);
     assert.ok(!out.ok && out.reason === 'invalid' && /--max-points/.test(out.summary));
-    assert.equal(d.startScan('scan', { detectors: ['det'], args: ['motor', -1, 1], num: 1e9 }).ok, false);
+    assert.equal((await d.startScan('scan', { detectors: ['det'], args: ['motor', -1, 1], num: 1e9 })).ok, false);
     assert.equal(d.busy, false);
   });
 
   it('serve({ maxPoints }) registers the standard plans with it; a bad value is one clear error', async () => {
     const served = await serve({ port: 0, data: false, maxPoints: 10, logLevel: 'silent' });
     try {
-      assert.equal(served.dispatcher.checkScan('count', { detectors: ['det'], num: 11 }).ok, false);
-      assert.equal(served.dispatcher.checkScan('count', { detectors: ['det'], num: 10 }).ok, true);
+      assert.equal((await served.dispatcher.checkScan('count', { detectors: ['det'], num: 11 })).ok, false);
+      assert.equal((await served.dispatcher.checkScan('count', { detectors: ['det'], num: 10 })).ok, true);
     } finally {
       await served.dispatcher.stop('test over');
     }
