@@ -1,11 +1,12 @@
 /**
  * An example `--plans` module: `bluesky-dispatcher serve --plans examples/user-plans.ts`.
- * It must export `register(dispatcher)`; add scans there (in your own project,
- * import from 'bluesky-dispatcher' instead of the relative paths below).
+ * It must export `register(dispatcher)`; add scans there. It runs in the engine's
+ * worker thread and imports from `bluesky-dispatcher` as your own plans would
+ * (the server points those imports at the copy that is running).
  */
-import type { Dispatcher, ScanFunction } from '../src/dispatcher/index.js';
-import type { Readable } from '../src/model/protocols.js';
-import { count, scan } from '../src/plans/index.js';
+import type { Readable } from 'bluesky-dispatcher';
+import type { PlanRegistrar, ScanFunction } from 'bluesky-dispatcher/dispatcher';
+import { count, scan } from 'bluesky-dispatcher/plans';
 
 /** A seed-shaped scan: count a detector `repeats` times, one run each, announcing "running" in between. */
 const repeatedCount: ScanFunction = async (re, stateHook, params, ctx) => {
@@ -20,7 +21,7 @@ const repeatedCount: ScanFunction = async (re, stateHook, params, ctx) => {
   }
 };
 
-export function register(dispatcher: Dispatcher): void {
+export function register(dispatcher: PlanRegistrar): void {
   dispatcher.addScan('repeated_count', repeatedCount, {
     type: 'object',
     additionalProperties: false,

@@ -135,7 +135,7 @@ export class EngineRoom implements PlanRegistrar {
     if (entry === undefined) return { ok: false, reason: 'unknown', name, suggestion: this.#scans.suggest(name) };
     const result = entry.check === null ? uncheckedParams(params) : entry.check(params, this.devices);
     // Checked here, not when the run opens: a refused start emits nothing and uses up no scan id.
-    const mdErrors = md === undefined ? [] : startMetadataProblems(md);
+    const mdErrors = md === undefined ? [] : startMetadataProblems(md).map((e): ParamError => ({ ...e, in: 'md' }));
     const errors = [...(result.ok ? [] : result.errors), ...mdErrors];
     if (errors.length > 0) return { ok: false, reason: 'invalid', name, summary: summarize(errors), errors };
     return { ok: true, params: (result as { params: ScanParams }).params };

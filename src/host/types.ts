@@ -23,6 +23,8 @@ export interface ParamError {
   message: string;
   expected?: string;
   got?: string;
+  /** `md`: the problem is in the start request's metadata (its path is under `/md`), not in its params. */
+  in?: 'md';
 }
 
 /** An error as it crosses the seam: enough for v1's `repr()` and v2's `{type, message}`. */

@@ -29,7 +29,8 @@ export interface WorkerHostOptions {
 /** What the worker host reports when the engine thread does not answer a request in time. */
 const UNRESPONSIVE = 'EngineUnresponsive';
 
-interface PendingInterrupt { verb: 'halt' | 'abort' | 'stop'; since: number }
+/** An interrupt the worker must honour; `what` names it in the stop document's reason. */
+interface PendingInterrupt { verb: 'halt' | 'abort' | 'stop'; what: string; since: number }
 
 export class WorkerHost implements EngineHost {
   readonly kind = 'worker' as const;
@@ -85,7 +86,7 @@ export class WorkerHost implements EngineHost {
   async control(verb: ControlVerb, options: { defer?: boolean; reason?: string } = {}): Promise<ControlOutcome> {
     if (verb === 'halt' || verb === 'abort' || verb === 'stop') {
       // Watched from now: if the worker does not let the interrupt through, it is ended.
-      if (this.#state !== 'idle' || this.#item !== null) this.#interrupt ??= { verb, since: performance.now() };
+      if (this.#state !== 'idle' || this.#item !== null) this.#interrupt ??= { verb, what: verb, since: performance.now() };
       try {
         return await this.#request({ op: 'control', verb, options }, null) as ControlOutcome;
       } catch (e) {
@@ -133,7 +134,7 @@ export class WorkerHost implements EngineHost {
   async shutdown(reason: string): Promise<void> {
     const thread = this.#thread;
     if (thread === null || thread.ended) return;
-    if (this.#state !== 'idle' || this.#item !== null) this.#interrupt ??= { verb: 'abort', since: performance.now() };
+    if (this.#state !== 'idle' || this.#item !== null) this.#interrupt ??= { verb: 'abort', what: `the shutdown (${reason})`, since: performance.now() };
     try { await thread.request({ op: 'shutdown', reason }, null); } catch { /* ended by the watchdog: the run was closed then */ }
   }
 
@@ -204,7 +205,7 @@ export class WorkerHost implements EngineHost {
     const silent = now - thread.lastSeen;
     const grace = this.#graceMs / 1000;
     if (silent > this.#graceMs && waited > this.#graceMs) {
-      void this.#end(thread, `the plan did not respond to ${pending.verb} within ${String(grace)} s and was terminated`);
+      void this.#end(thread, `the plan did not respond to ${pending.what} within ${String(grace)} s and was terminated`);
     } else if (pending.verb === 'halt' && waited > this.#graceMs) {
       void this.#end(thread, `the plan did not end within ${String(grace)} s of halt and was terminated`);
     }

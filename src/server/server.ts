@@ -124,6 +124,11 @@ export class DispatcherServer implements DispatcherHost {
     const closed = new Promise<void>((resolve) => this.#http.close(() => resolve()));
     const timedOut = await withTimeout(this.#dispatcher.shutdown(reason), this.#opts.shutdownTimeout);
     if (timedOut) this.#log.warn({ seconds: this.#opts.shutdownTimeout }, 'the scan did not end in time; closing anyway');
+    // The run's last documents reach the clients before the close: commit them, then give the
+    // v2 pumps (woken by the commit, run on the next turn) their turn; the close frame follows.
+    this.#store?.flush();
+    await nextTurn();
+    await nextTurn();
     await Promise.all([...this.#clients].map((ws) => closeClient(ws, 'server shutting down')));
     this.#v2.stop();
     this.#http.closeAllConnections();
@@ -248,6 +253,8 @@ function closeClient(ws: WebSocket, reason: string): Promise<void> {
     ws.close(CLOSE_GOING_AWAY, reason);
   });
 }
+
+function nextTurn(): Promise<void> { return new Promise((resolve) => setImmediate(resolve)); }
 
 /** Resolves true if `seconds` passed before `p` settled. */
 async function withTimeout(p: Promise<unknown>, seconds: number): Promise<boolean> {

@@ -11,7 +11,8 @@ import { count, gridScan, listScan, relScan, scan } from '../../src/plans/index.
 import type { Msg, Plan } from '../../src/model/msg.js';
 import { msgRecord } from '../../src/cli/records.js';
 import { DocCollector } from '../helpers/collect.js';
-import { closeTo, normaliseIds, readJsonl } from '../helpers/reference.js';
+import { assertMatchesRecording } from '../helpers/golden.js';
+import { normaliseIds, readJsonl } from '../helpers/reference.js';
 
 type Hw = ReturnType<typeof hw>;
 interface Case { name: string; plan: (d: Hw) => Plan; before?: (d: Hw) => void }
@@ -46,28 +47,8 @@ for (const c of CASES) {
   test(`${c.name}: documents match the recording in structure and deterministic values`, async () => {
     const { docs, states } = await record(c);
     assert.deepEqual(docs.invalid, []);
-    const expected = readJsonl<[string, Record<string, unknown>]>(`python-reference/docs/${c.name}.jsonl`);
-    assert.deepEqual(docs.names(), expected.map(([n]) => n));
-    expected.forEach(([name, want], i) => {
-      const got = (docs.docs[i] as { doc: Record<string, unknown> }).doc;
-      assert.deepEqual(Object.keys(got).sort(), Object.keys(want).sort(), `${name} #${i} keys`);
-      const ignore = new Set(['uid', 'time', 'run_start', 'descriptor', 'versions', 'timestamps']);
-      for (const key of Object.keys(want)) {
-        if (ignore.has(key)) continue;
-        const a = key === 'configuration' ? stripTimestamps(got[key]) : got[key];
-        const b = key === 'configuration' ? stripTimestamps(want[key]) : want[key];
-        assert.equal(closeTo(a, b, `${name}#${i}.${key}`), null);
-      }
-    });
+    assertMatchesRecording(c.name, docs.docs);
     const wantStates = readJsonl<{ new_state: string; old_state: string }>(`python-reference/docs/${c.name}.states.jsonl`);
     assert.deepEqual(states, wantStates.map((s) => [s.new_state, s.old_state]));
   });
-}
-
-function stripTimestamps(conf: unknown): unknown {
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(conf as Record<string, Record<string, unknown>>)) {
-    out[k] = { ...v, timestamps: Object.keys((v.timestamps ?? {}) as object) };
-  }
-  return out;
 }

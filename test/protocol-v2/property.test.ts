@@ -42,7 +42,7 @@ class Resumer {
   }
   /** Wait until everything up to `seq` arrived (maybe before the last reconnect). */
   async waitUntil(seq: number): Promise<void> {
-    if ((this.got.at(-1)?.seq ?? 0) >= seq) return;
+    if ((this.got.at(-1)?.seq ?? this.#from) >= seq) return;
     await this.conn?.waitSeq(seq);
   }
   /** Keep what arrived, then drop the connection (politely or not). */

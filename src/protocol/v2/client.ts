@@ -121,6 +121,8 @@ export class DispatcherClient {
   abort(reason = ''): Promise<{ state: string }> { return this.request('abort', { reason }); }
   halt(): Promise<{ state: string }> { return this.request('halt'); }
   ping(): Promise<{ pong: true; time: number }> { return this.request('ping'); }
+  /** Re-import the server's plans modules (when idle); the old plans stay if the new fail to load (`load_failed`). */
+  reload(): Promise<Ops['reload']['result']> { return this.request('reload'); }
 
   /** Stream `topics` (default all) from now — or from `since` — and keep streaming across reconnects. */
   async subscribe(topics: Topic[] = this.#opts.topics ?? [...TOPICS]): Promise<SubscribeResult> {

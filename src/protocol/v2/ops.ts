@@ -7,7 +7,7 @@ import type { ControlOutcome, ParamError } from '../../dispatcher/index.js';
 import { VERSION } from '../../version.js';
 import { V2Error, badField } from './errors.js';
 import type { V2Hub } from './hub.js';
-import type { DeviceInfo, HelloResult, PlanInfo } from './types.js';
+import type { DeviceInfo, ErrorDetail, HelloResult, PlanInfo, ReloadResult } from './types.js';
 import { PROTOCOL_VERSION, TOPICS } from './types.js';
 
 export type Frame = Record<string, unknown>;
@@ -40,7 +40,9 @@ export async function check(hub: V2Hub, frame: Frame): Promise<{ plan: string; p
   const plan = frame.plan;
   if (typeof plan !== 'string' || plan === '') throw badField('plan', 'a plan name (string)', plan);
   const params = frame.params ?? {};
-  const outcome = await hub.dispatcher.checkScan(plan, params);
+  const md = frame.md;
+  if (md !== undefined && md !== null && (typeof md !== 'object' || Array.isArray(md))) throw badField('md', 'an object', md);
+  const outcome = await hub.dispatcher.checkScan(plan, params, md ?? undefined);
   if (outcome.ok) return { plan, params: outcome.params };
   throw checkError(outcome);
 }
@@ -50,7 +52,9 @@ function checkError(o: { reason: 'unknown'; name: string; suggestion: string | n
     const hint = o.suggestion === null ? '' : ` (did you mean "${o.suggestion}"?)`;
     return new V2Error('unknown_plan', `no plan named "${o.name}"${hint}`, [{ path: '/plan', message: 'unknown plan', expected: 'a name listed by the plans op', got: JSON.stringify(o.name) }]);
   }
-  return new V2Error('invalid_params', `invalid parameters for "${o.name}": ${o.summary}`, o.errors.map((e) => ({ ...e, path: e.path.startsWith('/') || e.path === '' ? `/params${e.path}` : `/params/${e.path}` })));
+  // Paths name the request's field: its params (`/params/...`) or its metadata (`/md/...`).
+  const detail = ({ in: where, ...e }: ParamError): ErrorDetail => ({ ...e, path: where === 'md' ? e.path : e.path.startsWith('/') || e.path === '' ? `/params${e.path}` : `/params/${e.path}` });
+  return new V2Error('invalid_params', `invalid parameters for "${o.name}": ${o.summary}`, o.errors.map(detail));
 }
 
 export async function start(hub: V2Hub, frame: Frame): Promise<{ item_id: string; plan: string; params: Record<string, unknown> }> {
@@ -85,4 +89,13 @@ export async function control(hub: V2Hub, op: 'pause' | 'resume' | 'stop' | 'abo
   const message = outcome.error.message;
   if (outcome.error.code === 'HOST_UNRESPONSIVE') throw new V2Error('unavailable', `cannot ${op}: ${message}`, [{ path: '', message, got: d.state }]);
   throw new V2Error('illegal_state', `cannot ${op}: ${message}`, [{ path: '', message, got: d.state }]);
+}
+
+/** `reload`: re-import the plans modules into fresh code (idle only); the old plans stay if the new fail to load. */
+export async function reload(hub: V2Hub): Promise<ReloadResult> {
+  const r = await hub.dispatcher.reload();
+  if (r.ok) return { plans: r.catalog.plans.map((p) => p.name), plans_sha256: r.catalog.plansSha256, modules: r.catalog.planModules };
+  if (r.reason === 'busy') throw new V2Error('busy', r.message, [{ path: '', message: 'reload needs an idle engine', got: hub.dispatcher.state }]);
+  if (r.reason === 'unsupported') throw new V2Error('unavailable', r.message);
+  throw new V2Error('load_failed', r.message, r.errors.map((message) => ({ path: '', message })));
 }

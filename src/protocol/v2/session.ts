@@ -7,7 +7,7 @@
 import { CodedError } from '../../model/errors.js';
 import { V2Error, badField } from './errors.js';
 import type { HubSubscriber, V2Hub } from './hub.js';
-import { type Frame, type V2Limits, check, control, devices, hello, plans, start } from './ops.js';
+import { type Frame, type V2Limits, check, control, devices, hello, plans, reload, start } from './ops.js';
 import { CLOSE_TOO_SLOW, OPS, type OpName, type Reply, type SubscribeResult, TOPICS, type Topic } from './types.js';
 import { frameOf } from './event-log.js';
 import { runsGet, runsList } from './runs-ops.js';
@@ -133,6 +133,7 @@ export class V2Session implements HubSubscriber {
       case 'ping': return { pong: true, time: Date.now() / 1000 };
       case 'runs.list': return runsList(hub, f);
       case 'runs.get': return runsGet(hub, f);
+      case 'reload': return reload(hub);
     }
   }
 

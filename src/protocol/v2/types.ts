@@ -55,7 +55,7 @@ export type Event<T extends Topic = Topic> = T extends Topic ? { seq: number; to
 /** The stable error codes (the table in docs/protocol-v2.md). */
 export const ERROR_CODES = [
   'bad_request', 'unknown_op', 'unknown_plan', 'invalid_params', 'busy', 'illegal_state',
-  'replay_unavailable', 'too_large', 'shutting_down', 'internal', 'unknown_run', 'no_store', 'unavailable',
+  'replay_unavailable', 'too_large', 'shutting_down', 'internal', 'unknown_run', 'no_store', 'unavailable', 'load_failed',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
@@ -111,12 +111,15 @@ export interface Ops {
   ping: { params: Record<string, never>; result: { pong: true; time: number } };
   'runs.list': { params: { limit?: number; offset?: number; plan?: string; since?: number | string }; result: { runs: RunSummaryJson[] } };
   'runs.get': { params: { uid: string; offset?: number; limit?: number }; result: RunDocuments };
+  reload: { params: Record<string, never>; result: ReloadResult };
 }
+/** `reload`: the plans now offered, and the hash of the code that provides them. */
+export interface ReloadResult { plans: string[]; plans_sha256: string; modules: string[] }
 /** `runs.get`: the run's summary and one page of its documents, `[name, doc]` in emission order. */
 export interface RunDocuments { run: RunSummaryJson; offset: number; documents: Array<[string, Record<string, unknown>]>; more: boolean }
 export type OpName = keyof Ops;
 export const OPS: readonly OpName[] = [
-  'hello', 'status', 'plans', 'devices', 'validate', 'start', 'pause', 'resume', 'stop', 'abort', 'halt', 'subscribe', 'unsubscribe', 'ping', 'runs.list', 'runs.get',
+  'hello', 'status', 'plans', 'devices', 'validate', 'start', 'pause', 'resume', 'stop', 'abort', 'halt', 'subscribe', 'unsubscribe', 'ping', 'runs.list', 'runs.get', 'reload',
 ];
 
 /** Close code for a subscriber that fell too far behind; the reason is `last_seq=N`. */
