@@ -182,7 +182,9 @@ function fromAjv(e: ErrorObject, knownParams: readonly string[]): ParamError {
     }
     default: {
       if (BOUNDS.has(e.keyword)) {
-        const limit = isObject(e.parentSchema) && typeof e.parentSchema['x-limit'] === 'string' ? ` (${e.parentSchema['x-limit']})` : '';
+        // The limit is named only for upper bounds: -1 points is below the minimum, not over --max-points.
+        const upper = e.keyword === 'maximum' || e.keyword === 'exclusiveMaximum' || e.keyword === 'maxItems';
+        const limit = upper && isObject(e.parentSchema) && typeof e.parentSchema['x-limit'] === 'string' ? ` (${e.parentSchema['x-limit']})` : '';
         const expected = `${bound(e)}${limit}`;
         return { path, message: `${what} must be ${expected}, got ${got}`, expected, got };
       }

@@ -5,7 +5,9 @@
  * @module
  */
 import type { Dispatcher, DispatcherEvent } from '../../dispatcher/index.js';
-import { errorFrom } from '../../host/index.js';
+import { type ErrorInfo, errorFrom } from '../../host/index.js';
+import { ANONYMOUS, type Caller, OpError, type OpContext, invoke } from '../../ops/index.js';
+import type { ParamError } from '../../dispatcher/index.js';
 import * as R from './replies.js';
 
 /** What the session needs from the transport. */
@@ -17,6 +19,8 @@ export interface V1Connection {
 export interface V1Hooks {
   /** Called with each request's type (or 'invalid') and how long it took; for logs. */
   onRequest?(type: string, ms: number): void;
+  /** Who this connection acts for (default: anyone, every scope). v1 cannot carry a key. */
+  caller?: Caller;
 }
 
 /** Close code after a reply: normal closure, as the seed's handler returning. */
@@ -36,6 +40,7 @@ export class V1Session {
   readonly #dispatcher: Dispatcher;
   readonly #conn: V1Connection;
   readonly #hooks: V1Hooks;
+  readonly #caller: Caller;
   #done = false;
   #unlisten: (() => void) | null = null;
   #queue: Promise<void> = Promise.resolve();
@@ -44,6 +49,7 @@ export class V1Session {
     this.#dispatcher = dispatcher;
     this.#conn = conn;
     this.#hooks = hooks;
+    this.#caller = hooks.caller ?? { ...ANONYMOUS, protocol: 'v1' };
   }
 
   /** True once this connection subscribed to the stream. */
@@ -104,24 +110,39 @@ export class V1Session {
     if (!('plan' in obj)) return R.NO_PLAN_KEY;
     const name = pyStr(obj.plan);
     const hasParams = 'params' in obj;
-    const outcome = await this.#dispatcher.startScan(name, hasParams ? obj.params : {});
-    if (outcome.ok) return R.started(hasParams ? obj.params : undefined);
-    switch (outcome.reason) {
-      case 'busy': return R.busy(outcome.planName);
-      case 'unknown': return R.unknownPlan(name, outcome.suggestion);
-      case 'invalid': return R.invalidParams(name, outcome.summary, outcome.errors);
+    // The seed answered busy before looking at anything else.
+    const d = this.#dispatcher;
+    if (d.busy) return R.busy(d.activeScan?.name ?? null);
+    const outcome = await this.#invoke('start', hasParams ? { plan: name, params: obj.params } : { plan: name });
+    if (!(outcome instanceof OpError)) return R.started(hasParams ? obj.params : undefined);
+    const data = outcome.data as { planName?: string | null; suggestion?: string | null; summary?: string; errors?: ParamError[] };
+    switch (outcome.code) {
+      case 'busy': return R.busy(data.planName ?? null);
+      case 'unknown_plan': case 'bad_request': return R.unknownPlan(name, data.suggestion ?? null);
+      case 'invalid_params': return R.invalidParams(name, data.summary ?? outcome.message, data.errors ?? []);
+      default: return R.exceptionRaised(outcome);
     }
   }
 
   async #control(type: string, obj: Record<string, unknown>): Promise<string> {
-    const d = this.#dispatcher;
-    const outcome = type === 'pause' ? await d.requestPause()
-      : type === 'resume' ? await d.requestResume()
-        : type === 'stop' ? await d.requestStop()
-          : type === 'abort' ? await d.requestAbort(obj.reason === undefined || obj.reason === null ? '' : pyStr(obj.reason))
-            : await d.requestHalt();
-    if (outcome.ok) return R.requested(type as 'pause');
-    return outcome.reason === 'not_paused' ? R.NOT_PAUSED : R.exceptionRaised(errorFrom(outcome.error));
+    const params = type === 'abort' ? { reason: obj.reason === undefined || obj.reason === null ? '' : pyStr(obj.reason) } : {};
+    const outcome = await this.#invoke(type, params);
+    if (!(outcome instanceof OpError)) return R.requested(type as 'pause');
+    const data = outcome.data as { notPaused?: boolean; cause?: ErrorInfo };
+    if (data.notPaused === true) return R.NOT_PAUSED;
+    // The engine's own error, as the seed quotes it: repr(TransitionError(...)).
+    return R.exceptionRaised(data.cause === undefined ? outcome : errorFrom(data.cause));
+  }
+
+  /** Run an operation of the table; a refusal is returned (v1 words it), a bug is thrown. */
+  async #invoke(op: string, params: Record<string, unknown>): Promise<unknown> {
+    const ctx: OpContext = { dispatcher: this.#dispatcher, runs: null, latestSeq: () => 0, caller: this.#caller };
+    try {
+      return await invoke(op, params, ctx);
+    } catch (e) {
+      if (e instanceof OpError) return e;
+      throw e;
+    }
   }
 
   #subscribe(): void {

@@ -6,6 +6,7 @@
 import type { Dispatcher, DispatcherEvent } from '../../dispatcher/index.js';
 import { type Logger, tapLogs } from '../../server/logger.js';
 import type { RunStore } from '../../store/index.js';
+import { statusOf } from '../../ops/index.js';
 import type { EventLog } from './event-log.js';
 import type { ExceptionData, Interruption, LogData, OpenRun, ProgressData, Status, Topic, TopicData } from './types.js';
 
@@ -47,14 +48,7 @@ export class V2Hub {
   remove(sub: HubSubscriber): void { this.#subs.delete(sub); }
 
   /** The engine's state and the scan in progress, as of the log's latest seq. */
-  status(): Status {
-    const snap = this.dispatcher.snapshot();
-    const t = snap.info.runStartTime;
-    return {
-      state: snap.state, busy: snap.busy, plan: snap.info.planName, item_id: this.dispatcher.itemId,
-      run_uid: snap.info.runUid, run_start_time: t === null ? null : t / 1e6, seq: this.log.latest(),
-    };
-  }
+  status(): Status { return statusOf(this.dispatcher, this.log.latest()); }
 
   /** The run whose start document was seen and stop document not yet, with its progress. */
   openRun(): OpenRun | null { return this.#run === null ? null : structuredClone(this.#run.run); }

@@ -2,7 +2,6 @@
 export { type EventLog, type MemoryLogOptions, MemoryEventLog, frameOf } from './event-log.js';
 export { V2Hub, type HubSubscriber } from './hub.js';
 export { V2Session, type V2Transport, type SessionHooks } from './session.js';
-export { V2Error } from './errors.js';
 export type { V2Limits } from './ops.js';
 export { ClientError, DispatcherClient, type ClientEvents, type ClientOptions } from './client.js';
 export * from './types.js';

@@ -4,13 +4,11 @@
  * and a slow client costs only its cursor (the log is shared and bounded).
  * @module
  */
-import { CodedError } from '../../model/errors.js';
-import { V2Error, badField } from './errors.js';
+import { ANONYMOUS, type Caller, OpError, type OpContext, badField, invoke } from '../../ops/index.js';
 import type { HubSubscriber, V2Hub } from './hub.js';
-import { type Frame, type V2Limits, check, control, devices, hello, plans, reload, start } from './ops.js';
-import { CLOSE_TOO_SLOW, OPS, type OpName, type Reply, type SubscribeResult, TOPICS, type Topic } from './types.js';
+import { type Frame, type V2Limits, hello } from './ops.js';
+import { CLOSE_TOO_SLOW, type Reply, type SubscribeResult, TOPICS, type Topic } from './types.js';
 import { frameOf } from './event-log.js';
-import { runsGet, runsList } from './runs-ops.js';
 
 /** What a session needs of its socket (the server adapts a `ws` WebSocket). */
 export interface V2Transport {
@@ -27,7 +25,7 @@ export interface V2Transport {
 export interface SessionHooks {
   /** A subscriber was cut off for falling behind. */
   onTooSlow?: (lastSeq: number) => void;
-  /** A request threw something that is not a V2Error (a bug): logged by the server. */
+  /** A request threw something that is not an OpError (a bug): logged by the server. */
   onInternalError?: (error: unknown) => void;
 }
 
@@ -44,6 +42,8 @@ export class V2Session implements HubSubscriber {
   #pumping = false;
   #wakePending = false;
   #closed = false;
+  /** Who this connection acts for (without authentication: anyone, every scope). */
+  readonly #caller: Caller = { ...ANONYMOUS, protocol: 'v2' };
   readonly #onSent = (): void => { if (this.#blocked) { this.#blocked = false; this.wake(); } };
 
   constructor(hub: V2Hub, io: V2Transport, serverId: string, limits: V2Limits, hooks: SessionHooks = {}) {
@@ -60,12 +60,12 @@ export class V2Session implements HubSubscriber {
   /** Handle one text frame; resolves when its reply has been queued. */
   async receive(text: string): Promise<void> {
     if (Buffer.byteLength(text, 'utf8') > this.#limits.maxRequestBytes) {
-      this.#reply(null, new V2Error('too_large', `request is larger than ${String(this.#limits.maxRequestBytes)} bytes`, [{ path: '', message: 'too large', expected: `at most ${String(this.#limits.maxRequestBytes)} bytes`, got: `${String(Buffer.byteLength(text, 'utf8'))} bytes` }]));
+      this.#reply(null, new OpError('too_large', { limit: this.#limits.maxRequestBytes }, [{ path: '', message: 'too large', expected: `at most ${String(this.#limits.maxRequestBytes)} bytes`, got: `${String(Buffer.byteLength(text, 'utf8'))} bytes` }]));
       return;
     }
     let frame: unknown;
     try { frame = JSON.parse(text); } catch {
-      this.#reply(null, new V2Error('bad_request', 'the frame is not valid JSON', [{ path: '', message: 'not JSON', expected: 'a JSON object' }]));
+      this.#reply(null, new OpError('bad_request', { problem: 'the frame is not valid JSON' }, [{ path: '', message: 'not JSON', expected: 'a JSON object' }]));
       return;
     }
     if (typeof frame !== 'object' || frame === null || Array.isArray(frame)) { this.#reply(null, badField('', 'a JSON object', frame)); return; }
@@ -79,11 +79,9 @@ export class V2Session implements HubSubscriber {
       this.#reply(id, out instanceof Promise ? await out : out);
       if (f.op === 'subscribe') this.wake();
     } catch (e) {
-      if (e instanceof V2Error) { this.#reply(id, e); return; }
-      // The engine's thread did not answer (a plan blocking it) or is being replaced.
-      if (e instanceof CodedError && e.code.startsWith('HOST_')) { this.#reply(id, new V2Error('unavailable', e.message)); return; }
+      if (e instanceof OpError) { this.#reply(id, e); return; }
       this.#hooks.onInternalError?.(e);
-      this.#reply(id, new V2Error('internal', e instanceof Error ? e.message : String(e)));
+      this.#reply(id, new OpError('internal', { problem: e instanceof Error ? e.message : String(e) }));
     }
   }
 
@@ -116,25 +114,23 @@ export class V2Session implements HubSubscriber {
     this.#unsubscribe();
   }
 
+  /** The stream's own ops here; every other op is an operation of the table (src/ops), by the same name. */
   #dispatch(op: string, f: Frame): unknown {
-    if (!(OPS as readonly string[]).includes(op)) throw new V2Error('unknown_op', `unknown op "${op}"`, [{ path: '/op', message: 'unknown op', expected: `one of ${OPS.join(', ')}`, got: JSON.stringify(op) }]);
-    const hub = this.#hub;
-    switch (op as OpName) {
-      case 'hello': return hello(hub, this.#serverId, this.#limits);
-      case 'status': return hub.status();
-      case 'plans': return plans(hub);
-      case 'devices': return devices(hub);
-      case 'validate': return check(hub, f);
-      case 'start': return start(hub, f);
-      case 'pause': case 'resume': case 'stop': case 'abort': case 'halt':
-        return control(hub, op as 'pause', f);
+    switch (op) {
+      case 'hello': return hello(this.#hub, this.#serverId, this.#limits);
       case 'subscribe': return this.#subscribe(f);
       case 'unsubscribe': this.#unsubscribe(); return { subscribed: false };
       case 'ping': return { pong: true, time: Date.now() / 1000 };
-      case 'runs.list': return runsList(hub, f);
-      case 'runs.get': return runsGet(hub, f);
-      case 'reload': return reload(hub);
+      default: {
+        const { id: _id, op: _op, ...params } = f;
+        return invoke(op, params, this.#context());
+      }
     }
+  }
+
+  #context(): OpContext {
+    const hub = this.#hub;
+    return { dispatcher: hub.dispatcher, runs: hub.runs, latestSeq: () => hub.log.latest(), caller: this.#caller };
   }
 
   #subscribe(f: Frame): SubscribeResult {
@@ -146,7 +142,7 @@ export class V2Session implements HubSubscriber {
       if (typeof since !== 'number' || !Number.isSafeInteger(since) || since < 0) throw badField('since', 'a non-negative integer', since);
       if (log.since(since) === 'too_old') {
         const oldest = log.oldest();
-        throw new V2Error('replay_unavailable', `cannot replay from seq ${String(since)}: the oldest event kept is ${String(oldest)} and the latest ${String(log.latest())}`,
+        throw new OpError('replay_unavailable', { since, oldest, latest: log.latest() },
           [{ path: '/since', message: 'not replayable', expected: `${String(oldest - 1)}..${String(log.latest())}`, got: String(since) }]);
       }
       cursor = since;
@@ -188,7 +184,7 @@ export class V2Session implements HubSubscriber {
 
   #reply(id: unknown, outcome: unknown): void {
     if (!this.#io.open) return;
-    const body: Reply = outcome instanceof V2Error ? { id, ok: false, error: outcome.body } : { id, ok: true, result: outcome };
+    const body: Reply = outcome instanceof OpError ? { id, ok: false, error: outcome.body } : { id, ok: true, result: outcome };
     this.#io.send(JSON.stringify(body), this.#onSent);
   }
 }

@@ -3,6 +3,7 @@
  * events, topics, requests, replies and the stable error codes.
  * @module
  */
+import type { Operations } from '../../ops/index.js';
 import type { RunSummaryJson } from '../../store/types.js';
 
 export type { RunSummaryJson };
@@ -52,30 +53,14 @@ export interface TopicData { state: StateData; document: DocumentData; exception
 /** One server event; `seq` is server-wide and increases by exactly 1 per event, across topics. */
 export type Event<T extends Topic = Topic> = T extends Topic ? { seq: number; topic: T; time: number; data: TopicData[T] } : never;
 
-/** The stable error codes (the table in docs/protocol-v2.md). */
-export const ERROR_CODES = [
-  'bad_request', 'unknown_op', 'unknown_plan', 'invalid_params', 'busy', 'illegal_state',
-  'replay_unavailable', 'too_large', 'shutting_down', 'internal', 'unknown_run', 'no_store', 'unavailable', 'load_failed',
-] as const;
-export type ErrorCode = (typeof ERROR_CODES)[number];
-
-export interface ErrorDetail { path: string; message: string; expected?: string; got?: string }
-export interface ErrorBody { code: ErrorCode; message: string; details: ErrorDetail[] }
+/** The stable error codes: the catalogue of every protocol (src/ops/errors.ts, docs/errors.md). */
+import type { ErrorBody } from '../../ops/errors.js';
+export type { ErrorBody, ErrorCode, ErrorDetail } from '../../ops/errors.js';
 
 export type Reply<R = unknown> = { id: unknown; ok: true; result: R } | { id: unknown; ok: false; error: ErrorBody };
 
 /** The status of the engine and the scan in progress (the `status` op and the subscribe snapshot). */
-export interface Status {
-  state: string;
-  busy: boolean;
-  plan: string | null;
-  item_id: string | null;
-  run_uid: string | null;
-  /** When the scan was started, seconds since the epoch. */
-  run_start_time: number | null;
-  /** The seq of the last event this status includes. */
-  seq: number;
-}
+export type Status = Operations['status']['result'];
 
 export interface OpenRun { uid: string; item_id: string | null; start: Record<string, unknown>; progress: ProgressData }
 
@@ -88,39 +73,26 @@ export interface HelloResult {
   oldest_seq: number;
   latest_seq: number;
 }
-export interface PlanInfo { name: string; description: string; params: Record<string, unknown> | null }
+export type PlanInfo = Operations['plans']['result']['plans'][number];
 /** `readable`: can be read (a detector, or a motor's readback); `movable`: can be set (a motor). */
-export interface DeviceInfo { name: string; kind: string; readable: boolean; movable: boolean; describe: Record<string, unknown> }
+export type DeviceInfo = Operations['devices']['result']['devices'][number];
 export interface SubscribeResult { topics: Topic[]; seq: number; status: Status; open_run: OpenRun | null; replay_from: number | null }
 
-/** Request parameters and results, by op. */
-export interface Ops {
+/**
+ * Request parameters and results, by op: the operations of the table (src/ops, the same
+ * on every protocol) and the stream's own ops.
+ */
+export type Ops = Operations & {
   hello: { params: Record<string, never>; result: HelloResult };
-  status: { params: Record<string, never>; result: Status };
-  plans: { params: Record<string, never>; result: { plans: PlanInfo[] } };
-  devices: { params: Record<string, never>; result: { devices: DeviceInfo[] } };
-  validate: { params: { plan: string; params?: Record<string, unknown> }; result: { plan: string; params: Record<string, unknown> } };
-  start: { params: { plan: string; params?: Record<string, unknown>; md?: Record<string, unknown> }; result: { item_id: string; plan: string; params: Record<string, unknown> } };
-  pause: { params: { defer?: boolean }; result: { state: string } };
-  resume: { params: Record<string, never>; result: { state: string } };
-  stop: { params: Record<string, never>; result: { state: string } };
-  abort: { params: { reason?: string }; result: { state: string } };
-  halt: { params: Record<string, never>; result: { state: string } };
   subscribe: { params: { topics?: Topic[]; since?: number }; result: SubscribeResult };
   unsubscribe: { params: Record<string, never>; result: { subscribed: false } };
   ping: { params: Record<string, never>; result: { pong: true; time: number } };
-  'runs.list': { params: { limit?: number; offset?: number; plan?: string; since?: number | string }; result: { runs: RunSummaryJson[] } };
-  'runs.get': { params: { uid: string; offset?: number; limit?: number }; result: RunDocuments };
-  reload: { params: Record<string, never>; result: ReloadResult };
-}
+};
 /** `reload`: the plans now offered, and the hash of the code that provides them. */
-export interface ReloadResult { plans: string[]; plans_sha256: string; modules: string[] }
+export type ReloadResult = Operations['reload']['result'];
 /** `runs.get`: the run's summary and one page of its documents, `[name, doc]` in emission order. */
-export interface RunDocuments { run: RunSummaryJson; offset: number; documents: Array<[string, Record<string, unknown>]>; more: boolean }
+export type RunDocuments = Operations['runs.get']['result'];
 export type OpName = keyof Ops;
-export const OPS: readonly OpName[] = [
-  'hello', 'status', 'plans', 'devices', 'validate', 'start', 'pause', 'resume', 'stop', 'abort', 'halt', 'subscribe', 'unsubscribe', 'ping', 'runs.list', 'runs.get', 'reload',
-];
 
 /** Close code for a subscriber that fell too far behind; the reason is `last_seq=N`. */
 export const CLOSE_TOO_SLOW = 4008;

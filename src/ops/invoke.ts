@@ -1,0 +1,92 @@
+/**
+ * Running an operation for a protocol adapter: find it, check the caller's
+ * scope, check the params against its schema (compiled once), call the handler.
+ * The one place a request's params are validated, whatever the protocol.
+ * @module
+ */
+import type { TSchema } from 'typebox';
+import { Compile } from 'typebox/compile';
+import { CodedError } from '../model/errors.js';
+import type { OpContext, OpDef } from './define.js';
+import { type ErrorDetail, OpError } from './errors.js';
+import { OPERATIONS, operation } from './table.js';
+
+type Validator = ReturnType<typeof Compile<TSchema>>;
+const VALIDATORS = new WeakMap<OpDef, Validator>();
+
+function validator(def: OpDef): Validator {
+  let v = VALIDATORS.get(def);
+  if (v === undefined) { v = Compile(def.params); VALIDATORS.set(def, v); }
+  return v;
+}
+
+/** The names of every operation (for `unknown_op`'s hint and the adapters' tables). */
+export const OPERATION_NAMES: readonly string[] = OPERATIONS.map((d) => d.name);
+
+/**
+ * Run operation `name` with `params` (already parsed JSON) for `ctx.caller`.
+ * @throws OpError with a catalogue code (`unknown_op`, `forbidden`, `bad_request`, or the operation's own)
+ */
+export async function invoke(name: string, params: unknown, ctx: OpContext): Promise<unknown> {
+  const def = operation(name);
+  if (def === undefined) {
+    throw new OpError('unknown_op', { op: name }, [{ path: '/op', message: 'unknown op', expected: `one of ${OPERATION_NAMES.join(', ')}`, got: JSON.stringify(name) }]);
+  }
+  if (!ctx.caller.scopes.has(def.scope)) {
+    throw new OpError('forbidden', { op: name, scope: def.scope }, [{ path: '', message: `needs the ${def.scope} scope`, expected: def.scope, got: [...ctx.caller.scopes].join(',') || 'no scopes' }]);
+  }
+  const v = validator(def);
+  if (!v.Check(params)) throw paramsError(params, [...v.Errors(params)]);
+  try {
+    return await def.handler(params as never, ctx);
+  } catch (e) {
+    // The engine's thread did not answer (a plan blocking it) or is being replaced: the
+    // caller may retry, so it is `unavailable`, not `internal`.
+    if (e instanceof CodedError && e.code.startsWith('HOST_')) throw new OpError('unavailable', { problem: e.message });
+    throw e;
+  }
+}
+
+/** TypeBox's errors as one `bad_request`: the first problem as the message, each as a detail. */
+function paramsError(params: unknown, errors: ReadonlyArray<{ keyword: string; instancePath: string; params: Record<string, unknown>; message: string }>): OpError {
+  if (typeof params !== 'object' || params === null || Array.isArray(params)) {
+    return new OpError('bad_request', { problem: `the parameters must be an object, got ${shown(params)}` }, [{ path: '', message: 'must be an object', expected: 'object', got: shown(params) }]);
+  }
+  const details: ErrorDetail[] = [];
+  for (const e of errors) {
+    // `additionalProperties: false` reports each extra key twice (as `false` and as the keyword): once is enough.
+    if (e.keyword === 'boolean') continue;
+    details.push(detail(params as Record<string, unknown>, e));
+    if (details.length >= 20) break;
+  }
+  const first = details[0];
+  const problem = first === undefined ? 'the parameters are invalid' : first.path === '' ? first.message : `"${first.path.slice(1)}" ${first.message}`;
+  return new OpError('bad_request', { problem }, details);
+}
+
+function detail(params: Record<string, unknown>, e: { keyword: string; instancePath: string; params: Record<string, unknown>; message: string }): ErrorDetail {
+  if (e.keyword === 'additionalProperties') {
+    const extra = (e.params.additionalProperties as string[] | undefined) ?? [];
+    return { path: extra.length === 1 ? `/${String(extra[0])}` : '', message: `unknown parameter${extra.length === 1 ? '' : 's'} ${extra.map((k) => `"${k}"`).join(', ')}`, expected: 'only the documented parameters', got: extra.join(', ') };
+  }
+  if (e.keyword === 'required') {
+    const missing = (e.params.requiredProperties as string[] | undefined) ?? [];
+    return { path: `/${String(missing[0] ?? '')}`, message: `is required`, expected: 'a value', got: 'nothing' };
+  }
+  const value = at(params, e.instancePath);
+  return { path: e.instancePath, message: `${e.message}, got ${shown(value)}`, expected: e.message.replace(/^must (be |have )?/, ''), got: shown(value) };
+}
+
+function at(root: unknown, pointer: string): unknown {
+  let x = root;
+  for (const key of pointer.split('/').slice(1)) {
+    if (typeof x !== 'object' || x === null) return undefined;
+    x = (x as Record<string, unknown>)[key.replaceAll('~1', '/').replaceAll('~0', '~')];
+  }
+  return x;
+}
+
+function shown(v: unknown): string {
+  const text = JSON.stringify(v) ?? String(v);
+  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
+}
