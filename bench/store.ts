@@ -28,12 +28,12 @@ async function once(n: number, options: SqliteStoreOptions): Promise<{ docs: num
     attachStore(re, store);
     const t0 = performance.now();
     await re.run(count([hw().det], { num: n }));
-    store.flush();
+    await store.commit();
     const seconds = (performance.now() - t0) / 1000;
-    if (store.getRun(store.listRuns({ limit: 1 })[0]?.uid ?? '')?.numEvents?.primary !== n) throw new Error('bench: the run was not stored whole');
+    if ((await store.getRun((await store.listRuns({ limit: 1 }))[0]?.uid ?? ''))?.numEvents?.primary !== n) throw new Error('bench: the run was not stored whole');
     return { docs: committed / seconds, events: n / seconds };
   } finally {
-    store.close();
+    await store.close();
     rmSync(dir, { recursive: true, force: true });
   }
 }

@@ -49,6 +49,8 @@ export async function runCommand(planName: string, opts: RunOptions, out: (line:
   if (opts.data !== undefined) {
     try { store = SqliteStore.open(opts.data); } catch (e) { throw new UsageError(e instanceof Error ? e.message : String(e)); }
     attachStore(re, store, { meta: () => ({ planName, params: params as Record<string, unknown> }) });
+    // A failed commit ends the run (recorded nowhere else); close() below reports it.
+    store.onError((e) => { re.abort(`run storage failed: ${e.message}`).catch(() => undefined); });
   }
   const files: number[] = [];
   const sink = (flag: string, path: string | undefined): ((line: string) => void) | null => {
@@ -57,7 +59,7 @@ export async function runCommand(planName: string, opts: RunOptions, out: (line:
     let fd: number;
     try { fd = openSync(path, 'w'); } catch (e) {
       for (const f of files) closeSync(f);
-      store?.close();
+      void store?.close().catch(() => undefined);
       throw new UsageError(describeSystemError(e, `cannot write ${flag} ${path}`) ?? String(e));
     }
     files.push(fd);
@@ -81,6 +83,6 @@ export async function runCommand(planName: string, opts: RunOptions, out: (line:
   } finally {
     offClosed();
     for (const fd of files) closeSync(fd);
-    store?.close();
+    await store?.close().catch((e: unknown) => { process.stderr.write(`error: ${e instanceof Error ? e.message : String(e)}\n`); });
   }
 }

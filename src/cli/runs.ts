@@ -3,7 +3,7 @@
  * Any failure prints one line and sets exit code 2.
  * @module
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, writeSync } from 'node:fs';
 import type { Command } from 'commander';
 import { DEFAULT_DATA_DIR, SqliteStore, runSummaryJson, type RunSummary } from '../store/index.js';
 import { describeSystemError } from './errors.js';
@@ -60,14 +60,14 @@ function table(runs: readonly RunSummary[]): string {
 }
 
 /** Open the store for reading, run `fn`, always close. */
-function withStore<T>(dir: string, readonly: boolean, fn: (store: SqliteStore) => T): T {
+async function withStore<T>(dir: string, readonly: boolean, fn: (store: SqliteStore) => Promise<T>): Promise<T> {
   const store = SqliteStore.open(dir, { readonly });
-  try { return fn(store); } finally { store.close(); }
+  try { return await fn(store); } finally { await store.close(); }
 }
 
-function action<A extends unknown[]>(io: RunsIo, fn: (...args: A) => void): (...args: A) => void {
-  return (...args) => {
-    try { fn(...args); } catch (e) {
+function action<A extends unknown[]>(io: RunsIo, fn: (...args: A) => Promise<void>): (...args: A) => Promise<void> {
+  return async (...args) => {
+    try { await fn(...args); } catch (e) {
       io.err(`error: ${e instanceof Error ? e.message : String(e)}\n`);
       process.exitCode = 2;
     }
@@ -75,10 +75,10 @@ function action<A extends unknown[]>(io: RunsIo, fn: (...args: A) => void): (...
 }
 
 /** The run whose uid is `uid`, or the one run whose uid starts with it (the short uid printed everywhere). */
-function requireRun(store: SqliteStore, uid: string): RunSummary {
-  const exact = store.getRun(uid);
+async function requireRun(store: SqliteStore, uid: string): Promise<RunSummary> {
+  const exact = await store.getRun(uid);
   if (exact !== undefined) return exact;
-  const found = uid === '' ? [] : store.listRuns({ uidPrefix: uid, limit: 6 });
+  const found = uid === '' ? [] : await store.listRuns({ uidPrefix: uid, limit: 6 });
   if (found.length === 1 && found[0] !== undefined) return found[0];
   if (found.length === 0) throw new RunsError(`no run with uid '${uid}' (or starting with it) in ${store.path}`);
   const shown = found.slice(0, 5).map((r) => r.uid).join(', ');
@@ -97,23 +97,23 @@ export function addRunsCommand(program: Command, io: RunsIo = stdio): Command {
     .option('--data <dir>', dataHelp, DEFAULT_DATA_DIR).option('--json', 'one JSON array instead of a table')
     .option('--limit <n>', 'at most N runs (default 100)').option('--plan <name>', 'only runs of this plan')
     .option('--since <iso>', 'only runs started at or after this date')
-    .action(action(io, (opts: ListOpts) => {
+    .action(action(io, async (opts: ListOpts) => {
       const query = {
         limit: opts.limit === undefined ? 100 : positiveInt(opts.limit, '--limit'),
         ...(opts.plan === undefined ? {} : { plan: opts.plan }),
         ...(opts.since === undefined ? {} : { since: isoSeconds(opts.since) }),
       };
-      const list = withStore(opts.data, true, (s) => s.listRuns(query));
+      const list = await withStore(opts.data, true, (s) => s.listRuns(query));
       io.out(opts.json === true ? `${JSON.stringify(list.map(runSummaryJson))}\n` : table(list));
     }));
 
   runs.command('show <uid>').description("one run's index entry and its document counts (UID: the whole uid or a unique start of it)")
     .option('--data <dir>', dataHelp, DEFAULT_DATA_DIR).option('--json', 'JSON instead of text')
-    .action(action(io, (uid: string, opts: DataOpts) => {
-      const { run, counts } = withStore(opts.data, true, (s) => {
+    .action(action(io, async (uid: string, opts: DataOpts) => {
+      const { run, counts } = await withStore(opts.data, true, async (s) => {
         const counts: Record<string, number> = {};
-        const run = requireRun(s, uid);
-        for (const [name] of s.getDocuments(run.uid)) counts[name] = (counts[name] ?? 0) + 1;
+        const run = await requireRun(s, uid);
+        for (const [name] of await s.getDocuments(run.uid)) counts[name] = (counts[name] ?? 0) + 1;
         return { run, counts };
       });
       if (opts.json === true) { io.out(`${JSON.stringify({ ...runSummaryJson(run), documents: counts })}\n`); return; }
@@ -129,21 +129,31 @@ export function addRunsCommand(program: Command, io: RunsIo = stdio): Command {
 
   runs.command('export <uid>').description('write a run as suitcase-jsonl ([name, doc] per line), readable by databroker (UID: the whole uid or a unique start of it)')
     .option('--data <dir>', dataHelp, DEFAULT_DATA_DIR).option('--out <file>', 'write to FILE instead of stdout')
-    .action(action(io, (uid: string, opts: DataOpts) => {
-      const lines = withStore(opts.data, true, (s) => s.exportRun(requireRun(s, uid).uid));
-      const text = lines.map((l) => `${l}\n`).join('');
-      if (opts.out === undefined) { io.out(text); return; }
-      try { writeFileSync(opts.out, text); } catch (e) { throw new RunsError(describeSystemError(e, `cannot write --out ${opts.out}`) ?? String(e)); }
+    .action(action(io, async (uid: string, opts: DataOpts) => {
+      await withStore(opts.data, true, async (s) => {
+        const run = await requireRun(s, uid);
+        // Page by page: a run of any size exports in bounded memory.
+        let fd: number | null = null;
+        if (opts.out !== undefined) {
+          try { fd = openSync(opts.out, 'w'); } catch (e) { throw new RunsError(describeSystemError(e, `cannot write --out ${opts.out}`) ?? String(e)); }
+        }
+        try {
+          for await (const chunk of s.exportRun(run.uid)) {
+            if (fd === null) { io.out(chunk); continue; }
+            try { writeSync(fd, chunk); } catch (e) { throw new RunsError(describeSystemError(e, `cannot write --out ${opts.out ?? ''}`) ?? String(e)); }
+          }
+        } finally { if (fd !== null) closeSync(fd); }
+      });
     }));
 
   runs.command('import <file>').description('store the runs of a suitcase-jsonl file (validated; refuses run uids already stored)')
     .option('--data <dir>', dataHelp, DEFAULT_DATA_DIR)
-    .action(action(io, (file: string, opts: DataOpts) => {
+    .action(action(io, async (file: string, opts: DataOpts) => {
       let text: string;
       try { text = readFileSync(file, 'utf8'); } catch (e) {
         throw new RunsError(`cannot read ${file}: ${e instanceof Error ? e.message : String(e)}`);
       }
-      const result = withStore(opts.data, false, (s) => s.importJsonl(text.split('\n')));
+      const result = await withStore(opts.data, false, (s) => s.importJsonl(text.split('\n')));
       io.out(`imported ${result.runs.length} run(s), ${result.documents} documents: ${result.runs.join(', ')}\n`);
     }));
   return runs;

@@ -87,7 +87,7 @@ export async function serve(opts: ServeOptions = {}): Promise<Served> {
     await dispatcher.start();
   } catch (e) {
     await engine.close();
-    store?.close();
+    await store?.close().catch(() => undefined);
     throw e;
   }
   const server = serverOf(dispatcher);
@@ -145,7 +145,7 @@ export async function serveCommand(opts: ServeOptions = {}): Promise<void> {
     process.once('SIGTERM', () => done('SIGTERM'));
   });
   await dispatcher.stop(`server received ${signal}`);
-  store?.close();
+  await store?.close().catch((e: unknown) => { logger.error({ err: e }, 'closing the run store failed'); });
   logger.flush();
   process.exit(0);
 }

@@ -66,6 +66,7 @@ export class Dispatcher {
   readonly #bus = new EventBus();
   readonly #callbacks = new Map<number, UserCallback>();
   #docListeners: DocumentCallback[] = [];
+  #callbacksDeferred = false;
   readonly #onError: (message: string, error: unknown) => void;
   readonly #host: DispatcherHost | null;
   #nextToken = 0;
@@ -190,6 +191,16 @@ export class Dispatcher {
   listenDocuments(fn: DocumentCallback): () => void {
     this.#docListeners = [...this.#docListeners, fn];
     return () => { this.#docListeners = this.#docListeners.filter((f) => f !== fn); };
+  }
+
+  /**
+   * Hand document callbacks to a write-ahead store: from now on they are not called as documents
+   * arrive, but by the returned function, which the journal calls for each document once it is
+   * committed (in order). `deferCallbacks(false)` restores direct delivery.
+   */
+  deferCallbacks(defer = true): (name: DocumentName, doc: Record<string, unknown>) => void {
+    this.#callbacksDeferred = defer;
+    return this.#deliverCallbacks;
   }
 
   /**
@@ -331,11 +342,15 @@ export class Dispatcher {
     for (const fn of this.#docListeners) {
       try { fn(name, doc); } catch (err) { this.#onError('a document listener threw', err); }
     }
+    if (!this.#callbacksDeferred) this.#deliverCallbacks(name, doc);
+  }
+
+  readonly #deliverCallbacks = (name: DocumentName, doc: Record<string, unknown>): void => {
     for (const { cb, name: wanted } of this.#callbacks.values()) {
       if (wanted !== 'all' && wanted !== name) continue;
       try { cb(name, doc); } catch (err) { this.#onError('a document callback threw', err); }
     }
-  }
+  };
 
   #finish(active: ActiveScan): void {
     if (this.#active !== active) return;

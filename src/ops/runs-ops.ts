@@ -32,14 +32,14 @@ export const runsList = defineOp({
   }, { additionalProperties: false }),
   result: Type.Object({ runs: Type.Array(RunSummary) }),
   scope: 'read', effect: 'read', errors: ['no_store'],
-  handler: (p, ctx) => {
+  handler: async (p, ctx) => {
     const s = store(ctx);
     const since = sinceSeconds(p.since);
     const query: ListRunsQuery = {
       limit: Math.min(p.limit ?? 100, MAX_PAGE), offset: p.offset ?? 0,
       ...(p.plan === undefined ? {} : { plan: p.plan }), ...(since === undefined ? {} : { since }),
     };
-    return { runs: s.listRuns(query).map(runSummaryJson) };
+    return { runs: (await s.listRuns(query)).map(runSummaryJson) };
   },
 });
 
@@ -56,14 +56,14 @@ export const runsGet = defineOp({
     more: Type.Boolean({ description: 'another page follows' }),
   }),
   scope: 'read', effect: 'read', errors: ['no_store', 'unknown_run'],
-  handler: (p, ctx) => {
+  handler: async (p, ctx) => {
     const s = store(ctx);
-    const run = s.getRun(p.uid);
+    const run = await s.getRun(p.uid);
     if (run === undefined) throw new OpError('unknown_run', { uid: p.uid }, [{ path: '/uid', message: 'unknown run', got: p.uid }]);
     const offset = p.offset ?? 0;
     const limit = Math.min(p.limit ?? MAX_PAGE, MAX_PAGE);
     // One extra document tells whether another page follows.
-    const docs = s.getDocuments(p.uid, { offset, limit: limit + 1 });
+    const docs = await s.getDocuments(p.uid, { offset, limit: limit + 1 });
     const documents = docs.slice(0, limit).map(([n, d]) => [n, d as unknown as Record<string, unknown>] as [string, Record<string, unknown>]);
     return { run: runSummaryJson(run), offset, documents, more: docs.length > limit };
   },

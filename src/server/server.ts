@@ -14,7 +14,7 @@ import { V1Session } from '../protocol/v1/index.js';
 import { type Logger, createLogger } from './logger.js';
 import type { BaseStore } from '../store/index.js';
 import { V2Endpoint, type V2Options } from './v2-endpoint.js';
-import { storeEventLog } from './store-wiring.js';
+import { Journal } from './journal.js';
 import { WebAssets, sendJson, serveExport } from './web-routes.js';
 
 export interface ServerOptions {
@@ -48,6 +48,7 @@ export class DispatcherServer implements DispatcherHost {
   readonly #opts: Required<Omit<ServerOptions, 'logger' | 'v2' | 'store' | 'webRoot'>>;
   readonly #store: BaseStore | null;
   readonly #v2: V2Endpoint;
+  readonly #journal: Journal;
   readonly #log: Logger;
   readonly #http: Server;
   readonly #wss = new WebSocketServer({ noServer: true, maxPayload: 1 << 20 });
@@ -65,9 +66,13 @@ export class DispatcherServer implements DispatcherHost {
     };
     this.#log = options.logger ?? createLogger();
     this.#store = options.store ?? null;
-    const v2 = this.#store === null ? options.v2 : { ...options.v2, eventLog: storeEventLog(dispatcher, this.#store, options.v2) };
-    this.#v2 = new V2Endpoint(dispatcher, this.#log, v2);
-    this.#v2.hub.runs = this.#store;
+    // The store is the dispatcher's write-ahead subscriber (through the journal); v2 only reads it.
+    this.#journal = new Journal(dispatcher, {
+      store: this.#store, logger: this.#log,
+      ...(options.v2?.logMaxEvents === undefined ? {} : { maxEvents: options.v2.logMaxEvents }),
+      ...(options.v2?.logMaxBytes === undefined ? {} : { maxBytes: options.v2.logMaxBytes }),
+    });
+    this.#v2 = new V2Endpoint(dispatcher, this.#log, { ...options.v2, journal: this.#journal });
     if (this.#store !== null) {
       // A run must not go on unrecorded: when a commit fails, say so and abort the plan
       // (the store refuses further writes, so nothing is published that is not stored).
@@ -98,7 +103,7 @@ export class DispatcherServer implements DispatcherHost {
     if (this.#store !== null) {
       // scan_id continues after a restart, like bluesky's persistent RE.md.
       await this.#dispatcher.setScanId(this.#store.lastScanId());
-      const stops = this.#store.recoverInterrupted((name, doc) => this.#log.warn({ name, run_start: (doc as { run_start?: unknown }).run_start }, 'closed an interrupted run'), { logEvents: true });
+      const stops = await this.#store.recoverInterrupted((name, doc) => this.#log.warn({ name, run_start: (doc as { run_start?: unknown }).run_start }, 'closed an interrupted run'));
       if (stops.length > 0) this.#log.info({ runs: stops.length, store: this.#store.location }, 'crash recovery done');
     }
     return new Promise((resolve, reject) => {
@@ -126,15 +131,21 @@ export class DispatcherServer implements DispatcherHost {
     if (timedOut) this.#log.warn({ seconds: this.#opts.shutdownTimeout }, 'the scan did not end in time; closing anyway');
     // The run's last documents reach the clients before the close: commit them, then give the
     // v2 pumps (woken by the commit, run on the next turn) their turn; the close frame follows.
-    this.#store?.flush();
+    await this.#commit();
     await nextTurn();
     await nextTurn();
     await Promise.all([...this.#clients].map((ws) => closeClient(ws, 'server shutting down')));
     this.#v2.stop();
     this.#http.closeAllConnections();
     await closed;
-    this.#store?.flush();
+    await this.#commit();
+    this.#journal.dispose();
     this.#log.info('stopped');
+  }
+
+  /** Everything journalled so far committed (a failed store has already said why: shutdown goes on). */
+  async #commit(): Promise<void> {
+    await this.#store?.commit().catch(() => undefined);
   }
 
   #onHttp(req: IncomingMessage, res: ServerResponse): void {
@@ -153,7 +164,7 @@ export class DispatcherServer implements DispatcherHost {
     if (req.method === 'GET' || req.method === 'HEAD') {
       // The web panel at `/` (websocket upgrades on `/` are protocol v1 and never get here).
       if (this.#web.serve(req, res, path ?? '/')) return;
-      if (serveExport(res, path ?? '', this.#store)) return;
+      if (serveExport(res, path ?? '', this.#store, (e) => this.#log.error({ err: e, path }, 'export failed'))) return;
     }
     sendJson(res, 404, { error: `no such path: ${path ?? ''}` });
   }

@@ -7,9 +7,10 @@
 import { randomUUID } from 'node:crypto';
 import { type RawData, WebSocket } from 'ws';
 import type { Dispatcher } from '../dispatcher/index.js';
-import { type EventLog, MemoryEventLog } from '../protocol/v2/event-log.js';
+import { MemoryEventLog } from '../protocol/v2/event-log.js';
 import { V2Hub } from '../protocol/v2/hub.js';
 import { StoreEventLog } from '../protocol/v2/store-log.js';
+import { Journal } from './journal.js';
 import type { V2Limits } from '../protocol/v2/ops.js';
 import { V2Session } from '../protocol/v2/session.js';
 import type { Logger } from './logger.js';
@@ -19,8 +20,8 @@ export interface V2Options {
   logMaxEvents?: number;
   /** Bytes (of event JSON) the in-memory log keeps. Default 64 MiB. */
   logMaxBytes?: number;
-  /** Replaces the in-memory log (e.g. the durable store's); the two limits above then only inform `hello`. */
-  eventLog?: EventLog;
+  /** The dispatcher's journal v2 reads (the server makes it, with the store); default: a journal over the in-memory ring. */
+  journal?: Journal;
   /** A connection's unsent bytes above which streaming to it waits. Default 1 MiB. */
   maxBufferedBytes?: number;
   /** Largest request accepted (larger: `too_large`). Default 256 KiB. */
@@ -44,17 +45,19 @@ export class V2Endpoint {
   #lastBeat = 0;
 
   constructor(dispatcher: Dispatcher, logger: Logger, options: V2Options = {}) {
-    const log = options.eventLog ?? new MemoryEventLog({
+    const journal = options.journal ?? new Journal(dispatcher, {
+      logger,
       ...(options.logMaxEvents === undefined ? {} : { maxEvents: options.logMaxEvents }),
       ...(options.logMaxBytes === undefined ? {} : { maxBytes: options.logMaxBytes }),
     });
+    const log = journal.log;
     this.limits = {
       maxRequestBytes: options.maxRequestBytes ?? 256 * 1024, maxBufferedBytes: options.maxBufferedBytes ?? 1024 * 1024,
       logMaxEvents: log instanceof MemoryEventLog ? log.maxEvents : log instanceof StoreEventLog ? log.memory.maxEvents : options.logMaxEvents ?? 0,
       logMaxBytes: log instanceof MemoryEventLog ? log.maxBytes : log instanceof StoreEventLog ? log.memory.maxBytes : options.logMaxBytes ?? 0,
       heartbeatMs: options.heartbeatMs ?? 15_000,
     };
-    this.hub = new V2Hub(dispatcher, log, logger);
+    this.hub = new V2Hub(journal);
   }
 
   /** Unsent bytes of each open v2 connection (for monitoring and the memory-bound test). */

@@ -8,7 +8,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { fileURLToPath } from 'node:url';
-import type { BaseStore } from '../store/index.js';
+import type { RunStore } from '../store/index.js';
 
 /** Where the built panel lives: dist-web/ at the package root (this file is in src/server or dist/server). */
 export const WEB_ROOT = fileURLToPath(new URL('../../dist-web/', import.meta.url));
@@ -58,22 +58,52 @@ export class WebAssets {
 
 const EXPORT = /^\/api\/runs\/([^/]+)\/export\.jsonl$/;
 
-/** `GET /api/runs/UID/export.jsonl`: the run as suitcase-jsonl, one `[name, doc]` per line. False if not this route. */
-export function serveExport(res: ServerResponse, path: string, store: BaseStore | null): boolean {
+/**
+ * `GET /api/runs/UID/export.jsonl`: the run as suitcase-jsonl, one `[name, doc]` per line, streamed
+ * page by page (bounded memory; the loop yields between pages). False if not this route.
+ * A read that fails before the first byte answers 500; after it, the response is cut short.
+ */
+export function serveExport(res: ServerResponse, path: string, store: RunStore | null, onError: (e: unknown) => void = () => {}): boolean {
   const m = EXPORT.exec(path);
   if (m === null) return false;
-  const uid = decodeURIComponent(m[1] ?? '');
+  let uid: string;
+  try { uid = decodeURIComponent(m[1] ?? ''); } catch {
+    sendJson(res, 400, { error: 'the run uid in the path is not valid percent-encoding', code: 'bad_request' });
+    return true;
+  }
   if (store === null) { sendJson(res, 404, { error: 'this server keeps no runs (started with --no-data)', code: 'no_store' }); return true; }
-  const run = store.getRun(uid);
-  if (run === undefined) { sendJson(res, 404, { error: `no run with uid ${JSON.stringify(uid)}`, code: 'unknown_run' }); return true; }
-  const body = `${store.exportRun(uid).join('\n')}\n`;
-  const name = `run-${String(run.scanId ?? 'x')}-${uid.slice(0, 8)}.jsonl`;
-  res.writeHead(200, {
-    'content-type': 'application/x-ndjson; charset=utf-8', 'content-length': Buffer.byteLength(body),
-    'content-disposition': `attachment; filename="${name}"`, 'cache-control': 'no-store',
-  });
-  res.end(body);
+  void streamExport(res, store, uid, onError);
   return true;
+}
+
+async function streamExport(res: ServerResponse, store: RunStore, uid: string, onError: (e: unknown) => void): Promise<void> {
+  try {
+    const run = await store.getRun(uid);
+    if (run === undefined) { sendJson(res, 404, { error: `no run with uid ${JSON.stringify(uid)}`, code: 'unknown_run' }); return; }
+    const name = `run-${String(run.scanId ?? 'x')}-${uid.slice(0, 8)}.jsonl`;
+    res.writeHead(200, {
+      'content-type': 'application/x-ndjson; charset=utf-8',
+      'content-disposition': `attachment; filename="${name}"`, 'cache-control': 'no-store',
+    });
+    for await (const chunk of store.exportRun(uid)) {
+      if (res.destroyed) return;
+      if (!res.write(chunk)) await drained(res);
+    }
+    res.end();
+  } catch (e) {
+    onError(e);
+    if (!res.headersSent) sendJson(res, 500, { error: `export failed: ${e instanceof Error ? e.message : String(e)}`, code: 'store_failed' });
+    else res.destroy(); // chunked encoding without its last chunk: the client sees an incomplete transfer
+  }
+}
+
+/** Resolves when `res` can take more, or is closed. */
+function drained(res: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => { res.off('drain', done); res.off('close', done); resolve(); };
+    res.on('drain', done);
+    res.on('close', done);
+  });
 }
 
 export function sendJson(res: ServerResponse, status: number, body: unknown): void {

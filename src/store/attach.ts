@@ -20,9 +20,9 @@ export interface AttachOptions {
 
 /**
  * Append every document `re` emits to `store` and seed `re.md.scan_id`. Attach
- * before other subscribers. Returns the detach function (which flushes).
+ * before other subscribers. Returns the detach function (which resolves once everything is committed).
  */
-export function attachStore(re: DocumentSource, store: RunStore, options: AttachOptions = {}): () => void {
+export function attachStore(re: DocumentSource, store: RunStore, options: AttachOptions = {}): () => Promise<void> {
   const known = typeof re.md.scan_id === 'number' ? re.md.scan_id : 0;
   re.md.scan_id = Math.max(known, store.lastScanId());
   const token = re.subscribe((name, doc) => {
@@ -30,6 +30,6 @@ export function attachStore(re: DocumentSource, store: RunStore, options: Attach
   });
   return () => {
     re.unsubscribe(token);
-    store.flush();
+    return store.commit();
   };
 }

@@ -1,10 +1,11 @@
 /**
- * RunStore over any StoreBackend: the write-ahead batch (one transaction per
- * event-loop turn), run tracking, seq and scan_id counters, reads, recovery, JSONL.
+ * RunStore over any StoreBackend: the write-ahead queue (one transaction per
+ * event-loop turn, one write in flight at a time), run tracking, the seq,
+ * document-id and scan_id counters, reads, recovery, JSONL.
  * @module
  */
 import type { DocumentMap, DocumentName } from '../model/documents.js';
-import type { EventRow, PendingDocument, StoreBackend, WriteBatch } from './backend.js';
+import type { BackendState, EventRow, PendingDocument, RetentionRule, StoreBackend, WriteBatch } from './backend.js';
 import { StoreError, causeText } from './errors.js';
 import { parseJsonl, planImport } from './jsonl.js';
 import { composeInterruptedStop } from './recovery.js';
@@ -15,18 +16,21 @@ import type {
 } from './types.js';
 
 export interface StoreOptions {
-  /** Commit as soon as this many entries are pending, without waiting for the turn to end (default 2048). */
+  /** Start a commit as soon as this many entries are pending, without waiting for the turn to end (default 2048). */
   readonly maxBatch?: number;
 }
 
 export interface RecoverOptions {
-  /** Also log each recovered stop as a v2 `document` event (appendDocumentEvent). */
-  readonly logEvents?: boolean;
   /** The stop documents' `time` (default: now). */
   readonly time?: number;
 }
 
+interface Waiter { resolve(): void; reject(e: Error): void }
+
 function emptyBatch(): WriteBatch { return { starts: [], documents: [], events: [], stops: [] }; }
+
+/** Documents read per page by exports and recovery. */
+const PAGE = 1000;
 
 export class BaseStore implements RunStore {
   readonly #backend: StoreBackend;
@@ -36,31 +40,52 @@ export class BaseStore implements RunStore {
   /** What listeners get for the pending batch: the caller's own objects, no re-parse. */
   #committed: { documents: StoredDocument[]; events: StoredEvent[] } = { documents: [], events: [] };
   #pendingCount = 0;
+  /** Callers of commit() waiting for the pending batch. */
+  #waiters: Waiter[] = [];
+  /** The waiters of the batch being written, null when no write is in flight. */
+  #flight: Waiter[] | null = null;
   #immediate: NodeJS.Immediate | null = null;
+  /** Backend writes run one at a time, in the order they were asked for. */
+  #lock: Promise<void> = Promise.resolve();
   #commitListeners: Array<(batch: CommitBatch) => void> = [];
   #errorListeners: Array<(error: Error) => void> = [];
   #failure: StoreError | null = null;
   #closed = false;
   #nextSeq: number;
   #committedSeq: number;
+  #oldestSeq: number | null;
   #nextDocId: number;
   #lastScanId: number;
   /** A listener that throws must not undo a commit or starve the other listeners; by default its error surfaces as uncaught. */
   onListenerError: (error: unknown) => void = (e) => { queueMicrotask(() => { throw e; }); };
 
-  constructor(backend: StoreBackend, options: StoreOptions = {}) {
+  /** `state` is what `backend.state()` resolved to (a backend opened asynchronously reads it first). */
+  constructor(backend: StoreBackend, state: BackendState, options: StoreOptions = {}) {
     this.#backend = backend;
     this.#maxBatch = options.maxBatch ?? 2048;
-    this.#committedSeq = backend.maxSeq();
-    this.#nextSeq = this.#committedSeq + 1;
-    this.#nextDocId = backend.maxDocumentId() + 1;
-    this.#lastScanId = backend.maxScanId();
+    this.#committedSeq = state.maxSeq;
+    this.#nextSeq = state.maxSeq + 1;
+    this.#oldestSeq = state.oldestSeq;
+    this.#nextDocId = state.maxDocumentId + 1;
+    this.#lastScanId = state.maxScanId;
+  }
+
+  /** Open a store over a backend whose state must be read asynchronously (e.g. PostgreSQL). */
+  static async over(backend: StoreBackend, options: StoreOptions = {}): Promise<BaseStore> {
+    return new BaseStore(backend, await backend.state(), options);
   }
 
   get location(): string { return this.#backend.location; }
+  get backlog(): number { return this.#pendingCount; }
+  get failure(): Error | null { return this.#failure; }
 
-  appendDocument(name: DocumentName, doc: AnyDocument, meta?: DocumentMeta): void {
-    this.#queueDocument(name, doc, meta, false);
+  appendDocument(name: DocumentName, doc: AnyDocument, meta?: DocumentMeta, time = Date.now() / 1000): number {
+    const stored = this.#queueDocument(name, doc, meta, false);
+    const seq = this.#nextSeq++;
+    this.#batch.events.push({ seq, topic: 'document', time, dataJson: null, docId: stored.id });
+    this.#committed.events.push({ seq, topic: 'document', time, data: { name, doc } });
+    this.#queued();
+    return seq;
   }
 
   appendEvent(event: EventInput): number {
@@ -73,18 +98,9 @@ export class BaseStore implements RunStore {
     return seq;
   }
 
-  appendDocumentEvent(name: DocumentName, doc: AnyDocument, time: number, meta?: DocumentMeta): number {
-    const stored = this.#queueDocument(name, doc, meta, false, true);
-    const seq = this.#nextSeq++;
-    this.#batch.events.push({ seq, topic: 'document', time, dataJson: null, docId: stored.id });
-    this.#committed.events.push({ seq, topic: 'document', time, data: { name, doc } });
-    this.#queued();
-    return seq;
-  }
-
-  #queueDocument(name: DocumentName, doc: AnyDocument, meta: DocumentMeta | undefined, interrupted: boolean, deferSchedule = false): StoredDocument {
+  #queueDocument(name: DocumentName, doc: AnyDocument, meta: DocumentMeta | undefined, interrupted: boolean): StoredDocument {
     this.#writable();
-    if (name === 'start') this.#refuseKnownRun((doc as { uid?: unknown }).uid);
+    if (name === 'start') this.#refuseOpenRun((doc as { uid?: unknown }).uid);
     const json = JSON.stringify(doc);
     const obs = this.#tracker.observe(name, doc, meta, interrupted);
     const entry: PendingDocument = { id: this.#nextDocId++, runUid: obs.runUid, name, json };
@@ -96,22 +112,20 @@ export class BaseStore implements RunStore {
     if (obs.stop !== undefined) this.#batch.stops.push({ ...obs.stop, lastDocId: entry.id });
     const stored: StoredDocument = { id: entry.id, runUid: obs.runUid, name, doc };
     this.#committed.documents.push(stored);
-    if (!deferSchedule) this.#queued();
     return stored;
   }
 
-  #refuseKnownRun(uid: unknown): void {
-    const pending = (u: string): boolean => this.#tracker.isOpen(u) || this.#batch.starts.some((s) => s.uid === u);
-    if (typeof uid === 'string' && (pending(uid) || this.#backend.hasRun(uid))) {
-      throw new StoreError('STORE_DUPLICATE_RUN', `a run with uid ${uid} is already stored in ${this.location}`);
+  #refuseOpenRun(uid: unknown): void {
+    if (typeof uid === 'string' && (this.#tracker.isOpen(uid) || this.#batch.starts.some((s) => s.uid === uid))) {
+      throw new StoreError('STORE_DUPLICATE_RUN', `a run with uid ${uid} is already open in ${this.location}`);
     }
   }
 
   #queued(): void {
     this.#pendingCount++;
-    if (this.#pendingCount >= this.#maxBatch) { this.flush(); return; }
+    if (this.#pendingCount >= this.#maxBatch) { this.#kick(); return; }
     // One commit per event-loop turn: everything appended in this turn shares a transaction.
-    this.#immediate ??= setImmediate(() => { this.#immediate = null; this.#flushFromTimer(); });
+    this.#immediate ??= setImmediate(() => { this.#immediate = null; this.#kick(); });
   }
 
   #writable(): void {
@@ -119,33 +133,74 @@ export class BaseStore implements RunStore {
     if (this.#failure !== null) throw this.#failure;
   }
 
-  #flushFromTimer(): void {
-    try { this.flush(); } catch (e) {
-      // With nobody listening for errors, crash loudly rather than lose writes quietly.
-      if (this.#errorListeners.length === 0) throw e;
+  commit(): Promise<void> {
+    if (this.#failure !== null) return Promise.reject(this.#failure);
+    if (this.#pendingCount === 0 && this.#flight === null) return Promise.resolve();
+    // Nothing pending: wait for the batch in flight; else for the pending one.
+    const into = this.#pendingCount === 0 && this.#flight !== null ? this.#flight : this.#waiters;
+    const done = new Promise<void>((resolve, reject) => { into.push({ resolve, reject }); });
+    this.#kick();
+    return done;
+  }
+
+  /** Start draining unless a write is in flight (the drain loop then takes the pending batch next). */
+  #kick(): void {
+    if (this.#immediate !== null) { clearImmediate(this.#immediate); this.#immediate = null; }
+    if (this.#flight !== null || this.#pendingCount === 0 || this.#failure !== null) return;
+    void this.#drain();
+  }
+
+  async #drain(): Promise<void> {
+    // Checked and cleared synchronously with the loop's end, so a kick never finds a drain that will not look again.
+    while (this.#pendingCount > 0 && this.#failure === null) {
+      const batch = this.#batch;
+      const committed = this.#committed;
+      const waiters = this.#waiters;
+      this.#flight = waiters;
+      this.#batch = emptyBatch();
+      this.#committed = { documents: [], events: [] };
+      this.#waiters = [];
+      this.#pendingCount = 0;
+      try {
+        await this.#exclusive(() => this.#backend.write(batch));
+      } catch (e) {
+        this.#flight = null;
+        this.#fail(new StoreError('STORE_WRITE_FAILED', `could not commit ${batch.documents.length} documents and ${batch.events.length} events to ${this.location}: ${causeText(e)}`, { cause: e }), waiters);
+        return;
+      }
+      const lastEvent = committed.events[committed.events.length - 1];
+      if (lastEvent !== undefined) {
+        this.#committedSeq = lastEvent.seq;
+        this.#oldestSeq ??= committed.events[0]?.seq ?? null;
+      }
+      for (const l of this.#commitListeners) {
+        try { l(committed); } catch (e) { this.onListenerError(e); }
+      }
+      this.#flight = null;
+      for (const w of waiters) w.resolve();
     }
   }
 
-  flush(): void {
-    if (this.#immediate !== null) { clearImmediate(this.#immediate); this.#immediate = null; }
-    if (this.#pendingCount === 0) return;
-    const batch = this.#batch;
-    const committed = this.#committed;
+  #exclusive(write: () => Promise<void>): Promise<void> {
+    const run = this.#lock.then(write);
+    this.#lock = run.catch(() => undefined);
+    return run;
+  }
+
+  #fail(failure: StoreError, waiters: Waiter[]): void {
+    this.#failure = failure;
+    // What was queued behind the failed batch is refused with it: nothing after a gap is written.
+    const all = [...waiters, ...this.#waiters];
     this.#batch = emptyBatch();
     this.#committed = { documents: [], events: [] };
+    this.#waiters = [];
     this.#pendingCount = 0;
-    try {
-      this.#backend.write(batch);
-    } catch (e) {
-      this.#failure = new StoreError('STORE_WRITE_FAILED', `could not commit ${batch.documents.length} documents and ${batch.events.length} events to ${this.location}: ${causeText(e)}`, { cause: e });
-      for (const l of this.#errorListeners) l(this.#failure);
-      throw this.#failure;
+    for (const l of this.#errorListeners) {
+      try { l(failure); } catch (e) { this.onListenerError(e); }
     }
-    const lastEvent = committed.events[committed.events.length - 1];
-    if (lastEvent !== undefined) this.#committedSeq = lastEvent.seq;
-    for (const l of this.#commitListeners) {
-      try { l(committed); } catch (e) { this.onListenerError(e); }
-    }
+    for (const w of all) w.reject(failure);
+    // With nobody listening and nobody waiting, fail loudly rather than lose writes quietly.
+    if (this.#errorListeners.length === 0 && all.length === 0) this.onListenerError(failure);
   }
 
   onCommit(listener: (batch: CommitBatch) => void): () => void {
@@ -158,72 +213,95 @@ export class BaseStore implements RunStore {
     return () => { this.#errorListeners = this.#errorListeners.filter((l) => l !== listener); };
   }
 
-  readEvents(sinceSeq: number, limit: number): StoredEvent[] {
+  async readEvents(sinceSeq: number, limit: number): Promise<StoredEvent[]> {
     this.#readable();
-    return this.#backend.readEvents(sinceSeq, limit).map(eventFromRow);
+    return (await this.#backend.readEvents(sinceSeq, limit)).map(eventFromRow);
   }
 
-  oldestSeq(): number | null { this.#readable(); return this.#backend.oldestSeq(); }
-  latestSeq(): number { this.#readable(); return this.#committedSeq; }
+  oldestSeq(): number | null { return this.#oldestSeq; }
+  latestSeq(): number { return this.#committedSeq; }
 
-  listRuns(query: ListRunsQuery = {}): RunSummary[] { this.#readable(); return this.#backend.listRuns(query); }
-  getRun(uid: string): RunSummary | undefined { this.#readable(); return this.#backend.getRun(uid); }
+  listRuns(query: ListRunsQuery = {}): Promise<RunSummary[]> { this.#readable(); return this.#backend.listRuns(query); }
+  getRun(uid: string): Promise<RunSummary | undefined> { this.#readable(); return this.#backend.getRun(uid); }
 
-  getDocuments(uid: string, page: Page = {}): Array<[DocumentName, AnyDocument]> {
+  async getDocuments(uid: string, page: Page = {}): Promise<Array<[DocumentName, AnyDocument]>> {
     this.#readable();
-    const rows = this.#backend.documents(uid, page.offset ?? 0, page.limit ?? Number.MAX_SAFE_INTEGER);
+    const rows = await this.#backend.documents(uid, { offset: page.offset ?? 0, limit: page.limit ?? Number.MAX_SAFE_INTEGER });
     return rows.map((r) => [r.name, JSON.parse(r.json) as AnyDocument]);
   }
 
   lastScanId(): number { return this.#lastScanId; }
 
-  recoverInterrupted(publish?: PublishDocument, options: RecoverOptions = {}): Array<DocumentMap['stop']> {
+  async recoverInterrupted(publish?: PublishDocument, options: RecoverOptions = {}): Promise<Array<DocumentMap['stop']>> {
     this.#writable();
-    this.flush();
+    await this.commit();
     const stops: Array<DocumentMap['stop']> = [];
-    for (const uid of this.#backend.unclosedRuns()) {
+    for (const uid of await this.#backend.unclosedRuns()) {
       if (this.#tracker.isOpen(uid)) continue; // a run of this process, still going
-      const stop = composeInterruptedStop(uid, this.getDocuments(uid), options.time);
-      const stored = this.#queueDocument('stop', stop, undefined, true, true);
-      if (options.logEvents === true) {
-        const seq = this.#nextSeq++;
-        this.#batch.events.push({ seq, topic: 'document', time: stop.time, dataJson: null, docId: stored.id });
-        this.#committed.events.push({ seq, topic: 'document', time: stop.time, data: { name: 'stop', doc: stop } });
-      }
+      const stop = composeInterruptedStop(uid, await this.getDocuments(uid), options.time);
+      const stored = this.#queueDocument('stop', stop, undefined, true);
+      const seq = this.#nextSeq++;
+      this.#batch.events.push({ seq, topic: 'document', time: stop.time, dataJson: null, docId: stored.id });
+      this.#committed.events.push({ seq, topic: 'document', time: stop.time, data: { name: 'stop', doc: stop } });
       this.#pendingCount++;
       stops.push(stop);
     }
-    this.flush(); // committed before anyone is told: the write-ahead promise holds for recovery too
+    await this.commit(); // committed before anyone is told: the write-ahead promise holds for recovery too
     for (const stop of stops) publish?.('stop', stop);
     return stops;
   }
 
-  exportRun(uid: string): string[] {
+  async *exportRun(uid: string, options: { readonly pageSize?: number } = {}): AsyncGenerator<string> {
     this.#readable();
-    if (!this.#backend.hasRun(uid)) throw new StoreError('STORE_UNKNOWN_RUN', `no run with uid ${uid} in ${this.location}`);
-    return this.#backend.documents(uid, 0, Number.MAX_SAFE_INTEGER).map((r) => `["${r.name}",${r.json}]`);
+    if (!await this.#backend.hasRun(uid)) throw new StoreError('STORE_UNKNOWN_RUN', `no run with uid ${uid} in ${this.location}`);
+    const limit = Math.max(1, options.pageSize ?? PAGE);
+    let afterId = 0;
+    for (;;) {
+      this.#readable();
+      const rows = await this.#backend.documents(uid, { afterId, limit });
+      if (rows.length === 0) return;
+      let chunk = '';
+      for (const r of rows) chunk += `["${r.name}",${r.json}]\n`;
+      yield chunk;
+      afterId = rows[rows.length - 1]?.id ?? afterId;
+      if (rows.length < limit) return;
+    }
   }
 
-  importJsonl(lines: Iterable<string>): ImportResult {
+  async importJsonl(lines: Iterable<string>): Promise<ImportResult> {
     this.#writable();
-    this.flush();
+    await this.commit();
     const entries = parseJsonl(lines);
+    const known = new Set<string>();
+    for (const e of entries) {
+      const uid = (e.doc as { uid?: unknown }).uid;
+      if (e.name === 'start' && typeof uid === 'string' && await this.#backend.hasRun(uid)) known.add(uid);
+    }
     const firstId = this.#nextDocId;
-    const plan = planImport(entries, (uid) => this.#backend.hasRun(uid), firstId);
+    const plan = planImport(entries, (uid) => known.has(uid), firstId);
+    // Numbered before the write so that appends meanwhile cannot take the same ids.
+    this.#nextDocId = firstId + plan.batch.documents.length;
     try {
-      this.#backend.write(plan.batch);
+      await this.#exclusive(() => this.#backend.write(plan.batch));
     } catch (e) {
       throw new StoreError('STORE_WRITE_FAILED', `could not import into ${this.location}: ${causeText(e)}`, { cause: e });
     }
-    this.#nextDocId = firstId + plan.batch.documents.length;
     return { runs: plan.runs, documents: plan.batch.documents.length };
   }
 
-  close(): void {
+  async pruneEvents(rule: RetentionRule): Promise<void> {
+    this.#readable();
+    await this.commit();
+    this.#oldestSeq = await this.#backend.pruneEvents(rule);
+  }
+
+  async close(): Promise<void> {
     if (this.#closed) return;
-    try { if (this.#failure === null) this.flush(); } finally {
+    try {
+      if (this.#failure === null) await this.commit();
+    } finally {
       this.#closed = true;
-      this.#backend.close();
+      await this.#backend.close();
     }
   }
 

@@ -7,8 +7,14 @@ export { runSummaryJson } from './types.js';
 export type { RunSummaryJson } from './types.js';
 export { BaseStore } from './base.js';
 export type { StoreOptions, RecoverOptions } from './base.js';
-export { MemoryStore } from './memory.js';
-export { SqliteStore, DB_FILE } from './sqlite.js';
+export { MemoryStore, MemoryBackend } from './memory.js';
+export { EVENT_ROW_OVERHEAD } from './backend.js';
+export type {
+  StoreBackend, BackendState, WriteBatch, PendingDocument, PendingEvent, PendingStart, PendingStop, EventRow, DocumentRow, DocumentPage,
+  RetentionRule,
+} from './backend.js';
+export type { RunStopUpdate } from './tracker.js';
+export { SqliteStore, SqliteBackend, openSqliteBackend, DB_FILE } from './sqlite.js';
 export type { SqliteStoreOptions } from './sqlite.js';
 export { StoreError } from './errors.js';
 export type { StoreErrorCode } from './errors.js';

@@ -6,7 +6,7 @@
 import { accessSync, constants, existsSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
-import type { DocumentRow, EventRow, StoreBackend, WriteBatch } from './backend.js';
+import { type BackendState, type DocumentPage, type DocumentRow, EVENT_ROW_OVERHEAD, type EventRow, type RetentionRule, type StoreBackend, type WriteBatch } from './backend.js';
 import { BaseStore, type StoreOptions } from './base.js';
 import { StoreError, causeText } from './errors.js';
 import { SCHEMA_SQL, SCHEMA_VERSION } from './schema.js';
@@ -57,7 +57,8 @@ function prepareDirectory(dir: string, readonly: boolean): void {
   try { accessSync(dir, constants.W_OK); } catch (e) { throw openError(dir, 'write to the data directory', e); }
 }
 
-class SqliteBackend implements StoreBackend {
+/** The SQLite backend (synchronous underneath); open it with {@link openSqliteBackend}. */
+export class SqliteBackend implements StoreBackend {
   readonly location: string;
   readonly #db: Database.Database;
   readonly #write: (batch: WriteBatch) => void;
@@ -76,9 +77,12 @@ class SqliteBackend implements StoreBackend {
       listRuns: db.prepare(`SELECT * FROM runs WHERE (@plan IS NULL OR plan_name = @plan) AND (@since IS NULL OR start_time >= @since)
         AND (@prefix IS NULL OR substr(uid, 1, length(@prefix)) = @prefix)
         ORDER BY start_time DESC, rowid DESC LIMIT @limit OFFSET @offset`),
-      documents: db.prepare(`SELECT d.name, d.doc AS json FROM runs r JOIN documents d
+      documents: db.prepare(`SELECT d.id, d.name, d.doc AS json FROM runs r JOIN documents d
         ON d.id BETWEEN r.first_doc AND coalesce(r.last_doc, 9007199254740991) AND d.run_uid = r.uid
         WHERE r.uid = ? ORDER BY d.id LIMIT ? OFFSET ?`),
+      documentsAfter: db.prepare(`SELECT d.id, d.name, d.doc AS json FROM runs r JOIN documents d
+        ON d.id BETWEEN max(r.first_doc, ? + 1) AND coalesce(r.last_doc, 9007199254740991) AND d.run_uid = r.uid
+        WHERE r.uid = ? ORDER BY d.id LIMIT ?`),
       events: db.prepare(`SELECT e.seq, e.topic, e.time, e.data AS dataJson, d.name AS docName, d.doc AS docJson
         FROM events e LEFT JOIN documents d ON d.id = e.doc_id WHERE e.seq > ? ORDER BY e.seq LIMIT ?`),
       minSeq: db.prepare('SELECT min(seq) FROM events').pluck(),
@@ -86,6 +90,11 @@ class SqliteBackend implements StoreBackend {
       maxDocId: db.prepare('SELECT max(id) FROM documents').pluck(),
       maxScanId: db.prepare('SELECT max(scan_id) FROM runs WHERE imported = 0').pluck(),
       unclosed: db.prepare('SELECT uid FROM runs WHERE stop_time IS NULL AND imported = 0 ORDER BY rowid').pluck(),
+      pruneByTime: db.prepare(`DELETE FROM events WHERE seq < coalesce((SELECT seq FROM events WHERE time >= ? ORDER BY seq LIMIT 1), 9007199254740991)`),
+      // The newest events that fit in the byte budget; everything older goes.
+      sizeCutoff: db.prepare(`SELECT seq FROM (SELECT seq, sum(coalesce(length(data), 0) + ${EVENT_ROW_OVERHEAD})
+        OVER (ORDER BY seq DESC) AS kept FROM events) WHERE kept > ? ORDER BY seq DESC LIMIT 1`).pluck(),
+      pruneBelow: db.prepare('DELETE FROM events WHERE seq <= ?'),
     };
     this.#write = db.transaction((batch: WriteBatch) => this.#apply(batch));
   }
@@ -102,32 +111,52 @@ class SqliteBackend implements StoreBackend {
     }
   }
 
-  write(batch: WriteBatch): void { this.#write(batch); }
-  hasRun(uid: string): boolean { return this.#q.hasRun.get(uid) !== undefined; }
+  // Synchronous underneath (better-sqlite3); the contract is asynchronous for remote backends.
+  async state(): Promise<BackendState> { return this.stateNow(); }
+  stateNow(): BackendState {
+    const q = this.#q;
+    return {
+      maxSeq: (q.maxSeq.get() as number | null) ?? 0, oldestSeq: (q.minSeq.get() as number | null) ?? null,
+      maxDocumentId: (q.maxDocId.get() as number | null) ?? 0, maxScanId: (q.maxScanId.get() as number | null) ?? 0,
+    };
+  }
 
-  getRun(uid: string): RunSummary | undefined {
+  async write(batch: WriteBatch): Promise<void> { this.#write(batch); }
+  async hasRun(uid: string): Promise<boolean> { return this.#q.hasRun.get(uid) !== undefined; }
+
+  async getRun(uid: string): Promise<RunSummary | undefined> {
     const row = this.#q.getRun.get(uid) as RunRow | undefined;
     return row === undefined ? undefined : summary(row);
   }
 
-  listRuns(query: ListRunsQuery): RunSummary[] {
+  async listRuns(query: ListRunsQuery): Promise<RunSummary[]> {
     const rows = this.#q.listRuns.all({
       plan: query.plan ?? null, since: query.since ?? null, prefix: query.uidPrefix ?? null, limit: query.limit ?? 100, offset: query.offset ?? 0,
     }) as RunRow[];
     return rows.map(summary);
   }
 
-  documents(runUid: string, offset: number, limit: number): DocumentRow[] {
-    return this.#q.documents.all(runUid, limit, offset) as DocumentRow[];
+  async documents(runUid: string, page: DocumentPage): Promise<DocumentRow[]> {
+    if (page.afterId !== undefined) return this.#q.documentsAfter.all(page.afterId, runUid, page.limit) as DocumentRow[];
+    return this.#q.documents.all(runUid, page.limit, page.offset ?? 0) as DocumentRow[];
   }
 
-  readEvents(sinceSeq: number, limit: number): EventRow[] { return this.#q.events.all(sinceSeq, limit) as EventRow[]; }
-  oldestSeq(): number | null { return (this.#q.minSeq.get() as number | null) ?? null; }
-  maxSeq(): number { return (this.#q.maxSeq.get() as number | null) ?? 0; }
-  maxDocumentId(): number { return (this.#q.maxDocId.get() as number | null) ?? 0; }
-  maxScanId(): number { return (this.#q.maxScanId.get() as number | null) ?? 0; }
-  unclosedRuns(): string[] { return this.#q.unclosed.all() as string[]; }
-  close(): void { this.#db.close(); }
+  async readEvents(sinceSeq: number, limit: number): Promise<EventRow[]> { return this.#q.events.all(sinceSeq, limit) as EventRow[]; }
+  async unclosedRuns(): Promise<string[]> { return this.#q.unclosed.all() as string[]; }
+
+  async pruneEvents(rule: RetentionRule): Promise<number | null> {
+    const q = this.#q;
+    this.#db.transaction(() => {
+      if (rule.minTime !== undefined) q.pruneByTime.run(rule.minTime);
+      if (rule.maxBytes !== undefined) {
+        const cutoff = q.sizeCutoff.get(rule.maxBytes) as number | undefined;
+        if (cutoff !== undefined) q.pruneBelow.run(cutoff);
+      }
+    })();
+    return (q.minSeq.get() as number | null) ?? null;
+  }
+
+  async close(): Promise<void> { this.#db.close(); }
 }
 
 function configure(db: Database.Database, path: string, options: SqliteStoreOptions): void {
@@ -147,14 +176,36 @@ function configure(db: Database.Database, path: string, options: SqliteStoreOpti
     .run(new Date().toISOString());
 }
 
+/**
+ * Open (creating if needed) the SQLite backend in `dir`.
+ * @throws StoreError STORE_OPEN_FAILED (directory or file not creatable/writable), STORE_CORRUPT, STORE_SCHEMA_MISMATCH.
+ */
+export function openSqliteBackend(dir: string, options: SqliteStoreOptions = {}): SqliteBackend {
+  const absDir = resolve(dir);
+  const readonly = options.readonly === true;
+  prepareDirectory(absDir, readonly);
+  const path = join(absDir, DB_FILE);
+  let db: Database.Database;
+  try {
+    db = new Database(path, { readonly, fileMustExist: readonly, timeout: 5000 });
+  } catch (e) { throw openError(path, 'open the data file', e); }
+  try {
+    configure(db, path, options);
+    return new SqliteBackend(db, path);
+  } catch (e) {
+    db.close();
+    throw e instanceof StoreError ? e : openError(path, 'initialise the data file', e);
+  }
+}
+
 /** A RunStore in `DIR/bluesky.sqlite`; open with `SqliteStore.open`. */
 export class SqliteStore extends BaseStore {
   /** The data file's path. */
   readonly path: string;
 
-  private constructor(backend: SqliteBackend, path: string, options: StoreOptions) {
-    super(backend, options);
-    this.path = path;
+  private constructor(backend: SqliteBackend, options: StoreOptions) {
+    super(backend, backend.stateNow(), options);
+    this.path = backend.location;
   }
 
   /**
@@ -162,20 +213,6 @@ export class SqliteStore extends BaseStore {
    * @throws StoreError STORE_OPEN_FAILED (directory or file not creatable/writable), STORE_CORRUPT, STORE_SCHEMA_MISMATCH.
    */
   static open(dir: string, options: SqliteStoreOptions = {}): SqliteStore {
-    const absDir = resolve(dir);
-    const readonly = options.readonly === true;
-    prepareDirectory(absDir, readonly);
-    const path = join(absDir, DB_FILE);
-    let db: Database.Database;
-    try {
-      db = new Database(path, { readonly, fileMustExist: readonly, timeout: 5000 });
-    } catch (e) { throw openError(path, 'open the data file', e); }
-    try {
-      configure(db, path, options);
-      return new SqliteStore(new SqliteBackend(db, path), path, options);
-    } catch (e) {
-      db.close();
-      throw e instanceof StoreError ? e : openError(path, 'initialise the data file', e);
-    }
+    return new SqliteStore(openSqliteBackend(dir, options), options);
   }
 }

@@ -4,6 +4,7 @@
  * @module
  */
 import type { DocumentMap, DocumentName } from '../model/documents.js';
+import type { RetentionRule } from './backend.js';
 
 /** Any document as the engine emits it. */
 export type AnyDocument = DocumentMap[DocumentName];
@@ -93,55 +94,75 @@ export interface ImportResult {
 }
 
 /**
- * Write-ahead: `appendDocument`/`appendEvent`/`appendDocumentEvent` return once
- * the entry sits in the pending batch; the batch commits in one transaction at
- * the end of the event-loop turn (setImmediate), when it reaches the size cap,
- * or on `flush()`. Listeners of `onCommit` get each batch only after it is
- * durable, so a publisher that fans out from `onCommit` never shows anyone a
- * document that a crash could lose. Readers see committed data only.
+ * The run store: the dispatcher's write-ahead subscriber and the one numbered
+ * stream of the server (see docs/storage.md).
+ *
+ * Writing: `appendDocument`/`appendEvent` queue synchronously and return the
+ * entry's `seq` at once (call order = seq order = commit order). The queue is
+ * committed as one transaction per event-loop turn, when it reaches its size cap,
+ * or on `commit()`. `onCommit` listeners get each batch only after it is durable:
+ * whoever fans out from `onCommit` (v2, SSE, the bus, document callbacks) never
+ * shows anyone a document that a crash could lose. After a failed commit the store
+ * refuses appends (STORE_WRITE_FAILED) until reopened.
+ *
+ * Reading: committed data only, always through promises (a backend may be remote).
+ * `location`, `latestSeq`, `oldestSeq` and `lastScanId` are counters the store keeps
+ * in memory, hence synchronous.
  */
 export interface RunStore {
-  /** `memory` or the path of the SQLite file. */
+  /** `memory`, the path of the SQLite file, or the database URL without password. */
   readonly location: string;
 
-  /** Queue a document; throws synchronously if the store failed or the document cannot be stored (duplicate run uid, no uid). */
-  appendDocument(name: DocumentName, doc: AnyDocument, meta?: DocumentMeta): void;
-  /** Queue a server event; returns its `seq`. */
+  /**
+   * Queue a document and its `document` event (data `{name, doc}`; the JSON is stored once); returns the event's seq.
+   * `time` is the event's time (default now). Throws synchronously if the store failed or is closed, or for a start
+   * whose uid is open or pending here (a uid already committed fails the commit instead: uids are uuid4s).
+   */
+  appendDocument(name: DocumentName, doc: AnyDocument, meta?: DocumentMeta, time?: number): number;
+  /** Queue a non-document event (state, progress, exception, log); returns its seq. */
   appendEvent(event: EventInput): number;
-  /** Queue a document and a `document` event whose data is `{name, doc}`, storing the JSON once; returns the seq. */
-  appendDocumentEvent(name: DocumentName, doc: AnyDocument, time: number, meta?: DocumentMeta): number;
-  /** Commit the pending batch now (no-op when empty), then notify `onCommit` listeners. */
-  flush(): void;
-  /** Listen to committed batches; returns the removal function. */
+  /** Resolves once everything appended before the call is committed (and its listeners told); rejects with the commit's failure. */
+  commit(): Promise<void>;
+  /** Entries appended and not yet committed (for flow control). */
+  readonly backlog: number;
+  /** Listen to committed batches, in order; returns the removal function. */
   onCommit(listener: (batch: CommitBatch) => void): () => void;
   /** Listen to commit failures (the store refuses further appends after one). */
   onError(listener: (error: Error) => void): () => void;
+  /** The failure that stopped the store, or null while it works. */
+  readonly failure: Error | null;
 
   /** Committed events with `seq > sinceSeq`, oldest first, at most `limit`. */
-  readEvents(sinceSeq: number, limit: number): StoredEvent[];
+  readEvents(sinceSeq: number, limit: number): Promise<StoredEvent[]>;
   /** Smallest stored seq, or null when the log is empty. */
   oldestSeq(): number | null;
   /** Largest committed seq (0 when the log is empty). */
   latestSeq(): number;
 
-  listRuns(query?: ListRunsQuery): RunSummary[];
-  getRun(uid: string): RunSummary | undefined;
+  listRuns(query?: ListRunsQuery): Promise<RunSummary[]>;
+  getRun(uid: string): Promise<RunSummary | undefined>;
   /** A run's documents as `[name, doc]` in emission order. */
-  getDocuments(uid: string, page?: Page): Array<[DocumentName, AnyDocument]>;
+  getDocuments(uid: string, page?: Page): Promise<Array<[DocumentName, AnyDocument]>>;
 
-  /** The largest scan_id of a run this store recorded (0 if none): give it to `RunEngine` as `md.scan_id`. */
+  /** The largest scan_id of a run this store recorded (0 if none): the engine continues after it. */
   lastScanId(): number;
 
-  /** Close every run that has a start but no stop (see recovery.ts); returns the stop documents. */
-  recoverInterrupted(publish?: PublishDocument): Array<DocumentMap['stop']>;
+  /** Close every run that has a start but no stop and is not open in this process (see recovery.ts); commits, then publishes. */
+  recoverInterrupted(publish?: PublishDocument, options?: { readonly time?: number }): Promise<Array<DocumentMap['stop']>>;
 
-  /** suitcase-jsonl lines (`JSON.stringify([name, doc])`) of one run. */
-  exportRun(uid: string): string[];
+  /**
+   * One run as suitcase-jsonl, streamed: chunks of whole lines (`JSON.stringify([name, doc])` + `\n`),
+   * read page by page so memory stays bounded whatever the run's size. Throws STORE_UNKNOWN_RUN on the first read.
+   */
+  exportRun(uid: string, options?: { readonly pageSize?: number }): AsyncIterable<string>;
   /** Validate and store whole runs from suitcase-jsonl lines; refuses a run uid the store has. */
-  importJsonl(lines: Iterable<string>): ImportResult;
+  importJsonl(lines: Iterable<string>): Promise<ImportResult>;
 
-  /** Flush, then release the file. Further calls throw. */
-  close(): void;
+  /** Delete the oldest events of the log (documents stay) until the rule holds. */
+  pruneEvents(rule: RetentionRule): Promise<void>;
+
+  /** Commit what is pending (unless failed), then release the backend. Further calls throw STORE_CLOSED. */
+  close(): Promise<void>;
 }
 
 /** A run summary as it goes on a wire (CLI `--json`, protocol v2): bluesky's snake_case names. */

@@ -89,8 +89,8 @@ describe('the operation table', () => {
     // The state when the engine took the request: in process the abort may already be done.
     assert.match((await invoke('abort', { reason: 'table test' }, ctx) as { state: string }).state, /^(aborting|idle)$/);
     await d.whenIdle();
-    store.flush();
-    assert.equal(store.listRuns({ limit: 1 })[0]?.reason, 'table test');
+    await store.commit();
+    assert.equal((await store.listRuns({ limit: 1 }))[0]?.reason, 'table test');
     const idle = await refusal(invoke('stop', {}, ctx));
     assert.equal(idle.code, 'illegal_state');
     assert.equal(idle.status, 409);
@@ -100,7 +100,7 @@ describe('the operation table', () => {
   it('runs.list and runs.get from the store; unknown_run; no_store without one', async () => {
     await invoke('start', { plan: 'count', params: { detectors: ['det'], num: 2 } }, ctx);
     await d.whenIdle();
-    store.flush();
+    await store.commit();
     const { runs } = await invoke('runs.list', { limit: 1 }, ctx) as { runs: Array<{ uid: string; exit_status: string }> };
     assert.equal(runs.length, 1);
     assert.equal(runs[0]?.exit_status, 'success');

@@ -24,7 +24,7 @@ async function up(data: string): Promise<Served & { url: string }> {
   const served = await serve({ port: 0, data, logger: createLogger({ level: 'info', destination: sink() }) });
   return { ...served, url: `${served.server.url}v2` };
 }
-async function down(s: Served): Promise<void> { await s.dispatcher.stop('test'); s.store?.close(); }
+async function down(s: Served): Promise<void> { await s.dispatcher.stop('test'); await s.store?.close(); }
 
 /** Start `plan` over v2 and wait for the last event of its run (the idle after the stop). */
 async function runPlan(c: V2Conn, plan: string, params: Record<string, unknown>): Promise<string> {
@@ -93,17 +93,17 @@ describe('serve --data', { timeout: 60_000 }, () => {
   test('a dispatcher callback sees a document only once it is committed', async () => {
     const dir = dirs.make();
     const s = await up(dir);
-    const seen: boolean[] = [];
+    // The store's committed seq when each callback ran: at least the seq of that document's event.
+    const seen: Array<{ uid: string; committed: number }> = [];
     s.dispatcher.subscribeCallback((_name, doc) => {
-      const uid = (doc as { uid?: string }).uid;
-      if (uid !== undefined && (doc as { run_start?: string }).run_start === undefined && 'time' in doc && 'plan_name' in doc) {
-        seen.push(s.store?.getRun(uid) !== undefined);
-      }
+      seen.push({ uid: String((doc as { uid?: unknown }).uid), committed: s.store?.latestSeq() ?? -1 });
     });
     const c = await V2Conn.connect(s.url);
     await c.ok('subscribe', {});
-    await runPlan(c, 'count', { detectors: ['det'], num: 1 });
-    assert.deepEqual(seen, [true]);
+    await runPlan(c, 'count', { detectors: ['det'], num: 3 });
+    const seqOf = new Map(c.events.filter((e) => e.topic === 'document').map((e) => [String((e.data as { doc: { uid?: unknown } }).doc.uid), e.seq]));
+    assert.equal(seen.length, 6);
+    for (const { uid, committed } of seen) assert.ok(committed >= (seqOf.get(uid) ?? Infinity), `${uid}: committed ${String(committed)} before the callback`);
     await c.close();
     await down(s);
   });

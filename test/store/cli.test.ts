@@ -29,18 +29,18 @@ async function cli(...args: string[]): Promise<{ out: string; err: string; code:
   return { out, err, code };
 }
 
-function seeded(): string {
+async function seeded(): Promise<string> {
   const dir = dirs.make();
   const s = SqliteStore.open(dir);
   for (const [n, d] of handRun('aaa', 2, { time: 1_700_000_000, scanId: 1 })) s.appendDocument(n, d);
   for (const [n, d] of handRun('bbb', 3, { time: 1_800_000_000, scanId: 2, plan: 'scan' })) s.appendDocument(n, d);
-  s.close();
+  await s.close();
   return dir;
 }
 
 describe('runs CLI', () => {
   it('lists runs as a table and as JSON, with filters', async () => {
-    const dir = seeded();
+    const dir = await seeded();
     const table = await cli('list', '--data', dir);
     assert.equal(table.code, 0);
     assert.match(table.out, /^uid\s+scan_id\s+plan\s+start\s+exit\s+events\s+reason\nbbb\s+2\s+scan\s+2027-01-15T08:00:00Z\s+success\s+primary:3\naaa/);
@@ -51,7 +51,7 @@ describe('runs CLI', () => {
   });
 
   it('shows one run', async () => {
-    const r = await cli('show', 'bbb', '--data', seeded());
+    const r = await cli('show', 'bbb', '--data', await seeded());
     assert.equal(r.code, 0);
     assert.match(r.out, /exit_status +success\n/);
     assert.match(r.out, /documents +start:1,descriptor:1,event:3,stop:1/);
@@ -59,7 +59,7 @@ describe('runs CLI', () => {
 
   it('exports to a file and imports it into another data directory', async () => {
     const file = join(dirs.make(), 'bbb.jsonl');
-    assert.equal((await cli('export', 'bbb', '--data', seeded(), '--out', file)).code, 0);
+    assert.equal((await cli('export', 'bbb', '--data', await seeded(), '--out', file)).code, 0);
     const other = dirs.make();
     const imp = await cli('import', file, '--data', other);
     assert.equal(imp.code, 0, imp.err);
@@ -71,7 +71,7 @@ describe('runs CLI', () => {
   });
 
   it('reports bad input as one line with exit code 2', async () => {
-    const dir = seeded();
+    const dir = await seeded();
     for (const [args, pattern] of [
       [['show', 'zzz', '--data', dir], /^error: no run with uid 'zzz' \(or starting with it\) in .*bluesky\.sqlite\n$/],
       [['list', '--data', dir, '--since', 'yesterday'], /^error: --since expects an ISO date/],

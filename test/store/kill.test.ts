@@ -12,6 +12,7 @@ import type { DocumentName } from '../../src/model/documents.js';
 import { documentErrors } from '../../src/model/validate.js';
 import { INTERRUPTED_REASON, SqliteStore } from '../../src/store/index.js';
 import { TestChild } from '../helpers/child.js';
+import { exportLines } from './contract.js';
 import { TempDirs } from './tmp.js';
 
 const dirs = new TempDirs();
@@ -39,35 +40,37 @@ it('keeps every document a SIGKILLed child published, and recovery closes the ru
   const printed = await printedBeforeKill(dir, 3000);
   const store = SqliteStore.open(dir);
   try {
-    const [run] = store.listRuns();
+    const [run] = await store.listRuns();
     assert.ok(run !== undefined, 'the run is indexed');
     assert.equal(run.stopTime, null, 'the run was open when the child died');
-    const stored = store.exportRun(run.uid);
+    const stored = await exportLines(store, run.uid);
     assert.ok(stored.length >= printed.length, `stored ${stored.length} < printed ${printed.length}`);
     assert.deepEqual(stored.slice(0, printed.length), printed, 'the printed lines are the stored documents, in order');
 
     const published: Array<[DocumentName, unknown]> = [];
-    const stops = store.recoverInterrupted((name, doc) => {
-      assert.equal(store.getRun(run.uid)?.interrupted, true, 'stored before it is published');
+    const checks: Array<Promise<void>> = [];
+    const stops = await store.recoverInterrupted((name, doc) => {
+      checks.push(store.getRun(run.uid).then((r) => { assert.equal(r?.interrupted, true, 'stored before it is published'); }));
       published.push([name, doc]);
     });
+    await Promise.all(checks);
     assert.equal(stops.length, 1);
     assert.deepEqual(published, [['stop', stops[0]]]);
     const events = stored.filter((l) => l.startsWith('["event"')).length;
-    const closed = store.getRun(run.uid);
+    const closed = await store.getRun(run.uid);
     assert.equal(closed?.exitStatus, 'abort');
     assert.equal(closed?.reason, INTERRUPTED_REASON);
     assert.equal(closed?.interrupted, true);
     assert.deepEqual(closed?.numEvents, { primary: events });
 
-    const exported = store.exportRun(run.uid);
+    const exported = await exportLines(store, run.uid);
     assert.equal(exported.length, stored.length + 1);
     for (const line of exported) {
       const [name, doc] = JSON.parse(line) as [DocumentName, unknown];
       assert.deepEqual(documentErrors(name, doc), [], line.slice(0, 200));
     }
-    assert.deepEqual(store.recoverInterrupted(), [], 'recovery is idempotent');
+    assert.deepEqual(await store.recoverInterrupted(), [], 'recovery is idempotent');
   } finally {
-    store.close();
+    await store.close();
   }
 });

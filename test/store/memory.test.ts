@@ -1,5 +1,5 @@
-/** The RunStore contract against MemoryStore. @module */
-import { MemoryStore } from '../../src/store/index.js';
+/** The RunStore contract against the memory backend. @module */
+import { MemoryBackend } from '../../src/store/index.js';
 import { runContract } from './contract.js';
 
-runContract('MemoryStore', { open: () => new MemoryStore(), cleanup: () => {} });
+runContract('MemoryStore', { openBackend: () => new MemoryBackend(), cleanup: () => {} });

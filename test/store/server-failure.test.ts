@@ -40,6 +40,6 @@ test('a commit failure mid-run aborts the plan with a reason; the server keeps s
   } finally {
     await c.close();
     await s.dispatcher.stop('test');
-    s.store?.close();
+    await s.store?.close().catch(() => undefined);
   }
 });

@@ -15,6 +15,7 @@ import { createLogger } from '../../src/server/index.js';
 import { INTERRUPTED_REASON, SqliteStore } from '../../src/store/index.js';
 import { startServe } from '../helpers/child.js';
 import { V2Conn } from '../protocol-v2/helpers.js';
+import { exportLines } from './contract.js';
 import { TempDirs } from './tmp.js';
 
 const dirs = new TempDirs();
@@ -38,19 +39,19 @@ it('a SIGKILLed server lost nothing it published; the restart closes the run and
 
   // Every received document is in the store (read-only: before recovery touches anything).
   const ro = SqliteStore.open(dir, { readonly: true });
-  const stored = ro.getDocuments(runUid).map(([name, doc]) => JSON.stringify([name, doc]));
-  ro.close();
+  const stored = (await ro.getDocuments(runUid)).map(([name, doc]) => JSON.stringify([name, doc]));
+  await ro.close();
   const storedSet = new Set(stored);
   for (const d of docs(received)) assert.ok(storedSet.has(JSON.stringify([d.name, d.doc])), `${d.name} was published but is not stored`);
 
   // Restart on the same directory: the run is closed as interrupted.
   const s = await serve({ port: 0, data: dir, logger: createLogger({ level: 'info', destination: sink() }) });
   try {
-    const run = s.store?.getRun(runUid);
+    const run = await s.store?.getRun(runUid);
     assert.equal(run?.interrupted, true);
     assert.equal(run?.exitStatus, 'abort');
     assert.equal(run?.reason, INTERRUPTED_REASON);
-    const lines = s.store?.exportRun(runUid) ?? [];
+    const lines = s.store === null ? [] : await exportLines(s.store, runUid);
     assert.equal(lines.length, stored.length + 1);
     for (const line of lines) {
       const [name, doc] = JSON.parse(line) as [DocumentName, unknown];
@@ -69,6 +70,6 @@ it('a SIGKILLed server lost nothing it published; the restart closes the run and
     await r.close();
   } finally {
     await s.dispatcher.stop('test');
-    s.store?.close();
+    await s.store?.close();
   }
 });

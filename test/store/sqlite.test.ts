@@ -10,16 +10,16 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
-import { DB_FILE, INTERRUPTED_REASON, SqliteStore, StoreError } from '../../src/store/index.js';
-import { handRun } from './contract.js';
+import { DB_FILE, SqliteStore, StoreError } from '../../src/store/index.js';
+import { exportText, handRun } from './contract.js';
 import { TempDirs } from './tmp.js';
 
 const dirs = new TempDirs();
 after(() => { dirs.cleanup(); });
 
-function withStore<T>(dir: string, fn: (s: SqliteStore) => T, options = {}): T {
+async function withStore<T>(dir: string, fn: (s: SqliteStore) => T | Promise<T>, options = {}): Promise<T> {
   const s = SqliteStore.open(dir, options);
-  try { return fn(s); } finally { s.close(); }
+  try { return await fn(s); } finally { await s.close(); }
 }
 
 /**
@@ -40,75 +40,49 @@ function isStoreError(code: string, ...mentions: string[]): (e: unknown) => bool
 }
 
 describe('SqliteStore across restarts', () => {
-  it('creates the data directory and DIR/bluesky.sqlite in WAL mode', () => {
+  it('creates the data directory and DIR/bluesky.sqlite in WAL mode', async () => {
     const dir = join(dirs.make(), 'nested', 'data');
-    withStore(dir, (s) => { assert.equal(s.path, join(dir, DB_FILE)); });
+    await withStore(dir, (s) => { assert.equal(s.path, join(dir, DB_FILE)); });
     const db = new Database(join(dir, DB_FILE), { readonly: true });
     try { assert.equal(db.pragma('journal_mode', { simple: true }), 'wal'); } finally { db.close(); }
   });
 
-  it('continues seq and scan_id after a reopen', () => {
+  it('commits what is pending at close, and continues seq and scan_id after a reopen', async () => {
     const dir = dirs.make();
-    withStore(dir, (s) => {
+    await withStore(dir, (s) => {
       s.appendEvent({ topic: 'state', time: 1, data: {} });
       s.appendEvent({ topic: 'state', time: 2, data: {} });
       for (const [n, d] of handRun('r1', 1, { scanId: 12 })) s.appendDocument(n, d);
     });
-    withStore(dir, (s) => {
-      assert.equal(s.latestSeq(), 2);
+    await withStore(dir, async (s) => {
+      assert.equal(s.latestSeq(), 6);
       assert.equal(s.lastScanId(), 12);
-      assert.equal(s.appendEvent({ topic: 'state', time: 3, data: {} }), 3);
-      s.flush();
-      assert.deepEqual(s.readEvents(0, 10).map((e) => e.seq), [1, 2, 3]);
-      assert.equal(s.getDocuments('r1').length, 4);
+      assert.equal(s.appendEvent({ topic: 'state', time: 3, data: {} }), 7);
+      await s.commit();
+      assert.deepEqual((await s.readEvents(0, 10)).map((e) => e.seq), [1, 2, 3, 4, 5, 6, 7]);
+      assert.equal((await s.getDocuments('r1')).length, 4);
     });
   });
 
-  it('closes runs left open by a previous process, stores the stop, then publishes it (also as a document event)', () => {
+  it('keeps the interrupted flag through export and import', async () => {
     const dir = dirs.make();
-    withStore(dir, (s) => {
-      for (const [n, d] of handRun('done', 1)) s.appendDocument(n, d);
-      for (const [n, d] of handRun('cut', 3, { open: true })) s.appendDocumentEvent(n, d, 1);
-    });
-    withStore(dir, (s) => {
-      const published: unknown[] = [];
-      const stops = s.recoverInterrupted((name, doc) => {
-        assert.equal(s.readEvents(0, 100).length, 6, 'the stop is in the log before it is published');
-        published.push([name, doc]);
-      }, { logEvents: true, time: 1_800_000_000 });
-      assert.equal(stops.length, 1);
-      const stop = stops[0];
-      assert.ok(stop !== undefined);
-      assert.equal(typeof stop.uid, 'string');
-      assert.deepEqual({ ...stop, uid: 'x' }, {
-        uid: 'x', time: 1_800_000_000, run_start: 'cut', exit_status: 'abort', reason: INTERRUPTED_REASON, num_events: { primary: 3 },
-      });
-      assert.deepEqual(published, [['stop', stop]]);
-      assert.deepEqual(s.readEvents(5, 1), [{ seq: 6, topic: 'document', time: 1_800_000_000, data: { name: 'stop', doc: stop } }]);
-      assert.equal(s.getRun('cut')?.interrupted, true);
-      assert.equal(s.getRun('done')?.interrupted, false);
-    });
-    withStore(dir, (s) => { assert.deepEqual(s.recoverInterrupted(), []); });
-  });
-
-  it('keeps the interrupted flag through export and import', () => {
-    const dir = dirs.make();
-    const lines = withStore(dir, (s) => {
+    const lines = async (s: SqliteStore, uid: string): Promise<string[]> => (await exportText(s, uid)).split('\n').filter((l) => l !== '');
+    const open = await withStore(dir, async (s) => {
       for (const [n, d] of handRun('cut', 1, { open: true })) s.appendDocument(n, d);
-      s.flush();
-      return s.exportRun('cut');
+      await s.commit();
+      return lines(s, 'cut');
     });
     const fresh = dirs.make();
-    withStore(fresh, (s) => { s.importJsonl(lines); assert.deepEqual(s.recoverInterrupted(), [], 'imported runs are not ours to close'); });
-    const closed = withStore(dir, (s) => { s.recoverInterrupted(); return s.exportRun('cut'); });
+    await withStore(fresh, async (s) => { await s.importJsonl(open); assert.deepEqual(await s.recoverInterrupted(), [], 'imported runs are not ours to close'); });
+    const closed = await withStore(dir, async (s) => { await s.recoverInterrupted(); return lines(s, 'cut'); });
     const other = dirs.make();
-    withStore(other, (s) => { s.importJsonl(closed); assert.equal(s.getRun('cut')?.interrupted, true); });
+    await withStore(other, async (s) => { await s.importJsonl(closed); assert.equal((await s.getRun('cut'))?.interrupted, true); });
   });
 
-  it('opens with durability full', () => {
+  it('opens with durability full', async () => {
     const dir = dirs.make();
-    withStore(dir, (s) => { s.appendEvent({ topic: 'x', time: 0, data: 1 }); }, { durability: 'full' });
-    withStore(dir, (s) => { assert.equal(s.latestSeq(), 1); });
+    await withStore(dir, (s) => { s.appendEvent({ topic: 'x', time: 0, data: 1 }); }, { durability: 'full' });
+    await withStore(dir, (s) => { assert.equal(s.latestSeq(), 1); });
   });
 });
 
@@ -136,9 +110,9 @@ describe('SqliteStore refuses bad data directories with a clear error', () => {
     } finally { chmodSync(dir, 0o755); }
   });
 
-  it('a read-only file: STORE_OPEN_FAILED at open, not at the first document', () => {
+  it('a read-only file: STORE_OPEN_FAILED at open, not at the first document', async () => {
     const dir = dirs.make();
-    withStore(dir, () => {});
+    await withStore(dir, () => {});
     chmodSync(dir, 0o777); // the directory is writable even for the unprivileged child: only the file is not
     chmodSync(join(dir, DB_FILE), 0o444);
     try {

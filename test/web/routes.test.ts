@@ -52,8 +52,8 @@ describe('web routes', () => {
     const started = await s.dispatcher.startScan('count', { detectors: ['det'], num: 3 });
     assert.ok(started.ok);
     await s.dispatcher.whenIdle();
-    s.store?.flush();
-    const uid = s.store?.listRuns({ limit: 1 })[0]?.uid ?? '';
+    await s.store?.commit();
+    const uid = (await s.store?.listRuns({ limit: 1 }))?.[0]?.uid ?? '';
     const r = await fetch(`${base(s)}/api/runs/${uid}/export.jsonl`);
     assert.equal(r.status, 200);
     assert.match(r.headers.get('content-disposition') ?? '', /attachment; filename="run-\d+-[0-9a-f]{8}\.jsonl"/);

@@ -5,9 +5,8 @@
  */
 import type { Event, Topic, TopicData } from './types.js';
 
+/** The committed stream as readers see it (the journal writes it; see src/server/journal.ts). */
 export interface EventLog {
-  /** Number, time-stamp and keep one event; returns it. */
-  append<T extends Topic>(topic: T, data: TopicData[T]): Event<T>;
   /**
    * Every kept event with seq > `seq`, in order; `'too_old'` when some of them
    * are no longer kept (or `seq` is ahead of the log, e.g. after a restart).
@@ -17,8 +16,8 @@ export interface EventLog {
   oldest(): number;
   /** The last seq appended (0 before any). */
   latest(): number;
-  /** A log that makes events visible later than `append` (after a durable commit) tells its listeners here. */
-  onCommitted?(listener: () => void): () => void;
+  /** Told after events become visible (appended to the ring, or committed by the store); returns the removal function. */
+  onCommitted(listener: () => void): () => void;
 }
 
 export interface MemoryLogOptions {
@@ -50,6 +49,7 @@ export class MemoryEventLog implements EventLog {
   #count = 0;
   #bytes = 0;
   #latest: number;
+  #listeners: Array<() => void> = [];
 
   constructor(options: MemoryLogOptions = {}) {
     this.maxEvents = Math.max(1, options.maxEvents ?? 100_000);
@@ -62,13 +62,20 @@ export class MemoryEventLog implements EventLog {
   get size(): number { return this.#count; }
   get bytes(): number { return this.#bytes; }
 
+  /** Number, time-stamp and keep one event, then tell the listeners; returns it. */
   append<T extends Topic>(topic: T, data: TopicData[T]): Event<T> {
     const event = { seq: this.#latest + 1, topic, time: Date.now() / 1000, data } as Event<T>;
     this.push(event);
+    for (const fn of this.#listeners) fn();
     return event;
   }
 
-  /** Keep an event numbered elsewhere (the store); its seq must be the next one. */
+  onCommitted(listener: () => void): () => void {
+    this.#listeners = [...this.#listeners, listener];
+    return () => { this.#listeners = this.#listeners.filter((f) => f !== listener); };
+  }
+
+  /** Keep an event numbered elsewhere (the store); its seq must be the next one. Listeners are not told (the owner tells its own). */
   push(event: Event): void {
     if (event.seq !== this.#latest + 1) throw new Error(`event log: expected seq ${String(this.#latest + 1)}, got ${String(event.seq)}`);
     const size = frameOf(event).length;

@@ -1,66 +1,52 @@
 /**
- * The v2 event log backed by the run store: events are numbered by the store (seq
- * continues across restarts), shown only once committed, and replayed from disk.
+ * The v2 view of the run store's committed stream: the newest events in a ring
+ * (fed by the store's commits, so replaying recent events never touches the disk),
+ * older ones read from the store page by page.
+ *
+ * The store reads asynchronously while v2's pump iterates synchronously, so a
+ * replay from disk yields what is already loaded and stops; the page it lacks is
+ * read in the background and its arrival wakes the readers (`onCommitted`), who
+ * pump again from their cursor. Pages are aligned blocks shared by every reader.
  * @module
  */
-import type { DocumentName } from '../../model/documents.js';
-import type { AnyDocument, DocumentMeta, RunStore } from '../../store/index.js';
+import type { RunStore } from '../../store/index.js';
 import { type EventLog, MemoryEventLog, type MemoryLogOptions } from './event-log.js';
-import type { DocumentData, Event, Topic, TopicData } from './types.js';
+import type { Event } from './types.js';
 
-export interface StoreLogOptions extends Omit<MemoryLogOptions, 'startAfter'> {
-  /** Item id, plan name and params of the run a start document opens. */
-  readonly meta?: () => DocumentMeta | undefined;
-  /** True when something sees documents synchronously (dispatcher callbacks): commit each document before returning. */
-  readonly syncDocuments?: () => boolean;
-}
+export type StoreLogOptions = Omit<MemoryLogOptions, 'startAfter'>;
 
-/** Events read from disk per query while replaying. */
+/** Events per page read from the store while replaying. */
 const DISK_PAGE = 1000;
+/** Pages kept for readers replaying from disk (about 1000 events each). */
+const MAX_PAGES = 16;
 
 export class StoreEventLog implements EventLog {
   readonly store: RunStore;
   /** The newest committed events, for replay without touching the disk. */
   readonly memory: MemoryEventLog;
-  readonly #options: StoreLogOptions;
   #listeners: Array<() => void> = [];
   readonly #off: () => void;
+  /** Disk pages by block number (block b holds seqs b*DISK_PAGE+1 ..), oldest inserted first. */
+  readonly #pages = new Map<number, Event[]>();
+  readonly #loading = new Set<number>();
+  /** A failed disk read: replays that need the disk are refused ('too_old') rather than stalled. */
+  #readFailure: unknown = null;
 
   constructor(store: RunStore, options: StoreLogOptions = {}) {
     this.store = store;
-    this.#options = options;
-    this.memory = new MemoryEventLog({
-      ...(options.maxEvents === undefined ? {} : { maxEvents: options.maxEvents }),
-      ...(options.maxBytes === undefined ? {} : { maxBytes: options.maxBytes }),
-      startAfter: store.latestSeq(),
-    });
+    this.memory = new MemoryEventLog({ ...options, startAfter: store.latestSeq() });
     this.#off = store.onCommit((batch) => {
       if (batch.events.length === 0) return;
       for (const e of batch.events) this.memory.push(e as Event);
-      for (const fn of this.#listeners) fn();
+      this.#tell();
     });
-  }
-
-  /** Queue the event in the store; it becomes visible (`since`, `latest`) once committed. */
-  append<T extends Topic>(topic: T, data: TopicData[T]): Event<T> {
-    const time = Date.now() / 1000;
-    let seq: number;
-    if (topic === 'document') {
-      const { name, doc } = data as DocumentData;
-      const meta = name === 'start' ? this.#options.meta?.() : undefined;
-      seq = this.store.appendDocumentEvent(name as DocumentName, doc as unknown as AnyDocument, time, meta);
-      if (this.#options.syncDocuments?.() === true) this.store.flush();
-    } else {
-      seq = this.store.appendEvent({ topic, time, data });
-    }
-    return { seq, topic, time, data } as Event<T>;
   }
 
   since(seq: number): Iterable<Event> | 'too_old' {
     if (seq > this.latest()) return 'too_old';
     if (seq >= this.memory.oldest() - 1) return this.memory.since(seq);
     const oldest = this.store.oldestSeq();
-    if (oldest === null || seq < oldest - 1) return 'too_old';
+    if (oldest === null || seq < oldest - 1 || this.#readFailure !== null) return 'too_old';
     return this.#fromDisk(seq);
   }
 
@@ -73,7 +59,9 @@ export class StoreEventLog implements EventLog {
   }
 
   /** Stop listening to the store (the store itself stays open). */
-  dispose(): void { this.#off(); this.#listeners = []; }
+  dispose(): void { this.#off(); this.#listeners = []; this.#pages.clear(); }
+
+  #tell(): void { for (const fn of this.#listeners) fn(); }
 
   *#fromDisk(seq: number): Generator<Event> {
     let cursor = seq;
@@ -83,13 +71,31 @@ export class StoreEventLog implements EventLog {
         if (rest !== 'too_old') yield* rest;
         return;
       }
-      const page = this.store.readEvents(cursor, DISK_PAGE);
-      if (page.length === 0) return;
+      const block = Math.floor(cursor / DISK_PAGE);
+      const page = this.#page(block);
+      if (page === undefined) return; // loading: its arrival wakes the readers
       for (const e of page) {
-        if (e.seq > this.latest()) return;
+        if (e.seq <= cursor) continue;
         cursor = e.seq;
-        yield e as Event;
+        yield e;
       }
+      // A short page read before later events reached the disk is stale once the ring has moved past it: read it again.
+      if (page.length < DISK_PAGE && cursor < this.memory.oldest() - 1) this.#pages.delete(block);
     }
+  }
+
+  #page(block: number): Event[] | undefined {
+    const hit = this.#pages.get(block);
+    if (hit !== undefined) return hit;
+    if (this.#loading.has(block)) return undefined;
+    this.#loading.add(block);
+    this.store.readEvents(block * DISK_PAGE, DISK_PAGE).then((events) => {
+      this.#pages.set(block, events as Event[]);
+      for (const key of this.#pages.keys()) { if (this.#pages.size <= MAX_PAGES) break; this.#pages.delete(key); }
+    }, (e: unknown) => { this.#readFailure = e; }).finally(() => {
+      this.#loading.delete(block);
+      this.#tell();
+    });
+    return undefined;
   }
 }
