@@ -1,6 +1,7 @@
 /**
  * `status`, `pause [--defer]`, `resume`, `stop`, `abort [--reason TEXT]`,
- * `halt`: one request to a running server (protocol v2), one line of answer.
+ * `halt`, `stop-all`, `lock status|acquire|release`: one request to a running
+ * server (protocol v2), one line of answer.
  * Exit 0 when done, 1 when the engine refuses (e.g. `resume` when not
  * paused), 2 for usage and connection errors.
  * @module
@@ -79,7 +80,54 @@ export async function controlCommand(verb: Verb | 'status', o: VerbOptions, out:
   }
 }
 
-/** Add status, pause, resume, stop, abort and halt to `program`. */
+type StopAll = Awaited<ReturnType<DispatcherClient['stopAll']>>;
+
+/** The stop_all report as lines: what the engine was doing, then each device and emergency function. */
+export function stopAllLines(r: StopAll): string {
+  const engine = r.engine.action === 'none' ? `engine was ${r.engine.before}: nothing to halt`
+    : r.engine.action === 'halted' ? `engine was ${r.engine.before}: halted` : `engine was ${r.engine.before}: its thread was ended (${r.engine.message ?? ''})`;
+  const each = (kind: string, o: StopAll['devices'][number]): string => `${kind} ${o.name}: ${o.outcome}${o.message === undefined ? '' : ` (${o.message})`}`;
+  return [engine, ...r.devices.map((d) => each('device', d)), ...r.emergency.map((e) => each('emergency', e))].join('\n');
+}
+
+async function stopAllCommand(o: VerbOptions & { json?: boolean }): Promise<number> {
+  const client = await connect(resolveUrl(o));
+  try {
+    const r = await client.stopAll();
+    process.stdout.write(`${o.json === true ? JSON.stringify(r) : stopAllLines(r)}\n`);
+    // Something did not stop: the operator must know from the exit status too.
+    return [...r.devices, ...r.emergency].every((x) => x.outcome === 'stopped') ? 0 : 1;
+  } catch (e) {
+    if (!(e instanceof ClientError)) throw e;
+    process.stderr.write(`error: stop-all: ${e.message} (${e.code})\n`);
+    return 1;
+  } finally {
+    client.close();
+  }
+}
+
+interface LockOptions extends UrlOptions { note?: string; force?: boolean; json?: boolean }
+
+async function lockCommand(what: 'status' | 'acquire' | 'release', o: LockOptions): Promise<number> {
+  const client = await connect(resolveUrl(o));
+  try {
+    const r = what === 'status' ? await client.request('lock.status')
+      : what === 'acquire' ? await client.request('lock.acquire', o.note === undefined ? {} : { note: o.note })
+        : await client.request('lock.release', { force: o.force === true });
+    const line = !r.locked ? 'unlocked'
+      : `locked by ${r.holder ?? '?'} since ${new Date((r.since ?? 0) * 1000).toLocaleString('en-GB')}${r.note ? `: ${r.note}` : ''}`;
+    process.stdout.write(`${o.json === true ? JSON.stringify(r) : line}\n`);
+    return 0;
+  } catch (e) {
+    if (!(e instanceof ClientError)) throw e;
+    process.stderr.write(`error: lock ${what}: ${e.message} (${e.code})\n`);
+    return 1;
+  } finally {
+    client.close();
+  }
+}
+
+/** Add status, pause, resume, stop, abort, halt, stop-all and lock to `program`. */
 export function addControlCommands(program: Command): void {
   withUrlOptions(program.command('status').description('the engine\'s state and the plan in progress on a running server'))
     .option('--json', 'the status as JSON')
@@ -90,4 +138,14 @@ export function addControlCommands(program: Command): void {
     if (verb === 'abort') cmd.option('--reason <text>', 'why; it goes into the run\'s stop document');
     cmd.action(async (o: VerbOptions) => { process.exitCode = await controlCommand(verb, o); });
   }
+  withUrlOptions(program.command('stop-all').description('emergency stop in any state: halt any run, stop() every device, run the emergency functions; exit 1 if anything did not stop'))
+    .option('--json', 'the report as JSON')
+    .action(async (o: VerbOptions) => { process.exitCode = await stopAllCommand(o); });
+  const lock = program.command('lock').description('the control lock: while you hold it, others\' control and queue requests are refused (stop-all still works)');
+  withUrlOptions(lock.command('status').description('who holds the lock')).option('--json', 'as JSON')
+    .action(async (o: LockOptions) => { process.exitCode = await lockCommand('status', o); });
+  withUrlOptions(lock.command('acquire').description('take the lock')).option('--note <text>', 'why, shown to the others').option('--json', 'as JSON')
+    .action(async (o: LockOptions) => { process.exitCode = await lockCommand('acquire', o); });
+  withUrlOptions(lock.command('release').description('give the lock up')).option('--force', 'break another caller\'s lock (admin)').option('--json', 'as JSON')
+    .action(async (o: LockOptions) => { process.exitCode = await lockCommand('release', o); });
 }

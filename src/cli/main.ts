@@ -7,6 +7,7 @@
  */
 import { Command, CommanderError } from 'commander';
 import { VERSION } from '../version.js';
+import { addAuditCommand } from './audit.js';
 import { addControlCommands } from './control.js';
 import { UsageError, describeSystemError, isSystemError } from './errors.js';
 import { watchStdout } from './output.js';
@@ -37,6 +38,7 @@ addWatchCommand(program);
 addStartCommand(program);
 addControlCommands(program);
 addRunsCommand(program);
+addAuditCommand(program);
 addSimIocCommand(program);
 
 watchStdout();

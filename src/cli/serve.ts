@@ -8,6 +8,8 @@ import type { Command } from 'commander';
 import { type Catalog, type Dispatcher, type EngineKind, createEngineHost } from '../dispatcher/index.js';
 import { type DispatcherServer, type Logger, createDispatcher, createLogger, serverOf } from '../server/index.js';
 import { DEFAULT_DATA_DIR, SqliteStore, StoreError } from '../store/index.js';
+import { SqliteAuditLog } from '../audit/index.js';
+import { ControlLock, SqliteLockStore } from '../lock/index.js';
 import { VERSION } from '../version.js';
 import { UsageError, describeListenError, parsePort } from './errors.js';
 import { LOG_FORMATS, type LogFormat, humanLogDestination } from './human-log.js';
@@ -70,6 +72,11 @@ export async function serve(opts: ServeOptions = {}): Promise<Served> {
   const plans = opts.plans === undefined ? [] : typeof opts.plans === 'string' ? [opts.plans] : [...opts.plans];
   // Throws StoreError (one line naming the path and the cause): never a silent fallback to memory.
   const store = opts.data === undefined || opts.data === false || opts.data === '' ? null : SqliteStore.open(opts.data, { durability });
+  // The audit log and the control lock live beside the runs (their own tables), so both survive restarts.
+  const services = store === null ? {} : {
+    audit: new SqliteAuditLog(store.path, { onError: (e) => logger.error({ err: e }, 'the audit log could not record an operation') }),
+    lock: new ControlLock(new SqliteLockStore(store.path)),
+  };
   // Devices, plans and the engine live in the host (a worker thread by default): only data reaches this thread.
   const engine = createEngineHost({
     kind, simulatedDevices: true, standardPlans: true, plans, graceSeconds, maxMemoryMb,
@@ -79,7 +86,7 @@ export async function serve(opts: ServeOptions = {}): Promise<Served> {
   });
   const dispatcher = createDispatcher({
     engine,
-    server: { port, host: opts.host ?? '127.0.0.1', logger, ...(store === null ? {} : { store }) },
+    server: { port, host: opts.host ?? '127.0.0.1', logger, ...(store === null ? {} : { store }), ...services },
     onError: (message, error) => logger.error({ err: error }, message),
   });
   try {
@@ -87,6 +94,8 @@ export async function serve(opts: ServeOptions = {}): Promise<Served> {
     await dispatcher.start();
   } catch (e) {
     await engine.close();
+    services.audit?.close();
+    services.lock?.close();
     await store?.close().catch(() => undefined);
     throw e;
   }

@@ -12,7 +12,7 @@ import type { DocumentCallback, DocumentName } from '../model/documents.js';
 import { VERSION } from '../version.js';
 import {
   type Catalog, type CheckOutcome, type ControlOutcome, type ControlVerb, type DeviceInfo, type EngineHost, type HostEvent, type HostHealth,
-  InProcessHost, type JsonSchema, type PlanFactory, type PlanInfo, type ReloadOutcome, type ScanFunction, type StartOutcome, errorFrom,
+  InProcessHost, type JsonSchema, type PlanFactory, type PlanInfo, type ReloadOutcome, type ScanFunction, type StartOutcome, errorFrom, type StopAllReport,
 } from '../host/index.js';
 import { UnknownTokenError } from './errors.js';
 import { type EventBody, EventBus } from './events.js';
@@ -244,6 +244,14 @@ export class Dispatcher {
   requestAbort(reason = ''): Promise<ControlOutcome> { return this.#control('abort', { reason }); }
   /** Halt: no cleanup, the run is marked aborted. */
   requestHalt(): Promise<ControlOutcome> { return this.#control('halt'); }
+  /**
+   * The emergency stop, allowed in any state: halt any run, stop() every device that can
+   * stop, run the plans modules' emergency functions; resolves with what happened to each.
+   */
+  async stopAll(): Promise<StopAllReport> {
+    await this.open();
+    return this.#engine.stopAll();
+  }
 
   /** Continue `scan_id` after `n` (e.g. the store's last one). */
   async setScanId(n: number): Promise<void> {

@@ -12,5 +12,5 @@ export type {
 export { SERVED_PLANS, SIMULATED_PARAMS, makeSimulatedScan, registerSimulated, registerStandardPlans, simulatedScan } from './builtin-scans.js';
 export {
   type Catalog, type DeviceInfo, type EngineHost, type EngineHostOptions, type EngineKind, type EngineSetup, type PlanInfo, type PlanRegistrar,
-  type ReloadOutcome, InProcessHost, WorkerHost, createEngineHost,
+  type ReloadOutcome, type StopAllReport, type StopOutcome, type EmergencyStop, InProcessHost, WorkerHost, createEngineHost,
 } from '../host/index.js';

@@ -7,6 +7,7 @@
 export type {
   Catalog, CheckOutcome, ControlOutcome, ControlVerb, DeviceInfo, EngineHost, ErrorInfo, HostEvent, HostEventListener, HostHealth, JsonSchema,
   ParamError, PlanFactory, PlanInfo, ReloadOutcome, ScanContext, ScanFunction, ScanParams, StartOutcome, StartRequest, StateHook,
+  EmergencyStop, StopAllReport, StopOutcome,
 } from './types.js';
 export { EngineRoom, errorInfo, type PlanRegistrar, type RoomOptions } from './room.js';
 export type { EngineSetup, RoomOverrides } from './setup.js';

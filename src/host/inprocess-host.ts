@@ -9,7 +9,7 @@ import type { RunEngine } from '../engine/index.js';
 import type { EngineRoom } from './room.js';
 import { type EngineSetup, type RoomOverrides, loadDevices, loadPlans, makeRoom } from './setup.js';
 import type {
-  Catalog, CheckOutcome, ControlOutcome, ControlVerb, EngineHost, HostEvent, HostEventListener, HostHealth, ReloadOutcome, StartOutcome, StartRequest,
+  Catalog, CheckOutcome, ControlOutcome, ControlVerb, EngineHost, HostEvent, HostEventListener, HostHealth, ReloadOutcome, StartOutcome, StartRequest, StopAllReport,
 } from './types.js';
 
 export interface InProcessHostOptions extends RoomOverrides {
@@ -59,6 +59,7 @@ export class InProcessHost implements EngineHost {
   start(request: StartRequest): Promise<StartOutcome> { return Promise.resolve(this.#room.start(request)); }
   control(verb: ControlVerb, options: { defer?: boolean; reason?: string } = {}): Promise<ControlOutcome> { return this.#room.control(verb, options); }
   setScanId(n: number): Promise<void> { this.#room.setScanId(n); return Promise.resolve(); }
+  stopAll(): Promise<StopAllReport> { return this.#room.stopAll(); }
   shutdown(reason: string): Promise<void> { return this.#room.shutdown(reason); }
   close(): Promise<void> { this.#releaseDevices(); this.#releaseDevices = () => {}; return Promise.resolve(); }
 

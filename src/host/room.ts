@@ -8,14 +8,14 @@
  */
 import { RunEngine, type RunEngineState, canTransition } from '../engine/index.js';
 import { CodedError } from '../model/errors.js';
-import { isMovable, isReadable } from '../model/protocols.js';
+import { type Stoppable, isMovable, isReadable, isStoppable } from '../model/protocols.js';
 import { sleepFor } from '../model/index.js';
 import { nonFiniteErrors, startMetadataProblems } from '../plans/index.js';
 import { summarize } from '../dispatcher/params.js';
 import { type ScanEntry, type ScanOptions, ScanRegistry } from '../dispatcher/scan-registry.js';
 import type {
-  Catalog, CheckOutcome, ControlOutcome, ControlVerb, DeviceInfo, DeviceProblem, ErrorInfo, HostEvent, JsonSchema, ParamError, PlanFactory, PlanInfo, ScanContext,
-  ScanFunction, ScanParams, StartOutcome, StartRequest,
+  Catalog, CheckOutcome, ControlOutcome, ControlVerb, DeviceInfo, DeviceProblem, EmergencyStop, ErrorInfo, HostEvent, JsonSchema, ParamError, PlanFactory, PlanInfo,
+  ScanContext, ScanFunction, ScanParams, StartOutcome, StartRequest, StopAllReport, StopOutcome,
 } from './types.js';
 
 /**
@@ -41,6 +41,12 @@ export interface PlanRegistrar {
   addPlan(name: string, factory: PlanFactory, schema: JsonSchema, options?: ScanOptions): void;
   /** @throws UnknownScanError (DISPATCH_UNKNOWN_SCAN) for an unknown name. */
   removeScan(name: string): void;
+  /**
+   * Register a beamline's own emergency function (close a shutter, park a robot):
+   * `stop_all` calls it, after stopping the devices, with the host's devices.
+   * @throws Error when `name` is taken
+   */
+  addEmergencyStop(name: string, fn: EmergencyStop): void;
 }
 
 export interface RoomOptions {
@@ -59,6 +65,9 @@ interface ActiveScan {
   fnDone: boolean;
 }
 
+/** Longest `stop_all` waits for one device's stop() or one emergency function. */
+const STOP_TIMEOUT_MS = 2000;
+
 /** Longest a device's describe() may take for the catalog (an unreachable PV must not stall it). */
 const DESCRIBE_TIMEOUT_MS = 2000;
 
@@ -72,6 +81,7 @@ export class EngineRoom implements PlanRegistrar {
   #planModules: string[] = [];
   #configured: string[] = [];
   #deviceProblems: DeviceProblem[] = [];
+  readonly #emergency = new Map<string, EmergencyStop>();
 
   constructor(options: RoomOptions) {
     this.#emit = options.emit;
@@ -95,6 +105,11 @@ export class EngineRoom implements PlanRegistrar {
   }
 
   removeScan(name: string): void { this.#scans.remove(name); }
+
+  addEmergencyStop(name: string, fn: EmergencyStop): void {
+    if (this.#emergency.has(name)) throw new Error(`an emergency stop named "${name}" is already registered`);
+    this.#emergency.set(name, fn);
+  }
 
   /** The registered scan, or undefined (in-process callers only: it holds the function). */
   scan(name: string): ScanEntry | undefined { return this.#scans.get(name); }
@@ -187,6 +202,26 @@ export class EngineRoom implements PlanRegistrar {
     md.scan_id = Math.max(typeof md.scan_id === 'number' ? md.scan_id : 0, n);
   }
 
+  /**
+   * The emergency stop: halt whatever runs (and end a sleeping scan function), then stop
+   * every device that can stop, all at once, then run the emergency functions in order.
+   * Nothing here waits on the plan: a device whose stop() hangs is reported as `timeout`.
+   */
+  async stopAll(): Promise<StopAllReport> {
+    const before = this.engine.state;
+    let action: StopAllReport['engine']['action'] = 'none';
+    this.#active?.controller.abort(new Error('stop_all'));
+    if (before !== 'idle' && canTransition(before, 'halting')) {
+      action = 'halted';
+      await this.control('halt');
+    }
+    const stoppable = [...this.devices].filter(([, dev]) => isStoppable(dev)).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    const devices = await Promise.all(stoppable.map(([name, dev]) => bounded(name, () => (dev as Stoppable).stop({ success: false }))));
+    const emergency: StopOutcome[] = [];
+    for (const [name, fn] of this.#emergency) emergency.push(await bounded(name, () => fn(this.devices)));
+    return { engine: { before, action }, devices, emergency };
+  }
+
   /** Abort whatever runs (with `reason`), end sleeping scan functions, resolve once the item has ended. */
   async shutdown(reason: string): Promise<void> {
     const active = this.#active;
@@ -236,6 +271,20 @@ export function errorInfo(e: unknown): ErrorInfo {
     return typeof code === 'string' ? { name: e.name, message: e.message, code } : { name: e.name, message: e.message };
   }
   return { name: typeof e === 'string' ? 'Exception' : typeof e, message: String(e) };
+}
+
+/** Run `fn` for `stop_all`, within STOP_TIMEOUT_MS. */
+async function bounded(name: string, fn: () => unknown): Promise<StopOutcome> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<'late'>((resolve) => { timer = setTimeout(() => resolve('late'), STOP_TIMEOUT_MS); });
+  try {
+    const r = await Promise.race([Promise.resolve().then(fn), late]);
+    return r === 'late' ? { name, outcome: 'timeout', message: `did not finish within ${String(STOP_TIMEOUT_MS / 1000)} s` } : { name, outcome: 'stopped' };
+  } catch (e) {
+    return { name, outcome: 'failed', message: e instanceof Error ? e.message : String(e) };
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 function refused(error: unknown): ControlOutcome {

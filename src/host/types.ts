@@ -122,6 +122,29 @@ export interface HostHealth {
   lastTermination: string | null;
 }
 
+/** What `stop_all` did to one device or emergency function. */
+export interface StopOutcome {
+  readonly name: string;
+  /** `stopped`: its stop() (or the function) finished; `failed`: it threw; `timeout`: it did not finish in time. */
+  readonly outcome: 'stopped' | 'failed' | 'timeout';
+  readonly message?: string;
+}
+
+/** The report of `stop_all`: what the engine was doing and what was done, device by device. */
+export interface StopAllReport {
+  readonly engine: {
+    /** The engine's state when the request arrived. */
+    readonly before: RunEngineState;
+    /** `halted`: a plan was running or paused and was halted; `terminated`: its thread did not let the halt through and was ended; `none`: it was idle. */
+    readonly action: 'halted' | 'terminated' | 'none';
+    readonly message?: string;
+  };
+  /** Every device with a stop() method, in name order. */
+  readonly devices: readonly StopOutcome[];
+  /** The emergency functions the plans modules registered (`addEmergencyStop`), in registration order. */
+  readonly emergency: readonly StopOutcome[];
+}
+
 /** Result of `reload`: the new catalog, or why the new code did not load (the old code stays). */
 export type ReloadOutcome =
   | { ok: true; catalog: Catalog }
@@ -148,6 +171,12 @@ export interface EngineHost {
   setScanId(n: number): Promise<void>;
   /** Re-import the plans modules (only when idle); keeps the old code if the new fails to load. */
   reload(): Promise<ReloadOutcome>;
+  /**
+   * The emergency stop, in any state: halt whatever runs (ending its thread if it does
+   * not let the halt through), then call stop() on every device that has one and run the
+   * registered emergency functions; resolves with what happened to each.
+   */
+  stopAll(): Promise<StopAllReport>;
   /** Abort a run with `reason`, end sleeping scan functions, resolve once idle (ends a stuck engine). */
   shutdown(reason: string): Promise<void>;
   /** Release the thread (after shutdown). */
@@ -178,6 +207,9 @@ export interface ScanContext {
  * it may run plans on `re`, wait, or call `stateHook` itself.
  */
 export type ScanFunction = (re: RunEngine, stateHook: StateHook, params: ScanParams, ctx: ScanContext) => unknown;
+
+/** An emergency function for `addEmergencyStop`: called by `stop_all` with the host's devices. */
+export type EmergencyStop = (devices: ReadonlyMap<string, unknown>) => unknown;
 
 /** A plan factory for `addPlan`: validated params in, a plan out. */
 export type PlanFactory = (params: ScanParams, devices: ReadonlyMap<string, unknown>) => Plan;

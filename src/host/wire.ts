@@ -20,6 +20,7 @@ export type WorkerRequest =
   | { op: 'start'; request: StartRequest }
   | { op: 'control'; verb: ControlVerb; options: { defer?: boolean; reason?: string } }
   | { op: 'setScanId'; n: number }
+  | { op: 'stopAll' }
   | { op: 'shutdown'; reason: string };
 
 export type ToWorker =

@@ -12,7 +12,7 @@ import { OpenRunTracker } from './open-run.js';
 import type { EngineSetup } from './setup.js';
 import type {
   Catalog, CheckOutcome, ControlOutcome, ControlVerb, EngineHost, HostEvent, HostEventListener, HostHealth, ReloadOutcome, StartOutcome,
-  StartRequest,
+  StartRequest, StopAllReport,
 } from './types.js';
 import type { FromWorkerItem, WorkerRequest } from './wire.js';
 
@@ -99,6 +99,34 @@ export class WorkerHost implements EngineHost {
       return await this.#request({ op: 'control', verb, options }, this.#graceMs) as ControlOutcome;
     } catch (e) {
       return { ok: false, reason: 'error', error: { name: UNRESPONSIVE, message: e instanceof Error ? e.message : String(e), code: 'HOST_UNRESPONSIVE' } };
+    }
+  }
+
+  async stopAll(): Promise<StopAllReport> {
+    const before = this.#state;
+    const busy = before !== 'idle' || this.#item !== null;
+    // Watched like a halt: a worker that does not let it through is ended within the grace period.
+    if (busy) this.#interrupt ??= { verb: 'halt', what: 'stop_all', since: performance.now() };
+    try {
+      return await this.#request({ op: 'stopAll' }, busy ? null : this.#requestTimeout()) as StopAllReport;
+    } catch (e) {
+      if (!(e instanceof ThreadError && e.code === 'HOST_THREAD_ENDED')) throw e;
+      // The plan kept the thread and was ended; the fresh thread stops the devices over fresh
+      // connections (an EPICS motor's .STOP is written all the same).
+      await this.#fresh();
+      const report = await this.#request({ op: 'stopAll' }, this.#requestTimeout()) as StopAllReport;
+      return { ...report, engine: { before, action: 'terminated', message: this.#lastTermination ?? 'the engine thread was ended' } };
+    }
+  }
+
+  /** Resolves once a live engine thread is ready (after a termination, its replacement). */
+  async #fresh(): Promise<void> {
+    const deadline = performance.now() + this.#requestTimeout();
+    for (;;) {
+      const thread = this.#thread;
+      if (thread !== null && !thread.ended) { await thread.ready; return; }
+      if (performance.now() > deadline || this.#closing) throw new ThreadError('HOST_THREAD_ENDED', 'the engine thread did not restart');
+      await new Promise((resolve) => setTimeout(resolve, 10));
     }
   }
 

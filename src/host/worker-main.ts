@@ -75,6 +75,7 @@ async function handle(req: WorkerRequest): Promise<unknown> {
     case 'start': return room.start(req.request);
     case 'control': return room.control(req.verb, req.options);
     case 'setScanId': room.setScanId(req.n); return null;
+    case 'stopAll': return room.stopAll();
     case 'shutdown': await room.shutdown(req.reason); return null;
   }
 }

@@ -8,6 +8,8 @@
  */
 import type { Static, TSchema } from 'typebox';
 import type { Dispatcher } from '../dispatcher/index.js';
+import type { AuditLog } from '../audit/index.js';
+import type { ControlLock } from '../lock/index.js';
 import type { RunStore } from '../store/index.js';
 import type { ErrorCode } from './errors.js';
 
@@ -34,7 +36,14 @@ export interface OpContext {
   /** The seq of the last event of the server's stream (status reports the point it describes). */
   latestSeq(): number;
   readonly caller: Caller;
+  /** Where operations that change something are recorded; none: not recorded (a bare library use). */
+  readonly audit?: AuditLog | null;
+  /** The control lock; none: no lock (every caller may control). */
+  readonly lock?: ControlLock | null;
 }
+
+/** The server-wide parts of an OpContext, built once and shared by every protocol's sessions. */
+export type OpServices = Pick<OpContext, 'audit' | 'lock'>;
 
 export interface OpDef<P extends TSchema = TSchema, R extends TSchema = TSchema, N extends string = string> {
   /** The wire name (`start`, `runs.list`): v2's `op`, OpenAPI's `operationId`. */

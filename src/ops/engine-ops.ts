@@ -155,3 +155,28 @@ export const reload = defineOp({
     throw new OpError('load_failed', { problem: r.message }, r.errors.map((message) => ({ path: '', message })));
   },
 });
+
+const StopOutcome = Type.Object({
+  name: Type.String(),
+  outcome: Type.Union([Type.Literal('stopped'), Type.Literal('failed'), Type.Literal('timeout')]),
+  message: Type.Optional(Type.String()),
+});
+
+export const stopAll = defineOp({
+  name: 'stop_all',
+  summary: 'The emergency stop, in any state: halt any run, call stop() on every device that has one, run the emergency functions the plans modules registered; reports each. Not held back by the control lock.',
+  params: NoParams,
+  result: Type.Object({
+    engine: Type.Object({
+      before: Type.String({ description: 'the engine state when the request arrived' }),
+      action: Type.Union([Type.Literal('halted'), Type.Literal('terminated'), Type.Literal('none')]),
+      message: Type.Optional(Type.String()),
+    }),
+    devices: Type.Array(StopOutcome), emergency: Type.Array(StopOutcome),
+  }),
+  scope: 'control', effect: 'change', errors: ['unavailable'],
+  handler: async (_p, ctx) => {
+    const r = await ctx.dispatcher.stopAll();
+    return { engine: { ...r.engine }, devices: [...r.devices], emergency: [...r.emergency] };
+  },
+});

@@ -28,6 +28,7 @@ export const ENGINE_ERRORS = {
   busy: { status: 409, template: 'busy with "{plan}"' },
   illegal_state: { status: 409, template: 'cannot {op}: {problem}' },
   unavailable: { status: 503, template: '{problem}' },
+  locked: { status: 409, template: 'the control lock is held by {holder}{noteText}' },
 } as const satisfies Record<string, ErrorSpec>;
 
 /** Stored runs and the event stream. */
@@ -93,4 +94,10 @@ function fill(template: string, data: Readonly<Record<string, unknown>>): string
 export function badField(path: string, expected: string, got: unknown): OpError {
   const shown = JSON.stringify(got) ?? String(got);
   return new OpError('bad_request', { problem: `"${path}" must be ${expected}, got ${shown}` }, [{ path: `/${path}`, message: `must be ${expected}`, expected, got: shown }]);
+}
+
+/** `locked`, naming the holder of the control lock and their note. */
+export function lockedError(held: { readonly holder: string; readonly note: string; readonly since: number }): OpError {
+  return new OpError('locked', { holder: held.holder, note: held.note, since: held.since, noteText: held.note === '' ? '' : ` (${held.note})` },
+    [{ path: '', message: 'the control lock is held by another caller', got: held.holder }]);
 }

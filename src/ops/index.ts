@@ -3,7 +3,7 @@
  * error catalogue, and `invoke` for the protocol adapters (v1, v2, HTTP).
  * @module
  */
-export { ANONYMOUS, SCOPES, defineOp, type Caller, type OpContext, type OpDef, type OpTypes, type Scope } from './define.js';
+export { ANONYMOUS, SCOPES, defineOp, type Caller, type OpContext, type OpDef, type OpServices, type OpTypes, type Scope } from './define.js';
 export { ERRORS, ERROR_CODES, OpError, badField, type ErrorBody, type ErrorCode, type ErrorDetail, type ErrorSpec } from './errors.js';
 export * as catalogue from './errors.js';
 export { OPERATIONS, operation, type OperationName, type Operations } from './table.js';

@@ -6,9 +6,10 @@
  */
 import type { TSchema } from 'typebox';
 import { Compile } from 'typebox/compile';
+import { summariseParams } from '../audit/index.js';
 import { CodedError } from '../model/errors.js';
 import type { OpContext, OpDef } from './define.js';
-import { type ErrorDetail, OpError } from './errors.js';
+import { type ErrorDetail, OpError, lockedError } from './errors.js';
 import { OPERATIONS, operation } from './table.js';
 
 type Validator = ReturnType<typeof Compile<TSchema>>;
@@ -32,11 +33,31 @@ export async function invoke(name: string, params: unknown, ctx: OpContext): Pro
   if (def === undefined) {
     throw new OpError('unknown_op', { op: name }, [{ path: '/op', message: 'unknown op', expected: `one of ${OPERATION_NAMES.join(', ')}`, got: JSON.stringify(name) }]);
   }
+  const audit = ctx.audit;
+  if (def.effect !== 'change' || audit === undefined || audit === null) return run(def, params, ctx);
+  // Every attempt to change something is recorded, refusals included.
+  const entry = { time: Date.now() / 1000, who: ctx.caller.name, protocol: ctx.caller.protocol, op: def.name, params: summariseParams(params) };
+  try {
+    const result = await run(def, params, ctx);
+    audit.record({ ...entry, outcome: 'ok', message: null });
+    return result;
+  } catch (e) {
+    audit.record({ ...entry, outcome: e instanceof OpError ? e.code : 'internal', message: e instanceof Error ? e.message : String(e) });
+    throw e;
+  }
+}
+
+/** The scope, the params, the lock, then the handler. */
+async function run(def: OpDef, params: unknown, ctx: OpContext): Promise<unknown> {
   if (!ctx.caller.scopes.has(def.scope)) {
-    throw new OpError('forbidden', { op: name, scope: def.scope }, [{ path: '', message: `needs the ${def.scope} scope`, expected: def.scope, got: [...ctx.caller.scopes].join(',') || 'no scopes' }]);
+    throw new OpError('forbidden', { op: def.name, scope: def.scope }, [{ path: '', message: `needs the ${def.scope} scope`, expected: def.scope, got: [...ctx.caller.scopes].join(',') || 'no scopes' }]);
   }
   const v = validator(def);
   if (!v.Check(params)) throw paramsError(params, [...v.Errors(params)]);
+  if (def.effect === 'change' && LOCKED_SCOPES.has(def.scope) && !LOCK_FREE.has(def.name)) {
+    const held = ctx.lock?.heldAgainst(ctx.caller.name) ?? null;
+    if (held !== null) throw lockedError(held);
+  }
   try {
     return await def.handler(params as never, ctx);
   } catch (e) {
@@ -46,6 +67,12 @@ export async function invoke(name: string, params: unknown, ctx: OpContext): Pro
     throw e;
   }
 }
+
+/** Operations the lock holds back: those of these scopes that change something... */
+const LOCKED_SCOPES: ReadonlySet<string> = new Set(['control', 'queue']);
+/** ...except the emergency stop (safety first) and the lock's own operations (they check it themselves). */
+const LOCK_FREE: ReadonlySet<string> = new Set(['stop_all', 'lock.acquire', 'lock.release']);
+
 
 /** TypeBox's errors as one `bad_request`: the first problem as the message, each as a detail. */
 function paramsError(params: unknown, errors: ReadonlyArray<{ keyword: string; instancePath: string; params: Record<string, unknown>; message: string }>): OpError {

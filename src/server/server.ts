@@ -15,6 +15,9 @@ import { type Logger, createLogger } from './logger.js';
 import type { BaseStore } from '../store/index.js';
 import { V2Endpoint, type V2Options } from './v2-endpoint.js';
 import { Journal } from './journal.js';
+import { type AuditLog, MemoryAuditLog } from '../audit/index.js';
+import { ControlLock } from '../lock/index.js';
+import { ANONYMOUS } from '../ops/index.js';
 import { WebAssets, sendJson, serveExport } from './web-routes.js';
 
 export interface ServerOptions {
@@ -37,6 +40,10 @@ export interface ServerOptions {
   store?: BaseStore;
   /** Folder of the built web panel served at `/` (default dist-web/ of this package). */
   webRoot?: string;
+  /** Where operations that change something are recorded (default: in memory, bounded). The server closes it at `stop()`. */
+  audit?: AuditLog;
+  /** The control lock (default: in memory, gone at exit). The server closes it at `stop()`. */
+  lock?: ControlLock;
 }
 
 /** Going away: the close code sent to every client at shutdown. */
@@ -45,7 +52,7 @@ const CLOSE_POLICY = 1008;
 
 export class DispatcherServer implements DispatcherHost {
   readonly #dispatcher: Dispatcher;
-  readonly #opts: Required<Omit<ServerOptions, 'logger' | 'v2' | 'store' | 'webRoot'>>;
+  readonly #opts: Required<Omit<ServerOptions, 'logger' | 'v2' | 'store' | 'webRoot' | 'audit' | 'lock'>>;
   readonly #store: BaseStore | null;
   readonly #v2: V2Endpoint;
   readonly #journal: Journal;
@@ -57,6 +64,7 @@ export class DispatcherServer implements DispatcherHost {
   #stopping: Promise<void> | null = null;
   #nextConn = 1;
   readonly #web: WebAssets;
+  readonly #services: { audit: AuditLog; lock: ControlLock };
 
   constructor(dispatcher: Dispatcher, options: ServerOptions = {}) {
     this.#dispatcher = dispatcher;
@@ -73,6 +81,8 @@ export class DispatcherServer implements DispatcherHost {
       ...(options.v2?.logMaxBytes === undefined ? {} : { maxBytes: options.v2.logMaxBytes }),
     });
     this.#v2 = new V2Endpoint(dispatcher, this.#log, { ...options.v2, journal: this.#journal });
+    this.#services = { audit: options.audit ?? new MemoryAuditLog(), lock: options.lock ?? new ControlLock() };
+    this.#v2.hub.services = this.#services;
     if (this.#store !== null) {
       // A run must not go on unrecorded: when a commit fails, say so and abort the plan
       // (the store refuses further writes, so nothing is published that is not stored).
@@ -93,6 +103,9 @@ export class DispatcherServer implements DispatcherHost {
   get clientCount(): number { return this.#clients.size; }
   /** The protocol v2 endpoint (its hub holds the event log). */
   get v2(): V2Endpoint { return this.#v2; }
+
+  /** The audit log and the control lock the operations use. */
+  get services(): { audit: AuditLog; lock: ControlLock } { return this.#services; }
 
   /** The run store, if the server has one. */
   get store(): BaseStore | null { return this.#store; }
@@ -140,6 +153,8 @@ export class DispatcherServer implements DispatcherHost {
     await closed;
     await this.#commit();
     this.#journal.dispose();
+    this.#services.audit.close();
+    this.#services.lock.close();
     this.#log.info('stopped');
   }
 
@@ -216,6 +231,9 @@ export class DispatcherServer implements DispatcherHost {
     }, {
       // Checked first: a disabled level must not cost an object per request.
       onRequest: (type, ms) => { if (log.isLevelEnabled('debug')) log.debug({ type, ms: Math.round(ms * 1000) / 1000 }, 'request'); },
+      // v1 carries no key: its callers are named by address in the audit log and the lock.
+      caller: { ...ANONYMOUS, name: `v1 from ${req.socket.remoteAddress ?? 'unknown'}`, protocol: 'v1' },
+      services: this.#services,
     });
     ws.on('message', (data, isBinary) => {
       session.receive(rawText(data, isBinary)).catch((e: unknown) => log.error({ err: e }, 'request handler failed'));

@@ -206,6 +206,30 @@ export function runHostContract(name: string, target: HostTarget): void {
       assert.ok(Number(log.docs(from2, end)[0]?.doc.scan_id) > 42);
     });
 
+    it('stop_all when idle: nothing to halt; every device with stop() and the emergency functions are called and reported', async () => {
+      const r = await host.stopAll();
+      assert.deepEqual(r.engine, { before: 'idle', action: 'none' });
+      const names = r.devices.map((d) => d.name);
+      assert.ok(names.includes('motor') && names.includes('motor1'), names.join(','));
+      assert.deepEqual([...names].sort(), names, 'in name order');
+      assert.ok(r.devices.every((d) => d.outcome === 'stopped'), JSON.stringify(r.devices));
+      assert.deepEqual(r.emergency, [{ name: 'close_shutter', outcome: 'stopped' }]);
+    });
+
+    it('stop_all during a run halts it (exit_status abort, no cleanup) and stops the devices', async () => {
+      gate = new Gate();
+      const from = log.events.length;
+      const id = item();
+      await host.start({ itemId: id, name: 'gated', params: {}, md: {} });
+      await log.until((e) => e.kind === 'document' && e.name === 'event', from);
+      const r = await host.stopAll();
+      assert.deepEqual(r.engine, { before: 'running', action: 'halted' });
+      assert.ok(r.devices.length > 0);
+      const end = await log.ended(id, from);
+      assert.equal(log.docs(from, end).find((d) => d.name === 'stop')?.doc.exit_status, 'abort');
+      gate.open();
+    });
+
     it('shutdown aborts the run with its reason and resolves once the item is over', async () => {
       gate = new Gate();
       const from = log.events.length;

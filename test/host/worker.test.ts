@@ -118,6 +118,24 @@ describe('a plan that does not answer is ended', () => {
     });
   }
 
+  it('stop_all while a plan blocks its thread: the worker is ended within the grace period, the fresh one stops the devices', { timeout: 30_000 }, async () => {
+    const { host: h, log } = await host();
+    try {
+      const { id, from } = await startAndWait(h, log, 'busy_loop');
+      await blocked(h);
+      const r = await h.stopAll();
+      assert.equal(r.engine.action, 'terminated');
+      assert.equal(r.engine.before, 'running');
+      assert.match(String(r.engine.message), /stop_all/);
+      assert.ok(r.devices.some((d) => d.name === 'motor' && d.outcome === 'stopped'));
+      assert.deepEqual(r.emergency, [{ name: 'close_shutter', outcome: 'stopped' }]);
+      const end = await log.ended(id, from);
+      assert.equal(log.docs(from, end).find((d) => d.name === 'stop')?.doc.exit_status, 'abort');
+      assert.equal(h.health().generation, 2);
+      await nextPlanRuns(h, log);
+    } finally { await h.close(); }
+  });
+
   it('while a plan blocks its thread, pause is refused as unresponsive within the grace period; health says so', { timeout: 30_000 }, async () => {
     const { host: h, log } = await host();
     try {

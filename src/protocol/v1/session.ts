@@ -6,7 +6,7 @@
  */
 import type { Dispatcher, DispatcherEvent } from '../../dispatcher/index.js';
 import { type ErrorInfo, errorFrom } from '../../host/index.js';
-import { ANONYMOUS, type Caller, OpError, type OpContext, invoke } from '../../ops/index.js';
+import { ANONYMOUS, type Caller, OpError, type OpContext, type OpServices, invoke } from '../../ops/index.js';
 import type { ParamError } from '../../dispatcher/index.js';
 import * as R from './replies.js';
 
@@ -21,6 +21,8 @@ export interface V1Hooks {
   onRequest?(type: string, ms: number): void;
   /** Who this connection acts for (default: anyone, every scope). v1 cannot carry a key. */
   caller?: Caller;
+  /** The server-wide services of the operation table (audit log, control lock). */
+  services?: OpServices;
 }
 
 /** Close code after a reply: normal closure, as the seed's handler returning. */
@@ -41,6 +43,7 @@ export class V1Session {
   readonly #conn: V1Connection;
   readonly #hooks: V1Hooks;
   readonly #caller: Caller;
+  readonly #services: OpServices;
   #done = false;
   #unlisten: (() => void) | null = null;
   #queue: Promise<void> = Promise.resolve();
@@ -50,6 +53,7 @@ export class V1Session {
     this.#conn = conn;
     this.#hooks = hooks;
     this.#caller = hooks.caller ?? { ...ANONYMOUS, protocol: 'v1' };
+    this.#services = hooks.services ?? {};
   }
 
   /** True once this connection subscribed to the stream. */
@@ -136,7 +140,7 @@ export class V1Session {
 
   /** Run an operation of the table; a refusal is returned (v1 words it), a bug is thrown. */
   async #invoke(op: string, params: Record<string, unknown>): Promise<unknown> {
-    const ctx: OpContext = { dispatcher: this.#dispatcher, runs: null, latestSeq: () => 0, caller: this.#caller };
+    const ctx: OpContext = { ...this.#services, dispatcher: this.#dispatcher, runs: null, latestSeq: () => 0, caller: this.#caller };
     try {
       return await invoke(op, params, ctx);
     } catch (e) {

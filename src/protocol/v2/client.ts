@@ -120,6 +120,8 @@ export class DispatcherClient {
   stop(): Promise<{ state: string }> { return this.request('stop'); }
   abort(reason = ''): Promise<{ state: string }> { return this.request('abort', { reason }); }
   halt(): Promise<{ state: string }> { return this.request('halt'); }
+  /** The emergency stop: halt any run, stop every device, run the emergency functions (any state). */
+  stopAll(): Promise<Ops['stop_all']['result']> { return this.request('stop_all'); }
   ping(): Promise<{ pong: true; time: number }> { return this.request('ping'); }
   /** Re-import the server's plans modules (when idle); the old plans stay if the new fail to load (`load_failed`). */
   reload(): Promise<Ops['reload']['result']> { return this.request('reload'); }

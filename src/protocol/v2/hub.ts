@@ -6,7 +6,7 @@
  */
 import type { Dispatcher } from '../../dispatcher/index.js';
 import type { RunStore } from '../../store/index.js';
-import { statusOf } from '../../ops/index.js';
+import { type OpServices, statusOf } from '../../ops/index.js';
 import type { EventLog } from './event-log.js';
 import type { OpenRun, Status } from './types.js';
 
@@ -41,6 +41,8 @@ export class V2Hub {
 
   /** The run store behind `runs.list` / `runs.get` (null: those ops answer `no_store`). */
   runs: RunStore | null;
+  /** The server-wide services of the operation table (audit log, control lock). */
+  services: OpServices = {};
 
   get subscriberCount(): number { return this.#subs.size; }
 

@@ -130,7 +130,7 @@ export class V2Session implements HubSubscriber {
 
   #context(): OpContext {
     const hub = this.#hub;
-    return { dispatcher: hub.dispatcher, runs: hub.runs, latestSeq: () => hub.log.latest(), caller: this.#caller };
+    return { ...hub.services, dispatcher: hub.dispatcher, runs: hub.runs, latestSeq: () => hub.log.latest(), caller: this.#caller };
   }
 
   #subscribe(f: Frame): SubscribeResult {

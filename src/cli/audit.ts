@@ -1,0 +1,54 @@
+/**
+ * `bluesky-dispatcher audit`: the audit log of a data directory, newest first —
+ * who started, controlled, locked or stopped what, and how it went. Reads the
+ * database directly (like `runs`), so it works whether or not the server runs.
+ * Any failure prints one line and sets exit code 2.
+ * @module
+ */
+import type { Command } from 'commander';
+import { type AuditEntry, SqliteAuditLog } from '../audit/index.js';
+import { DEFAULT_DATA_DIR, SqliteStore } from '../store/index.js';
+import { writeOut } from './output.js';
+
+interface AuditOpts { data: string; json?: boolean; limit?: string; op?: string; who?: string }
+
+export interface AuditIo { out: (text: string) => void; err: (text: string) => void }
+const stdio: AuditIo = { out: (t) => { writeOut(t); }, err: (t) => { process.stderr.write(t); } };
+
+function iso(seconds: number): string { return new Date(seconds * 1000).toISOString().replace(/\.\d+Z$/, 'Z'); }
+
+/** The entries as an aligned table, one line each. */
+export function auditTable(entries: readonly AuditEntry[]): string {
+  const rows = entries.map((e) => [iso(e.time), e.who, e.op, e.outcome, e.params === '{}' ? '' : e.params, e.message ?? '']);
+  const head = ['time', 'who', 'op', 'outcome', 'params', 'message'];
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]?.length ?? 0)));
+  const line = (cells: readonly string[]): string => cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ').trimEnd();
+  return `${[line(head), ...rows.map(line)].join('\n')}\n`;
+}
+
+export function addAuditCommand(program: Command, io: AuditIo = stdio): Command {
+  return program.command('audit').description('the audit log of a data directory, newest first: every operation that changed something (or tried to)')
+    .option('--data <dir>', `data directory (default ${DEFAULT_DATA_DIR})`, DEFAULT_DATA_DIR)
+    .option('--limit <n>', 'at most N entries (default 100)').option('--op <name>', 'only this operation (start, abort, stop_all, lock.acquire, ...)')
+    .option('--who <name>', 'only this caller (a key name, "v1 from ADDRESS", "anonymous")').option('--json', 'one JSON array instead of a table')
+    .action((o: AuditOpts) => {
+      try {
+        const limit = o.limit === undefined ? 100 : Number(o.limit);
+        if (!Number.isInteger(limit) || limit < 1) throw new Error(`--limit expects a positive integer, got '${String(o.limit)}'`);
+        // Opening the store first gives its one-line errors for a missing or foreign directory.
+        const store = SqliteStore.open(o.data, { readonly: true });
+        const path = store.path;
+        store.close();
+        const log = new SqliteAuditLog(path, { readonly: true });
+        try {
+          const entries = log.list({ limit, ...(o.op === undefined ? {} : { op: o.op }), ...(o.who === undefined ? {} : { who: o.who }) });
+          io.out(o.json === true ? `${JSON.stringify(entries)}\n` : auditTable(entries));
+        } finally {
+          log.close();
+        }
+      } catch (e) {
+        io.err(`error: ${e instanceof Error ? e.message : String(e)}\n`);
+        process.exitCode = 2;
+      }
+    });
+}
