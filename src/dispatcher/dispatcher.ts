@@ -12,7 +12,7 @@ import type { DocumentCallback, DocumentName } from '../model/documents.js';
 import { VERSION } from '../version.js';
 import {
   type Catalog, type CheckOutcome, type ControlOutcome, type ControlVerb, type DeviceInfo, type EngineHost, type HostEvent, type HostHealth,
-  InProcessHost, type JsonSchema, type PlanFactory, type PlanInfo, type ReloadOutcome, type ScanFunction, type StartOutcome, errorFrom, type StopAllReport,
+  InProcessHost, type JsonSchema, type PlanFactory, type PlanInfo, type ReloadOutcome, type ScanFunction, type StartOutcome, errorFrom, type StopAllReport, type EmergencyStop,
 } from '../host/index.js';
 import { UnknownTokenError } from './errors.js';
 import { type EventBody, EventBus } from './events.js';
@@ -158,6 +158,12 @@ export class Dispatcher {
 
   /** @throws UnknownScanError (DISPATCH_UNKNOWN_SCAN) for an unknown name. */
   removeScan(name: string): void { this.#room('removeScan').removeScan(name); }
+
+  /**
+   * Register an emergency function that `stop_all` runs after stopping the devices (in-process
+   * host only; with a worker, register it in a plans module, whose `register` gets the same method).
+   */
+  addEmergencyStop(name: string, fn: EmergencyStop): void { this.#room('addEmergencyStop').addEmergencyStop(name, fn); }
 
   /** The registered scan (function, validator) of an in-process host, or undefined. */
   scan(name: string): ScanEntry | undefined {
