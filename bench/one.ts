@@ -9,6 +9,7 @@ const groups: Record<string, () => Promise<object>> = {
   store: async () => (await import('./store.js')).benchStore(),
   dispatcher: async () => ({ ...await (await import('./dispatcher.js')).benchDispatcher(), ...await (await import('./loopback.js')).benchLoopback() }),
   v2: async () => (await import('./v2.js')).benchV2(),
+  http: async () => (await import('./http.js')).benchHttp(),
   worker: async () => (await import('./worker.js')).benchWorker(),
   ui: async () => (await import('./ui.js')).benchUi(),
   epics: async () => (await import('./epics.js')).benchEpics(),

@@ -14,6 +14,7 @@ export const REQUEST_ERRORS = {
   bad_request: { status: 400, template: '{problem}' },
   too_large: { status: 413, template: 'request is larger than {limit} bytes' },
   unknown_op: { status: 404, template: 'unknown op "{op}"' },
+  method_not_allowed: { status: 405, template: '{op} takes {allowed}' },
 } as const satisfies Record<string, ErrorSpec>;
 
 /** Starting plans by name. */
@@ -40,6 +41,7 @@ export const RUN_ERRORS = {
 
 /** Who may do what (`serve --auth`). */
 export const AUTH_ERRORS = {
+  unauthorized: { status: 401, template: '{problem}' },
   forbidden: { status: 403, template: '{op} needs the {scope} scope' },
 } as const satisfies Record<string, ErrorSpec>;
 

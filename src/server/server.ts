@@ -19,6 +19,7 @@ import { type AuditLog, MemoryAuditLog } from '../audit/index.js';
 import { ControlLock } from '../lock/index.js';
 import { ANONYMOUS } from '../ops/index.js';
 import { WebAssets, sendJson, serveExport } from './web-routes.js';
+import type { HttpApi } from '../http/index.js';
 
 export interface ServerOptions {
   /** Default 8765, the seed's port; 0 picks a free one. */
@@ -65,6 +66,7 @@ export class DispatcherServer implements DispatcherHost {
   #nextConn = 1;
   readonly #web: WebAssets;
   readonly #services: { audit: AuditLog; lock: ControlLock };
+  #api: HttpApi | null = null;
 
   constructor(dispatcher: Dispatcher, options: ServerOptions = {}) {
     this.#dispatcher = dispatcher;
@@ -106,6 +108,11 @@ export class DispatcherServer implements DispatcherHost {
 
   /** The audit log and the control lock the operations use. */
   get services(): { audit: AuditLog; lock: ControlLock } { return this.#services; }
+  /** The HTTP API (after `start()`; its fastify instance answers `inject()` in tests). */
+  get api(): HttpApi {
+    if (this.#api === null) throw new Error('the HTTP API exists once the server has started');
+    return this.#api;
+  }
 
   /** The run store, if the server has one. */
   get store(): BaseStore | null { return this.#store; }
@@ -119,6 +126,14 @@ export class DispatcherServer implements DispatcherHost {
       const stops = await this.#store.recoverInterrupted((name, doc) => this.#log.warn({ name, run_start: (doc as { run_start?: unknown }).run_start }, 'closed an interrupted run'));
       if (stops.length > 0) this.#log.info({ runs: stops.length, store: this.#store.location }, 'crash recovery done');
     }
+    // The HTTP API (src/http): fastify routes every request under /api/, the export included (it stays
+    // here). Imported here, not above: the CLI's client commands load this module and never serve.
+    const { HttpApi } = await import('../http/index.js');
+    this.#api = new HttpApi({
+      hub: this.#v2.hub, serverId: this.#v2.serverId, limits: this.#v2.limits, logger: this.#log,
+      exportRun: (req, res) => { serveExport(res, (req.url ?? '').split('?')[0] ?? '', this.#store); },
+    });
+    await this.#api.ready();
     return new Promise((resolve, reject) => {
       this.#http.once('error', reject);
       this.#http.listen(this.#opts.port, this.#opts.host, () => {
@@ -149,6 +164,7 @@ export class DispatcherServer implements DispatcherHost {
     await nextTurn();
     await Promise.all([...this.#clients].map((ws) => closeClient(ws, 'server shutting down')));
     this.#v2.stop();
+    await this.#api?.close();
     this.#http.closeAllConnections();
     await closed;
     await this.#commit();
@@ -175,6 +191,8 @@ export class DispatcherServer implements DispatcherHost {
       });
       return;
     }
+    // FRONT DOOR HOOK: the origin/Host checks of src/server/front-door.ts run before routing, for /api/ as for the rest.
+    if (this.#api !== null && (path === '/api' || path?.startsWith('/api/') === true)) { this.#api.handle(req, res); return; }
     if (path === '/v2') { sendJson(res, 426, { error: 'Upgrade Required: this is a websocket endpoint (protocol v2)' }); return; }
     if (req.method === 'GET' || req.method === 'HEAD') {
       // The web panel at `/` (websocket upgrades on `/` are protocol v1 and never get here).

@@ -4,10 +4,13 @@
  * see every event exactly once, in order, across dropped connections.
  * @module
  */
-import type { ErrorCode, ErrorDetail, Event, OpName, Ops, Reply, Status, SubscribeResult, Topic } from './types.js';
+import type { Event, OpName, Ops, Reply, SubscribeResult, Topic } from './types.js';
 import { TOPICS } from './types.js';
+import { ClientError, OperationMethods } from './client-base.js';
 
 export * from './types.js';
+export { ClientError, OperationMethods } from './client-base.js';
+export { HttpClient, type HttpClientOptions } from './http-client.js';
 
 /** The part of the WHATWG WebSocket the client uses (browsers' global, Node 22's, or `ws`). */
 interface Socket {
@@ -29,17 +32,6 @@ export interface ClientOptions {
   WebSocket?: new (url: string) => object;
 }
 
-/** A request refused by the server (its stable code), or lost with the connection (`disconnected`). */
-export class ClientError extends Error {
-  readonly code: ErrorCode | 'disconnected';
-  readonly details: ErrorDetail[];
-  constructor(code: ErrorCode | 'disconnected', message: string, details: ErrorDetail[] = []) {
-    super(message);
-    this.name = 'ClientError';
-    this.code = code;
-    this.details = details;
-  }
-}
 
 /** What listeners can hear about: every topic, any event, and the connection's life. */
 export interface ClientEvents {
@@ -62,7 +54,7 @@ async function defaultSocket(): Promise<SocketCtor> {
   return mod.WebSocket;
 }
 
-export class DispatcherClient {
+export class DispatcherClient extends OperationMethods {
   readonly url: string;
   #opts: ClientOptions;
   #ws: Socket | null = null;
@@ -78,6 +70,7 @@ export class DispatcherClient {
   #timer: ReturnType<typeof setTimeout> | null = null;
 
   constructor(url: string, options: ClientOptions = {}) {
+    super();
     this.url = url;
     this.#opts = options;
     this.#lastSeq = options.since ?? null;
@@ -104,27 +97,13 @@ export class DispatcherClient {
   }
 
   /** Send one request; resolves with its result or rejects with a {@link ClientError}. */
-  async request<K extends OpName>(op: K, params: Ops[K]['params'] = {} as Ops[K]['params']): Promise<Ops[K]['result']> {
+  override async request<K extends OpName>(op: K, params: Ops[K]['params'] = {} as Ops[K]['params']): Promise<Ops[K]['result']> {
     await this.connect();
     return this.#send(op, params) as Promise<Ops[K]['result']>;
   }
 
   hello(): Promise<Ops['hello']['result']> { return this.request('hello'); }
-  status(): Promise<Status> { return this.request('status'); }
-  plans(): Promise<Ops['plans']['result']> { return this.request('plans'); }
-  devices(): Promise<Ops['devices']['result']> { return this.request('devices'); }
-  validate(plan: string, params: Record<string, unknown> = {}): Promise<Ops['validate']['result']> { return this.request('validate', { plan, params }); }
-  start(plan: string, params: Record<string, unknown> = {}, md: Record<string, unknown> = {}): Promise<Ops['start']['result']> { return this.request('start', { plan, params, md }); }
-  pause(defer = false): Promise<{ state: string }> { return this.request('pause', { defer }); }
-  resume(): Promise<{ state: string }> { return this.request('resume'); }
-  stop(): Promise<{ state: string }> { return this.request('stop'); }
-  abort(reason = ''): Promise<{ state: string }> { return this.request('abort', { reason }); }
-  halt(): Promise<{ state: string }> { return this.request('halt'); }
-  /** The emergency stop: halt any run, stop every device, run the emergency functions (any state). */
-  stopAll(): Promise<Ops['stop_all']['result']> { return this.request('stop_all'); }
   ping(): Promise<{ pong: true; time: number }> { return this.request('ping'); }
-  /** Re-import the server's plans modules (when idle); the old plans stay if the new fail to load (`load_failed`). */
-  reload(): Promise<Ops['reload']['result']> { return this.request('reload'); }
 
   /** Stream `topics` (default all) from now — or from `since` — and keep streaming across reconnects. */
   async subscribe(topics: Topic[] = this.#opts.topics ?? [...TOPICS]): Promise<SubscribeResult> {

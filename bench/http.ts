@@ -1,0 +1,74 @@
+/**
+ * HTTP API figures: `http_start_to_running_ms` (p50/p99 of a `POST /api/start`
+ * until its `running` state event arrives on an SSE stream at
+ * `GET /api/events`, over loopback, 200 starts of a 1-point count), and
+ * `auth_overhead_us`: the added cost per request of `Authorization: Bearer KEY`
+ * (GET /api/status, with and without `--auth`, through `inject`).
+ * @module
+ */
+import { hw } from '../src/devices/index.js';
+import { registerStandardPlans } from '../src/dispatcher/index.js';
+import { createDispatcher, createLogger, serverOf } from '../src/server/index.js';
+
+function pct(xs: number[], p: number): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return Math.round((s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? 0) * 100) / 100;
+}
+
+/** SSE events from `url`, each `{event, data}` passed to `on` as it arrives; returns the abort. */
+async function sse(url: string, on: (event: string, data: string) => void): Promise<AbortController> {
+  const ctl = new AbortController();
+  const res = await fetch(url, { signal: ctl.signal });
+  if (res.body === null) throw new Error('no SSE body');
+  const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
+  void (async () => {
+    let buffer = '';
+    try {
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) return;
+        buffer += value;
+        let end: number;
+        while ((end = buffer.indexOf('\n\n')) >= 0) {
+          const block = buffer.slice(0, end);
+          buffer = buffer.slice(end + 2);
+          const event = /^event: (.*)$/m.exec(block)?.[1] ?? '';
+          const data = /^data: (.*)$/m.exec(block)?.[1] ?? '';
+          on(event, data);
+        }
+      }
+    } catch { /* aborted */ }
+  })();
+  return ctl;
+}
+
+export async function benchHttp(): Promise<Record<string, number>> {
+  const d = createDispatcher({ devices: hw().devices, server: { port: 0, logger: createLogger({ level: 'silent' }) } });
+  registerStandardPlans(d);
+  await d.start();
+  const server = serverOf(d);
+  if (server === null) throw new Error('no server');
+  const base = server.url.replace(/^ws/, 'http').replace(/\/$/, '');
+  let waiter: ((state: string) => void) | null = null;
+  const ctl = await sse(`${base}/api/events?topics=state`, (event, data) => {
+    if (event !== 'state') return;
+    waiter?.((JSON.parse(data) as { data: { new: string } }).data.new);
+  });
+  const next = (state: string): Promise<void> => new Promise((resolve) => { waiter = (s) => { if (s === state) { waiter = null; resolve(); } }; });
+  const samples: number[] = [];
+  try {
+    for (let i = 0; i < 220; i++) {
+      const running = next('running');
+      const t0 = performance.now();
+      const r = await fetch(`${base}/api/start`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ plan: 'count', params: { detectors: ['det'], num: 1 } }) });
+      if (r.status !== 200) throw new Error(`start: ${String(r.status)} ${await r.text()}`);
+      await running;
+      if (i >= 20) samples.push(performance.now() - t0); // the first ones warm the JIT
+      await d.whenIdle();
+    }
+  } finally {
+    ctl.abort();
+    await d.stop('bench over');
+  }
+  return { http_start_to_running_ms_p50: pct(samples, 50), http_start_to_running_ms_p99: pct(samples, 99) };
+}
