@@ -17,8 +17,25 @@ const COMMON: readonly ErrorCode[] = ['bad_request', 'too_large', 'internal', 's
 /** Codes only a server with `--auth` answers with. */
 const AUTH: readonly ErrorCode[] = ['unauthorized', 'forbidden'];
 
-/** A TypeBox schema as plain JSON Schema (its symbols and functions dropped). */
-function plain(schema: unknown): Json { return JSON.parse(JSON.stringify(schema)) as Json; }
+/**
+ * A TypeBox schema as plain JSON Schema (its symbols and functions dropped). A subschema with
+ * an `$id` (shared by several ops, e.g. `LockStatus`) becomes one component and a `$ref` to it:
+ * an `$id` may appear only once in a document.
+ */
+function plain(schema: unknown, components: Json): Json {
+  const hoist = (node: unknown, top: boolean): unknown => {
+    if (Array.isArray(node)) return node.map((x) => hoist(x, false));
+    if (typeof node !== 'object' || node === null) return node;
+    const { $id, ...rest } = node as Json;
+    const out: Json = {};
+    for (const [k, v] of Object.entries(rest)) out[k] = hoist(v, false);
+    if (typeof $id !== 'string' || top) return out;
+    const name = $id.replace(/[^A-Za-z0-9._-]/g, '_');
+    components[name] ??= out;
+    return { $ref: `#/components/schemas/${name}` };
+  };
+  return hoist(JSON.parse(JSON.stringify(schema)), true) as Json;
+}
 
 /** `runs.list` → `runs_list`: a component name (OpenAPI allows `^[a-zA-Z0-9._-]+$`, dots included, but underscores read better in generators). */
 function componentName(op: string, what: 'Params' | 'Result'): string {
@@ -84,9 +101,9 @@ export function openApiDocument(options: OpenApiOptions): Json {
   for (const def of options.operations) {
     const paramsName = componentName(def.name, 'Params');
     const resultName = componentName(def.name, 'Result');
-    const params = plain(def.params);
+    const params = plain(def.params, schemas);
     schemas[paramsName] = params;
-    schemas[resultName] = plain(def.result);
+    schemas[resultName] = plain(def.result, schemas);
     const common = {
       summary: def.summary,
       description: `${def.summary}\n\nScope: \`${def.scope}\`. ${def.effect === 'change' ? 'Changes something (recorded in the audit log).' : 'Only reports.'}`,
