@@ -107,7 +107,7 @@ export function pump(client: DispatcherClient, batcher: Batcher): () => void {
 
 /** The stream in this thread (no worker). */
 export function localStream(url: string, onBatch: BatchListener): EventStream {
-  const client = new DispatcherClient(url, { backoff: { initialMs: 200, maxMs: 3000 } });
+  const client = new DispatcherClient(url, { backoff: { initialMs: 200, maxMs: 3000 }, batch: true });
   return { where: () => 'page', close: pump(client, new Batcher(onBatch)) };
 }
 
@@ -141,7 +141,7 @@ export function workerStream(url: string, script: string | URL, onBatch: BatchLi
 export function serveWorker(scope: { onmessage: ((e: MessageEvent<WorkerStart>) => void) | null; postMessage(batch: StreamMessage[]): void }): void {
   scope.onmessage = (e) => {
     scope.onmessage = null;
-    const client = new DispatcherClient(e.data.url, { backoff: { initialMs: 200, maxMs: 3000 } });
+    const client = new DispatcherClient(e.data.url, { backoff: { initialMs: 200, maxMs: 3000 }, batch: true });
     pump(client, new Batcher((batch) => scope.postMessage(batch)));
   };
 }

@@ -28,6 +28,11 @@ export interface ClientOptions {
   since?: number;
   /** Reconnect back-off: first delay, growth factor and cap, in ms. Default 100, 2, 5000. */
   backoff?: { initialMs?: number; factor?: number; maxMs?: number };
+  /**
+   * Ask the server for events in arrays (one websocket message per burst instead of one per
+   * event). Listeners see the same events either way; a browser keeps up far better batched.
+   */
+  batch?: boolean;
   /** A WHATWG-style WebSocket constructor; default the global one, else `ws` (imported only then). */
   WebSocket?: new (url: string) => object;
 }
@@ -164,36 +169,41 @@ export class DispatcherClient extends OperationMethods {
     this.#serverId = hello.server.id;
     if (this.#lastSeq !== null && !restarted) {
       try {
-        const r = await this.#send('subscribe', { topics, since: this.#lastSeq }) as SubscribeResult;
+        const r = await this.#send('subscribe', { topics, since: this.#lastSeq, ...this.#batch() }) as SubscribeResult;
         this.#emit('subscribed', r);
         return r;
       } catch (e) {
         if (!(e instanceof ClientError && e.code === 'replay_unavailable')) throw e;
       }
     }
-    const r = await this.#send('subscribe', { topics }) as SubscribeResult;
+    const r = await this.#send('subscribe', { topics, ...this.#batch() }) as SubscribeResult;
     const lost = this.#lastSeq !== null;
     this.#lastSeq = r.seq;
     this.#emit(lost ? 'resync' : 'subscribed', r);
     return r;
   }
 
+  #batch(): { batch?: true } { return this.#opts.batch === true ? { batch: true } : {}; }
+
   #onFrame(text: string): void {
-    const f = JSON.parse(text) as Record<string, unknown>;
-    if (typeof f.seq === 'number' && !('ok' in f)) {
-      const e = f as unknown as Event;
-      if (this.#lastSeq !== null && e.seq <= this.#lastSeq) return; // already delivered before a reconnect
-      this.#lastSeq = e.seq;
-      this.#emit(e.topic, e as never);
-      this.#emit('event', e);
-      return;
-    }
+    const parsed = JSON.parse(text) as Record<string, unknown> | Array<Record<string, unknown>>;
+    // A batched subscription's events arrive as arrays; replies are always single objects.
+    if (Array.isArray(parsed)) { for (const f of parsed) this.#onEvent(f as unknown as Event); return; }
+    const f = parsed;
+    if (typeof f.seq === 'number' && !('ok' in f)) { this.#onEvent(f as unknown as Event); return; }
     const r = f as unknown as Reply;
     const p = typeof r.id === 'number' ? this.#pending.get(r.id) : undefined;
     if (p === undefined) return;
     this.#pending.delete(r.id as number);
     if (r.ok) p.resolve(r.result);
     else p.reject(new ClientError(r.error.code, r.error.message, r.error.details));
+  }
+
+  #onEvent(e: Event): void {
+    if (this.#lastSeq !== null && e.seq <= this.#lastSeq) return; // already delivered before a reconnect
+    this.#lastSeq = e.seq;
+    this.#emit(e.topic, e as never);
+    this.#emit('event', e);
   }
 
   #onClose(ws: Socket, code: number, reason: string): void {
