@@ -6,7 +6,7 @@
  */
 const groups: Record<string, () => Promise<object>> = {
   engine: async () => (await import('./engine.js')).benchEngine(),
-  store: async () => (await import('./store.js')).benchStore(),
+  store: async () => ({ ...await (await import('./store.js')).benchStore(), ...await (await import('./store-server.js')).benchStoreServer() }),
   dispatcher: async () => ({ ...await (await import('./dispatcher.js')).benchDispatcher(), ...await (await import('./loopback.js')).benchLoopback() }),
   v2: async () => (await import('./v2.js')).benchV2(),
   http: async () => (await import('./http.js')).benchHttp(),

@@ -63,9 +63,15 @@ export const start = defineOp({
   name: 'start', summary: 'Start a plan by name; its documents follow on the event stream.',
   params: StartParams,
   result: Type.Object({ item_id: Type.String(), plan: Type.String(), params: Type.Record(Type.String(), Type.Unknown()) }),
-  scope: 'control', effect: 'change', errors: ['unknown_plan', 'invalid_params', 'busy', 'unavailable'],
+  scope: 'control', effect: 'change', errors: ['unknown_plan', 'invalid_params', 'busy', 'unavailable', 'store_failed'],
   handler: async (p, ctx) => {
     const d = ctx.dispatcher;
+    // A run that could not be recorded is not started: try the store again (the cause may be fixed), else say why.
+    if (ctx.runs !== null && ctx.runs.failure !== null && !d.busy) {
+      await ctx.runs.recover().catch(() => undefined);
+      const failure = ctx.runs.failure;
+      if (failure !== null) throw new OpError('store_failed', { problem: failure.message }, [{ path: '', message: 'the run store failed', got: failure.message }]);
+    }
     // Bad params are reported before busy, as validate reports them.
     if (d.busy) {
       const checked = await d.checkScan(p.plan, paramsOf(p), p.md);

@@ -37,6 +37,7 @@ export const RUN_ERRORS = {
   unknown_run: { status: 404, template: 'no run with uid {uid}' },
   no_store: { status: 501, template: 'this server keeps no run store (serve --data DIR)' },
   replay_unavailable: { status: 410, template: 'cannot replay from seq {since}: the oldest event kept is {oldest} and the latest {latest}' },
+  store_failed: { status: 503, template: 'the run store failed, so nothing can be recorded: {problem}' },
 } as const satisfies Record<string, ErrorSpec>;
 
 /** Who may do what (`serve --auth`). */

@@ -86,20 +86,36 @@ export class Journal {
     this.#appending = true;
     try {
       if (this.#memory !== null) this.#memory.append(topic, data);
-      else if (topic === 'document') {
-        const { name, doc } = data as TopicData['document'];
-        const scan = name === 'start' ? this.dispatcher.activeScan : null;
-        const meta = scan === null ? undefined : { itemId: scan.itemId, planName: scan.name, params: scan.params };
-        this.store?.appendDocument(name as DocumentName, doc as unknown as AnyDocument, meta);
-      } else {
-        this.store?.appendEvent({ topic, time: Date.now() / 1000, data });
-      }
+      else this.#write(topic, data);
     } finally {
       this.#appending = false;
     }
     // A log line written while appending (e.g. a close warning) follows the event, never interleaves.
     const pending = this.#pendingLogs.splice(0);
     for (const line of pending) this.append('log', line);
+  }
+
+  #write<T extends Topic>(topic: T, data: TopicData[T]): void {
+    const store = this.store;
+    if (store === null) return;
+    if (store.failure === null) {
+      try {
+        if (topic === 'document') {
+          const { name, doc } = data as TopicData['document'];
+          const scan = name === 'start' ? this.dispatcher.activeScan : null;
+          const meta = scan === null ? undefined : { itemId: scan.itemId, planName: scan.name, params: scan.params };
+          store.appendDocument(name as DocumentName, doc as unknown as AnyDocument, meta);
+        } else {
+          store.appendEvent({ topic, time: Date.now() / 1000, data });
+        }
+        return;
+      } catch (e) {
+        if (store.failure === null) throw e;
+      }
+    }
+    // The store failed: what happens now (the failure, the aborted plan's states and exception) is
+    // still shown, unstored and numbered in the same stream; documents are not (nothing unstored is).
+    if (topic !== 'document') (this.log as StoreEventLog).publishUnstored(topic, data);
   }
 
   #onDispatcherEvent(e: DispatcherEvent): void {

@@ -57,6 +57,7 @@ export class DispatcherServer implements DispatcherHost {
   readonly #store: BaseStore | null;
   readonly #v2: V2Endpoint;
   readonly #journal: Journal;
+  #storeRetry: NodeJS.Timeout | null = null;
   readonly #log: Logger;
   readonly #http: Server;
   readonly #wss = new WebSocketServer({ noServer: true, maxPayload: 1 << 20 });
@@ -89,8 +90,10 @@ export class DispatcherServer implements DispatcherHost {
       // A run must not go on unrecorded: when a commit fails, say so and abort the plan
       // (the store refuses further writes, so nothing is published that is not stored).
       this.#store.onError((e) => {
-        this.#log.error({ err: e, store: this.#store?.location }, 'run storage failed; aborting the running plan');
+        // Logged with its code: the log line is also the event v2 subscribers get (unstored, in the same stream).
+        this.#log.error({ code: 'store_failed', err: e, store: this.#store?.location }, 'run storage failed; aborting the running plan');
         if (dispatcher.state !== 'idle') void dispatcher.requestAbort(`run storage failed: ${e.message}`);
+        this.#retryStore();
       });
     }
     this.#web = new WebAssets(options.webRoot);
@@ -167,11 +170,32 @@ export class DispatcherServer implements DispatcherHost {
     await this.#api?.close();
     this.#http.closeAllConnections();
     await closed;
+    this.#stopRetry();
     await this.#commit();
     this.#journal.dispose();
     this.#services.audit.close();
     this.#services.lock.close();
     this.#log.info('stopped');
+  }
+
+  /** While the store is failed: try to reopen it every second once no plan runs (the operator may have freed the disk). */
+  #retryStore(): void {
+    if (this.#storeRetry !== null) return;
+    this.#storeRetry = setInterval(() => {
+      const store = this.#store;
+      if (store === null || store.failure === null) { this.#stopRetry(); return; }
+      if (this.#dispatcher.busy || this.#stopping !== null) return;
+      store.recover().then(() => {
+        this.#stopRetry();
+        this.#log.info({ store: store.location }, 'run storage works again');
+      }, () => { /* still failing: /healthz and start say why */ });
+    }, 1000);
+    this.#storeRetry.unref();
+  }
+
+  #stopRetry(): void {
+    if (this.#storeRetry !== null) clearInterval(this.#storeRetry);
+    this.#storeRetry = null;
   }
 
   /** Everything journalled so far committed (a failed store has already said why: shutdown goes on). */
@@ -184,8 +208,11 @@ export class DispatcherServer implements DispatcherHost {
     if (req.method === 'GET' && path === '/healthz') {
       const d = this.#dispatcher;
       const snap = d.snapshot();
-      sendJson(res, 200, {
-        status: 'ok', version: d.version, state: snap.state, busy: snap.busy, plan_name: snap.info.planName,
+      const failure = this.#store?.failure ?? null;
+      // A server that cannot record runs is not healthy: 503, with the reason, until the store works again.
+      sendJson(res, failure === null ? 200 : 503, {
+        status: failure === null ? 'ok' : 'store_failed', version: d.version,
+        ...(this.#store === null ? {} : { store: { location: this.#store.location, ok: failure === null, error: failure?.message ?? null } }), state: snap.state, busy: snap.busy, plan_name: snap.info.planName,
         uptime_s: Math.round(performance.now() - this.#startedAt) / 1000, clients: this.#clients.size,
         engine: engineHealth(d.engineHealth()),
       });

@@ -18,11 +18,15 @@ import type {
 export interface StoreOptions {
   /** Start a commit as soon as this many entries are pending, without waiting for the turn to end (default 2048). */
   readonly maxBatch?: number;
+  /** How `recover()` gets a working backend after a failure (default: keep the same one and read its state again). */
+  readonly reopen?: (failed: StoreBackend) => StoreBackend | Promise<StoreBackend>;
 }
 
 export interface RecoverOptions {
   /** The stop documents' `time` (default: now). */
   readonly time?: number;
+  /** The stop documents' `reason` (default INTERRUPTED_REASON). */
+  readonly reason?: string;
 }
 
 interface Waiter { resolve(): void; reject(e: Error): void }
@@ -33,9 +37,11 @@ function emptyBatch(): WriteBatch { return { starts: [], documents: [], events: 
 const PAGE = 1000;
 
 export class BaseStore implements RunStore {
-  readonly #backend: StoreBackend;
+  #backend: StoreBackend;
   readonly #maxBatch: number;
-  readonly #tracker = new RunTracker();
+  readonly #reopen: StoreOptions['reopen'];
+  #tracker = new RunTracker();
+  #recovering: Promise<void> | null = null;
   #batch = emptyBatch();
   /** What listeners get for the pending batch: the caller's own objects, no re-parse. */
   #committed: { documents: StoredDocument[]; events: StoredEvent[] } = { documents: [], events: [] };
@@ -55,6 +61,7 @@ export class BaseStore implements RunStore {
   #committedSeq: number;
   #oldestSeq: number | null;
   #nextDocId: number;
+  #committedDocId: number;
   #lastScanId: number;
   /** A listener that throws must not undo a commit or starve the other listeners; by default its error surfaces as uncaught. */
   onListenerError: (error: unknown) => void = (e) => { queueMicrotask(() => { throw e; }); };
@@ -63,10 +70,12 @@ export class BaseStore implements RunStore {
   constructor(backend: StoreBackend, state: BackendState, options: StoreOptions = {}) {
     this.#backend = backend;
     this.#maxBatch = options.maxBatch ?? 2048;
+    this.#reopen = options.reopen;
     this.#committedSeq = state.maxSeq;
     this.#nextSeq = state.maxSeq + 1;
     this.#oldestSeq = state.oldestSeq;
     this.#nextDocId = state.maxDocumentId + 1;
+    this.#committedDocId = state.maxDocumentId;
     this.#lastScanId = state.maxScanId;
   }
 
@@ -168,6 +177,8 @@ export class BaseStore implements RunStore {
         this.#fail(new StoreError('STORE_WRITE_FAILED', `could not commit ${batch.documents.length} documents and ${batch.events.length} events to ${this.location}: ${causeText(e)}`, { cause: e }), waiters);
         return;
       }
+      const lastDoc = committed.documents[committed.documents.length - 1];
+      if (lastDoc !== undefined) this.#committedDocId = lastDoc.id;
       const lastEvent = committed.events[committed.events.length - 1];
       if (lastEvent !== undefined) {
         this.#committedSeq = lastEvent.seq;
@@ -190,6 +201,9 @@ export class BaseStore implements RunStore {
   #fail(failure: StoreError, waiters: Waiter[]): void {
     this.#failure = failure;
     // What was queued behind the failed batch is refused with it: nothing after a gap is written.
+    // Its numbers were never shown to anyone, so numbering resumes after what was committed.
+    this.#nextSeq = this.#committedSeq + 1;
+    this.#nextDocId = this.#committedDocId + 1;
     const all = [...waiters, ...this.#waiters];
     this.#batch = emptyBatch();
     this.#committed = { documents: [], events: [] };
@@ -201,6 +215,51 @@ export class BaseStore implements RunStore {
     for (const w of all) w.reject(failure);
     // With nobody listening and nobody waiting, fail loudly rather than lose writes quietly.
     if (this.#errorListeners.length === 0 && all.length === 0) this.onListenerError(failure);
+  }
+
+  skipSeq(): number {
+    if (this.#failure === null) throw new StoreError('STORE_WRITE_FAILED', 'skipSeq: the store works; append the event instead');
+    const seq = this.#nextSeq++;
+    this.#committedSeq = seq;
+    return seq;
+  }
+
+  recover(): Promise<void> {
+    if (this.#failure === null) return Promise.resolve();
+    this.#recovering ??= this.#recover().finally(() => { this.#recovering = null; });
+    return this.#recovering;
+  }
+
+  async #recover(): Promise<void> {
+    const failure = this.#failure;
+    if (failure === null || this.#closed) return;
+    await this.#lock.catch(() => undefined);
+    let backend = this.#backend;
+    let state: BackendState;
+    try {
+      if (this.#reopen !== undefined) {
+        try { await backend.close(); } catch { /* it failed already; a fresh one replaces it */ }
+        backend = await this.#reopen(backend);
+      }
+      state = await backend.state();
+    } catch (e) {
+      throw new StoreError('STORE_WRITE_FAILED', `${failure.message}; reopening ${this.location} failed too: ${causeText(e)}`, { cause: e });
+    }
+    this.#backend = backend;
+    this.#nextSeq = Math.max(state.maxSeq, this.#nextSeq - 1) + 1;
+    this.#committedSeq = this.#nextSeq - 1;
+    this.#oldestSeq = state.oldestSeq ?? this.#oldestSeq;
+    this.#nextDocId = state.maxDocumentId + 1;
+    this.#committedDocId = state.maxDocumentId;
+    this.#lastScanId = Math.max(this.#lastScanId, state.maxScanId);
+    // Runs open when the store failed cannot go on: recovery closes them, naming the cause.
+    this.#tracker = new RunTracker();
+    this.#failure = null;
+    try {
+      await this.recoverInterrupted(undefined, { reason: `run storage failed: ${causeText(failure.cause ?? failure)}` });
+    } catch (e) {
+      throw this.#failure ?? e;
+    }
   }
 
   onCommit(listener: (batch: CommitBatch) => void): () => void {
@@ -238,7 +297,7 @@ export class BaseStore implements RunStore {
     const stops: Array<DocumentMap['stop']> = [];
     for (const uid of await this.#backend.unclosedRuns()) {
       if (this.#tracker.isOpen(uid)) continue; // a run of this process, still going
-      const stop = composeInterruptedStop(uid, await this.getDocuments(uid), options.time);
+      const stop = composeInterruptedStop(uid, await this.getDocuments(uid), options.time, options.reason);
       const stored = this.#queueDocument('stop', stop, undefined, true);
       const seq = this.#nextSeq++;
       this.#batch.events.push({ seq, topic: 'document', time: stop.time, dataJson: null, docId: stored.id });
@@ -265,6 +324,8 @@ export class BaseStore implements RunStore {
       yield chunk;
       afterId = rows[rows.length - 1]?.id ?? afterId;
       if (rows.length < limit) return;
+      // A backend that answers at once (SQLite) would otherwise run the whole export in one turn of the loop.
+      await new Promise((resolve) => setImmediate(resolve));
     }
   }
 

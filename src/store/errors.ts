@@ -7,6 +7,7 @@ import { CodedError, type ErrorDetail } from '../model/errors.js';
 
 export type StoreErrorCode =
   | 'STORE_OPEN_FAILED'        // directory or file cannot be created/opened/written
+  | 'STORE_LOCKED'             // another server holds the data directory
   | 'STORE_CORRUPT'            // the file is not a SQLite database or fails its integrity check
   | 'STORE_SCHEMA_MISMATCH'    // a database written by a newer, incompatible version
   | 'STORE_WRITE_FAILED'       // a commit failed; the store refuses further appends

@@ -22,3 +22,5 @@ export { INTERRUPTED_REASON, composeInterruptedStop, countEvents } from './recov
 export { attachStore } from './attach.js';
 export type { AttachOptions, DocumentSource } from './attach.js';
 export { openStore, DEFAULT_DATA_DIR } from './open.js';
+export { DataDirLock, LOCK_FILE, PID_FILE } from './lock.js';
+export { QUICK_CHECK_MAX_BYTES } from './integrity.js';

@@ -31,9 +31,9 @@ export function countEvents(documents: ReadonlyArray<readonly [DocumentName, Any
 
 /** Compose the stop of an interrupted run from its stored documents. */
 export function composeInterruptedStop(runUid: string, documents: ReadonlyArray<readonly [DocumentName, AnyDocument]>,
-  time = Date.now() / 1000): DocumentMap['stop'] {
+  time = Date.now() / 1000, reason = INTERRUPTED_REASON): DocumentMap['stop'] {
   return {
-    uid: randomUUID(), time, run_start: runUid, exit_status: 'abort', reason: INTERRUPTED_REASON,
+    uid: randomUUID(), time, run_start: runUid, exit_status: 'abort', reason,
     num_events: countEvents(documents),
   };
 }

@@ -3,12 +3,14 @@
  * statement is prepared once; each batch is one transaction.
  * @module
  */
-import { accessSync, constants, existsSync, mkdirSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { type BackendState, type DocumentPage, type DocumentRow, EVENT_ROW_OVERHEAD, type EventRow, type RetentionRule, type StoreBackend, type WriteBatch } from './backend.js';
 import { BaseStore, type StoreOptions } from './base.js';
 import { StoreError, causeText } from './errors.js';
+import { checkIntegrity } from './integrity.js';
+import { DataDirLock } from './lock.js';
 import { SCHEMA_SQL, SCHEMA_VERSION } from './schema.js';
 import type { ListRunsQuery, RunSummary } from './types.js';
 
@@ -171,6 +173,9 @@ function configure(db: Database.Database, path: string, options: SqliteStoreOpti
   db.pragma(`synchronous = ${options.durability === 'full' ? 'FULL' : 'NORMAL'}`);
   db.exec(SCHEMA_SQL);
   db.pragma(`user_version = ${SCHEMA_VERSION}`);
+  let bytes = 0;
+  try { bytes = statSync(path).size; } catch { /* checked below by reading */ }
+  checkIntegrity(db, path, bytes);
   // A real write now, so a read-only file fails at open and not at the first document.
   db.prepare("INSERT INTO meta (key, value) VALUES ('opened_at', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value")
     .run(new Date().toISOString());
@@ -203,16 +208,43 @@ export class SqliteStore extends BaseStore {
   /** The data file's path. */
   readonly path: string;
 
-  private constructor(backend: SqliteBackend, options: StoreOptions) {
-    super(backend, backend.stateNow(), options);
+  readonly #lock: DataDirLock | null;
+
+  private constructor(backend: SqliteBackend, lock: DataDirLock | null, dir: string, options: SqliteStoreOptions) {
+    // After a failure, recover() opens the file again (the cause may have been fixed underneath).
+    super(backend, backend.stateNow(), { ...options, reopen: () => openSqliteBackend(dir, options) });
     this.path = backend.location;
+    this.#lock = lock;
+  }
+
+  /** The counters are the first reads: a damaged file fails here as STORE_CORRUPT, not as a raw SqliteError. */
+  static #make(backend: SqliteBackend, lock: DataDirLock | null, dir: string, options: SqliteStoreOptions): SqliteStore {
+    try { return new SqliteStore(backend, lock, dir, options); } catch (e) {
+      void backend.close();
+      throw e instanceof StoreError ? e : openError(backend.location, 'read', e);
+    }
+  }
+
+  override async close(): Promise<void> {
+    try { await super.close(); } finally { this.#lock?.release(); }
   }
 
   /**
    * Open (creating if needed) the store in `dir`.
-   * @throws StoreError STORE_OPEN_FAILED (directory or file not creatable/writable), STORE_CORRUPT, STORE_SCHEMA_MISMATCH.
+   * @throws StoreError STORE_OPEN_FAILED (directory or file not creatable/writable), STORE_LOCKED (another server
+   * holds it), STORE_CORRUPT (not a database, or the start-up integrity check failed), STORE_SCHEMA_MISMATCH.
    */
   static open(dir: string, options: SqliteStoreOptions = {}): SqliteStore {
-    return new SqliteStore(openSqliteBackend(dir, options), options);
+    if (options.readonly === true) return SqliteStore.#make(openSqliteBackend(dir, options), null, dir, options);
+    // One writer per directory: a second server is refused before it touches anything.
+    const absDir = resolve(dir);
+    prepareDirectory(absDir, false);
+    const lock = DataDirLock.acquire(absDir);
+    try {
+      return SqliteStore.#make(openSqliteBackend(dir, options), lock, dir, options);
+    } catch (e) {
+      lock.release();
+      throw e;
+    }
   }
 }

@@ -131,6 +131,18 @@ export interface RunStore {
   onError(listener: (error: Error) => void): () => void;
   /** The failure that stopped the store, or null while it works. */
   readonly failure: Error | null;
+  /**
+   * After a failure: get a working backend again (reopen it) and continue. Numbering resumes after
+   * everything shown; runs open at the failure are closed (exit_status abort, reason naming the
+   * failure) and their stops committed and published like any document. Rejects while the cause
+   * persists. Call it when no run is in progress. Resolves at once when the store works.
+   */
+  recover(): Promise<void>;
+  /**
+   * While failed: the next seq for an event shown to readers but not stored (the failure itself, the
+   * states of the aborted plan), so numbering stays one stream. Throws while the store works.
+   */
+  skipSeq(): number;
 
   /** Committed events with `seq > sinceSeq`, oldest first, at most `limit`. */
   readEvents(sinceSeq: number, limit: number): Promise<StoredEvent[]>;
@@ -148,7 +160,7 @@ export interface RunStore {
   lastScanId(): number;
 
   /** Close every run that has a start but no stop and is not open in this process (see recovery.ts); commits, then publishes. */
-  recoverInterrupted(publish?: PublishDocument, options?: { readonly time?: number }): Promise<Array<DocumentMap['stop']>>;
+  recoverInterrupted(publish?: PublishDocument, options?: { readonly time?: number; readonly reason?: string }): Promise<Array<DocumentMap['stop']>>;
 
   /**
    * One run as suitcase-jsonl, streamed: chunks of whole lines (`JSON.stringify([name, doc])` + `\n`),

@@ -401,6 +401,41 @@ export function runContract(label: string, target: ContractTarget): void {
       await store.close();
     }));
 
+    it('recovers once the cause is fixed: numbering continues after what was shown, runs open at the failure are closed naming it', () => using(target, async ({ failing }) => {
+      const { store, backend } = await failing();
+      const seen: number[] = [];
+      store.onCommit((b) => { seen.push(...b.events.map((e) => e.seq)); });
+      store.onError(() => {});
+      const run = handRun('r1', 2, { open: true });
+      appendAll(store, run.slice(0, 3));
+      await store.commit();
+      assert.throws(() => store.skipSeq(), 'skipSeq only while failed');
+      backend.failing = true;
+      store.appendDocument(...(run[3] as [DocumentName, AnyDocument]));
+      await assert.rejects(store.commit());
+      assert.equal(store.latestSeq(), 3, 'the failed batch showed nothing');
+      assert.equal(store.skipSeq(), 4, 'an unstored event takes the next number');
+      assert.equal(store.latestSeq(), 4);
+      await assert.rejects(store.recover(), { code: 'STORE_WRITE_FAILED' }, 'the cause persists');
+      assert.notEqual(store.failure, null);
+      backend.failing = false;
+      await store.recover();
+      assert.equal(store.failure, null);
+      const closed = await store.getRun('r1');
+      assert.equal(closed?.exitStatus, 'abort');
+      assert.equal(closed?.interrupted, true);
+      assert.match(closed?.reason ?? '', /^run storage failed: .*disk is full/);
+      assert.deepEqual(closed?.numEvents, { primary: 1 });
+      assert.deepEqual(seen, [1, 2, 3, 5], 'the recovered stop is committed and published after the skipped seq');
+      assert.equal(store.appendEvent({ topic: 'state', time: 1, data: {} }), 6);
+      await store.commit();
+      assert.deepEqual((await store.readEvents(0, 100)).map((e) => e.seq), [1, 2, 3, 5, 6], 'the unstored seq is a gap on disk');
+      appendAll(store, handRun('r2', 1));
+      await store.commit();
+      assert.equal((await store.getRun('r2'))?.exitStatus, 'success');
+      await store.recover(); // a working store: nothing to do
+    }));
+
     it('refuses use after close', () => using(target, async ({ open }) => {
       const store = await open();
       await store.close();

@@ -4,7 +4,7 @@
  * @module
  */
 import assert from 'node:assert/strict';
-import { chmodSync, existsSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -91,6 +91,33 @@ describe('SqliteStore refuses bad data directories with a clear error', () => {
     const dir = dirs.make();
     writeFileSync(join(dir, DB_FILE), 'this is not a database, it is a text file of some length '.repeat(200));
     assert.throws(() => SqliteStore.open(dir), isStoreError('STORE_CORRUPT', join(dir, DB_FILE), 'not a database'));
+  });
+
+  it('a file whose last pages are damaged: one STORE_CORRUPT at open (the integrity check), not a later crash', async () => {
+    const dir = dirs.make();
+    await withStore(dir, async (s) => {
+      for (let r = 0; r < 20; r++) for (const [n, d] of handRun(`run-${String(r)}`, 200)) s.appendDocument(n, d);
+      await s.commit();
+    });
+    const path = join(dir, DB_FILE);
+    const bytes = readFileSync(path);
+    // Garbage over the last pages (the newest rows), as a torn write or a failing disk leaves them.
+    for (let i = bytes.length - 3 * 4096; i < bytes.length; i++) bytes[i] = (i * 131) % 251;
+    const copy = dirs.make();
+    writeFileSync(join(copy, DB_FILE), bytes);
+    assert.throws(() => SqliteStore.open(copy), isStoreError('STORE_CORRUPT', join(copy, DB_FILE), 'damaged'));
+    assert.throws(() => SqliteStore.open(copy, { readonly: true }), isStoreError('STORE_CORRUPT', join(copy, DB_FILE)), 'reading it says so too');
+  });
+
+  it('a second writer in the same directory: STORE_LOCKED naming this pid; free again after close', async () => {
+    const dir = dirs.make();
+    const first = SqliteStore.open(dir);
+    try {
+      assert.throws(() => SqliteStore.open(dir), isStoreError('STORE_LOCKED', dir, `pid ${String(process.pid)}`));
+      const reader = SqliteStore.open(dir, { readonly: true });
+      await reader.close();
+    } finally { await first.close(); }
+    await SqliteStore.open(dir).close();
   });
 
   it('a data directory that is a file: STORE_OPEN_FAILED naming it', () => {

@@ -50,6 +50,16 @@ export class StoreEventLog implements EventLog {
     return this.#fromDisk(seq);
   }
 
+  /**
+   * Show an event the store cannot keep (it failed): numbered in the same stream (`skipSeq`),
+   * in the ring only. A replay from disk after recovery passes over its seq.
+   */
+  publishUnstored(topic: Event['topic'], data: unknown): void {
+    const event = { seq: this.store.skipSeq(), topic, time: Date.now() / 1000, data } as Event;
+    this.memory.push(event);
+    this.#tell();
+  }
+
   oldest(): number { return this.store.oldestSeq() ?? this.latest() + 1; }
   latest(): number { return this.memory.latest(); }
 
