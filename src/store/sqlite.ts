@@ -3,7 +3,7 @@
  * statement is prepared once; each batch is one transaction.
  * @module
  */
-import { accessSync, constants, existsSync, mkdirSync, statSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdirSync, statSync, statfsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { type BackendState, type DocumentPage, type DocumentRow, EVENT_ROW_OVERHEAD, type EventRow, type RetentionRule, type StoreBackend, type WriteBatch } from './backend.js';
@@ -203,6 +203,15 @@ export function openSqliteBackend(dir: string, options: SqliteStoreOptions = {})
   }
 }
 
+/** Free space a failed store wants before it reopens: enough for a run, so a full disk does not flap. */
+export const MIN_FREE_BYTES = 16 * 1024 * 1024;
+
+function requireFreeSpace(dir: string): void {
+  let free: number;
+  try { const st = statfsSync(dir); free = st.bavail * st.bsize; } catch { return; /* unknown: let the reopen try */ }
+  if (free < MIN_FREE_BYTES) throw new StoreError('STORE_WRITE_FAILED', `only ${String(free)} bytes free on the file system of ${dir} (want ${String(MIN_FREE_BYTES)})`);
+}
+
 /** A RunStore in `DIR/bluesky.sqlite`; open with `SqliteStore.open`. */
 export class SqliteStore extends BaseStore {
   /** The data file's path. */
@@ -211,8 +220,9 @@ export class SqliteStore extends BaseStore {
   readonly #lock: DataDirLock | null;
 
   private constructor(backend: SqliteBackend, lock: DataDirLock | null, dir: string, options: SqliteStoreOptions) {
-    // After a failure, recover() opens the file again (the cause may have been fixed underneath).
-    super(backend, backend.stateNow(), { ...options, reopen: () => openSqliteBackend(dir, options) });
+    // After a failure, recover() opens the file again (the cause may have been fixed underneath). A write
+    // can succeed on a full disk (SQLite reuses its own free pages), so a reopen also wants room to run in.
+    super(backend, backend.stateNow(), { ...options, reopen: () => { requireFreeSpace(resolve(dir)); return openSqliteBackend(dir, options); } });
     this.path = backend.location;
     this.#lock = lock;
   }
