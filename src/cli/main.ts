@@ -13,6 +13,7 @@ import { UsageError, describeSystemError, isSystemError } from './errors.js';
 import { watchStdout } from './output.js';
 import { runCommand } from './run.js';
 import { addRunsCommand } from './runs.js';
+import { addKeysCommand } from './keys.js';
 import { addServeCommand } from './serve.js';
 import { addSimIocCommand } from './sim-ioc.js';
 import { addStartCommand } from './start.js';
@@ -34,6 +35,7 @@ program.command('run <plan>')
   });
 
 addServeCommand(program);
+addKeysCommand(program);
 addWatchCommand(program);
 addStartCommand(program);
 addControlCommands(program);

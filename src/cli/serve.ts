@@ -9,6 +9,8 @@ import { type Catalog, type Dispatcher, type EngineKind, createEngineHost } from
 import { type DispatcherServer, type Logger, createDispatcher, createLogger, serverOf } from '../server/index.js';
 import { DEFAULT_DATA_DIR, SqliteStore, StoreError } from '../store/index.js';
 import { SqliteAuditLog } from '../audit/index.js';
+import { Authenticator, type KeyStore, SqliteKeyStore, parseScopes, parseTrusted } from '../auth/index.js';
+import type { Scope } from '../ops/index.js';
 import { ControlLock, SqliteLockStore } from '../lock/index.js';
 import { VERSION } from '../version.js';
 import { UsageError, describeListenError, parsePort } from './errors.js';
@@ -43,6 +45,16 @@ export interface ServeOptions {
   devices?: string;
   /** Refuse to start when a configured device does not connect (default: skip it, with a warning). */
   requireDevices?: boolean;
+  /** Require an API key (or the panel's session, or a trusted v1 address) for every request (docs/api.md). */
+  auth?: boolean;
+  /** Serve a non-loopback address without --auth anyway. */
+  insecure?: boolean;
+  /** With --auth: the scopes of protocol v1 clients (comma-separated; default read). */
+  v1Scopes?: string;
+  /** With --auth: where v1 clients may connect from (`loopback` and IP addresses, comma-separated; default loopback). */
+  v1Trusted?: string;
+  /** With --auth: the key store (default the data directory's; tests pass a memory one). */
+  keys?: KeyStore;
 }
 
 export interface Served {
@@ -70,6 +82,7 @@ export async function serve(opts: ServeOptions = {}): Promise<Served> {
   const graceSeconds = positive('--engine-grace', opts.engineGrace, 1);
   const maxMemoryMb = positive('--engine-max-memory', opts.engineMaxMemory, 2048);
   const plans = opts.plans === undefined ? [] : typeof opts.plans === 'string' ? [opts.plans] : [...opts.plans];
+  const auth = authenticator(opts);
   // Throws StoreError (one line naming the path and the cause): never a silent fallback to memory.
   const store = opts.data === undefined || opts.data === false || opts.data === '' ? null : SqliteStore.open(opts.data, { durability });
   // The audit log and the control lock live beside the runs (their own tables), so both survive restarts.
@@ -86,7 +99,7 @@ export async function serve(opts: ServeOptions = {}): Promise<Served> {
   });
   const dispatcher = createDispatcher({
     engine,
-    server: { port, host: opts.host ?? '127.0.0.1', logger, ...(store === null ? {} : { store }), ...services },
+    server: { port, host: opts.host ?? '127.0.0.1', logger, ...(store === null ? {} : { store }), ...services, ...(auth === null ? {} : { auth }) },
     onError: (message, error) => logger.error({ err: error }, message),
   });
   try {
@@ -96,6 +109,7 @@ export async function serve(opts: ServeOptions = {}): Promise<Served> {
     await engine.close();
     services.audit?.close();
     services.lock?.close();
+    await auth?.keys.close();
     await store?.close().catch(() => undefined);
     throw e;
   }
@@ -118,6 +132,38 @@ function logLoaded(catalog: Catalog, devicesFile: string | undefined, logger: Lo
   if (devicesFile !== undefined) {
     logger.info({ file: devicesFile, devices: catalog.configuredDevices, skipped: catalog.deviceProblems.map((p) => p.device) }, 'EPICS devices');
   }
+}
+
+/**
+ * `--auth` and its v1 options as an Authenticator (null without --auth); refuses a non-loopback
+ * address without --auth or --insecure: anyone who reaches the port would control the beamline.
+ */
+function authenticator(opts: ServeOptions): Authenticator | null {
+  const host = opts.host ?? '127.0.0.1';
+  if (opts.auth !== true) {
+    if (opts.insecure !== true && !isLoopbackAddress(host)) {
+      throw new UsageError(`refusing to serve ${host} without --auth: anyone who can reach it could control the beamline (add --auth and create keys with 'bluesky-dispatcher keys create NAME --scopes read,control', or --insecure to accept that)`);
+    }
+    return null;
+  }
+  let keys = opts.keys;
+  if (keys === undefined) {
+    if (opts.data === undefined || opts.data === false || opts.data === '') throw new UsageError('--auth needs a data directory (the keys live in DIR/bluesky.sqlite): drop --no-data or give --data DIR');
+    try { keys = SqliteKeyStore.open(opts.data, { server: true }); } catch (e) { throw new UsageError((e as Error).message); }
+  }
+  let v1Scopes: Scope[];
+  let v1Trusted: string[];
+  try {
+    v1Scopes = opts.v1Scopes === undefined ? ['read'] : opts.v1Scopes === '' || opts.v1Scopes === 'none' ? [] : parseScopes(opts.v1Scopes);
+    v1Trusted = opts.v1Trusted === undefined ? ['loopback'] : parseTrusted(opts.v1Trusted);
+  } catch (e) { throw new UsageError(`--v1-scopes/--v1-trusted: ${(e as Error).message}`); }
+  return new Authenticator({ keys, v1Scopes, v1Trusted });
+}
+
+/** Only this machine can reach it. */
+function isLoopbackAddress(host: string): boolean {
+  const h = host.replace(/^\[|\]$/g, '').toLowerCase();
+  return h === 'localhost' || h === '::1' || h.startsWith('127.');
 }
 
 function positive(option: string, value: number | string | undefined, fallback: number): number {
@@ -177,8 +223,12 @@ export function addServeCommand(program: Command): Command {
     .option('--devices <file>', 'EPICS devices to add (YAML or JSON; see docs/epics.md)')
     .option('--require-devices', 'exit if a configured device does not connect (default: skip it with a warning)')
     .option('--rt-priority <n>', 'Linux: run the server at real-time priority n (SCHED_FIFO 1..99; needs CAP_SYS_NICE) for a short latency tail on a shared host')
+    .option('--auth', 'require an API key for every request (keys: bluesky-dispatcher keys create); see docs/api.md')
+    .option('--insecure', 'serve a non-loopback --host without --auth (anyone who reaches the port controls the beamline)')
+    .option('--v1-scopes <scopes>', 'with --auth: what protocol v1 clients (which cannot send a key) may do: read, control, ... or none', 'read')
+    .option('--v1-trusted <addresses>', 'with --auth: where protocol v1 clients may connect from: loopback and IP addresses, comma-separated', 'loopback')
     .option('--log-format <format>', 'human (one ready line, then warnings; the default on a terminal) | json (pino lines; the default otherwise)')
-    .action(async (o: { port: string; host: string; plans: string[]; engine: string; engineGrace: string; engineMaxMemory: string; logLevel?: string; logFormat?: string; data: string | false; durability: string; rtPriority?: string; maxPoints: string; devices?: string; requireDevices?: boolean }) => {
+    .action(async (o: { port: string; host: string; plans: string[]; engine: string; engineGrace: string; engineMaxMemory: string; logLevel?: string; logFormat?: string; data: string | false; durability: string; rtPriority?: string; maxPoints: string; devices?: string; requireDevices?: boolean; auth?: boolean; insecure?: boolean; v1Scopes: string; v1Trusted: string }) => {
       const logFormat = o.logFormat ?? (process.stderr.isTTY ? 'human' : 'json');
       if (!(LOG_FORMATS as readonly string[]).includes(logFormat)) throw new UsageError(`--log-format must be human or json, got '${logFormat}'`);
       if (o.durability !== 'normal' && o.durability !== 'full') throw new UsageError(`--durability must be normal or full, got '${o.durability}'`);
@@ -189,6 +239,7 @@ export function addServeCommand(program: Command): Command {
         ...(o.devices === undefined ? {} : { devices: o.devices, requireDevices: o.requireDevices === true }),
         ...(o.rtPriority === undefined ? {} : { rtPriority: o.rtPriority }),
         ...(o.logLevel === undefined ? {} : { logLevel: o.logLevel }),
+        auth: o.auth === true, insecure: o.insecure === true, v1Scopes: o.v1Scopes, v1Trusted: o.v1Trusted,
       });
     });
 }

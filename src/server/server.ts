@@ -17,9 +17,11 @@ import { V2Endpoint, type V2Options } from './v2-endpoint.js';
 import { Journal } from './journal.js';
 import { type AuditLog, MemoryAuditLog } from '../audit/index.js';
 import { ControlLock } from '../lock/index.js';
-import { ANONYMOUS } from '../ops/index.js';
+import { ANONYMOUS, type Caller } from '../ops/index.js';
+import type { SessionAccess } from '../protocol/v2/session.js';
 import { WebAssets, sendJson, serveExport } from './web-routes.js';
 import type { HttpApi } from '../http/index.js';
+import type { Authenticator } from '../auth/index.js';
 
 export interface ServerOptions {
   /** Default 8765, the seed's port; 0 picks a free one. */
@@ -45,6 +47,8 @@ export interface ServerOptions {
   audit?: AuditLog;
   /** The control lock (default: in memory, gone at exit). The server closes it at `stop()`. */
   lock?: ControlLock;
+  /** `serve --auth`: who may do what (API keys, panel sessions, v1 by address); absent: anyone, every scope. */
+  auth?: Authenticator;
 }
 
 /** Going away: the close code sent to every client at shutdown. */
@@ -53,7 +57,7 @@ const CLOSE_POLICY = 1008;
 
 export class DispatcherServer implements DispatcherHost {
   readonly #dispatcher: Dispatcher;
-  readonly #opts: Required<Omit<ServerOptions, 'logger' | 'v2' | 'store' | 'webRoot' | 'audit' | 'lock'>>;
+  readonly #opts: Required<Omit<ServerOptions, 'logger' | 'v2' | 'store' | 'webRoot' | 'audit' | 'lock' | 'auth'>>;
   readonly #store: BaseStore | null;
   readonly #v2: V2Endpoint;
   readonly #journal: Journal;
@@ -68,6 +72,7 @@ export class DispatcherServer implements DispatcherHost {
   readonly #web: WebAssets;
   readonly #services: { audit: AuditLog; lock: ControlLock };
   #api: HttpApi | null = null;
+  readonly #auth: Authenticator | null;
 
   constructor(dispatcher: Dispatcher, options: ServerOptions = {}) {
     this.#dispatcher = dispatcher;
@@ -97,6 +102,7 @@ export class DispatcherServer implements DispatcherHost {
       });
     }
     this.#web = new WebAssets(options.webRoot);
+    this.#auth = options.auth ?? null;
     this.#http = createServer((req, res) => this.#onHttp(req, res));
     this.#http.on('upgrade', (req, socket, head) => this.#onUpgrade(req, socket, head));
     this.#http.on('clientError', (_err, socket) => socket.destroy());
@@ -135,6 +141,7 @@ export class DispatcherServer implements DispatcherHost {
     this.#api = new HttpApi({
       hub: this.#v2.hub, serverId: this.#v2.serverId, limits: this.#v2.limits, logger: this.#log,
       exportRun: (req, res) => { serveExport(res, (req.url ?? '').split('?')[0] ?? '', this.#store); },
+      ...(this.#auth === null ? {} : authHooks(this.#auth)),
     });
     await this.#api.ready();
     return new Promise((resolve, reject) => {
@@ -235,18 +242,36 @@ export class DispatcherServer implements DispatcherHost {
       socket.end(`HTTP/1.1 ${this.#stopping === null ? '404 Not Found' : '503 Service Unavailable'}\r\nConnection: close\r\n\r\n`);
       return;
     }
-    this.#wss.handleUpgrade(req, socket, head, (ws) => (path === '/v2' ? this.#onV2Connection(ws, req, socket) : this.#onConnection(ws, req)));
+    const auth = this.#auth;
+    if (auth === null) {
+      this.#wss.handleUpgrade(req, socket, head, (ws) => (path === '/v2' ? this.#onV2Connection(ws, req, socket) : this.#onConnection(ws, req)));
+      return;
+    }
+    // `serve --auth`: v1 only from --v1-trusted addresses, with --v1-scopes; v2 by the panel's cookie or its `auth` op.
+    if (path === '/') {
+      const caller = auth.v1Caller(req.socket.remoteAddress);
+      if (caller === null) {
+        this.#log.warn({ peer: req.socket.remoteAddress }, 'protocol v1 connection refused: not from a --v1-trusted address');
+        socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\n\r\n');
+        return;
+      }
+      this.#wss.handleUpgrade(req, socket, head, (ws) => this.#onConnection(ws, req, caller));
+      return;
+    }
+    void auth.fromCookie(req.headers, 'v2').then((caller) => {
+      this.#wss.handleUpgrade(req, socket, head, (ws) => this.#onV2Connection(ws, req, socket, { caller, authenticate: (key) => auth.fromKey(key, 'v2') }));
+    }, () => socket.destroy());
   }
 
-  #onV2Connection(ws: WebSocket, req: IncomingMessage, socket: Duplex): void {
+  #onV2Connection(ws: WebSocket, req: IncomingMessage, socket: Duplex, access: SessionAccess = {}): void {
     const log = this.#log.child({ conn: this.#nextConn++, peer: req.socket.remoteAddress, protocol: 2 });
     this.#clients.add(ws);
     ws.on('close', () => this.#clients.delete(ws));
     ws.on('error', (e) => log.warn({ err: e }, 'websocket error'));
-    this.#v2.accept(ws, log, socket);
+    this.#v2.accept(ws, log, socket, access);
   }
 
-  #onConnection(ws: WebSocket, req: IncomingMessage): void {
+  #onConnection(ws: WebSocket, req: IncomingMessage, authed?: Caller): void {
     const log = this.#log.child({ conn: this.#nextConn++, peer: req.socket.remoteAddress });
     const limit = this.#opts.maxBufferedBytes;
     // The TCP socket ws reads and writes (the upgrade handed it this request's socket).
@@ -277,7 +302,7 @@ export class DispatcherServer implements DispatcherHost {
       // Checked first: a disabled level must not cost an object per request.
       onRequest: (type, ms) => { if (log.isLevelEnabled('debug')) log.debug({ type, ms: Math.round(ms * 1000) / 1000 }, 'request'); },
       // v1 carries no key: its callers are named by address in the audit log and the lock.
-      caller: { ...ANONYMOUS, name: `v1 from ${req.socket.remoteAddress ?? 'unknown'}`, protocol: 'v1' },
+      caller: authed ?? { ...ANONYMOUS, name: `v1 from ${req.socket.remoteAddress ?? 'unknown'}`, protocol: 'v1' },
       services: this.#services,
     });
     ws.on('message', (data, isBinary) => {
@@ -344,4 +369,12 @@ async function withTimeout(p: Promise<unknown>, seconds: number): Promise<boolea
 /** The engine host's health in the wire's snake_case. */
 function engineHealth(h: HostHealth): Record<string, unknown> {
   return { kind: h.kind, responsive: h.responsive, last_seen_ms: h.lastSeenMs, generation: h.generation, last_termination: h.lastTermination };
+}
+
+/** The HTTP API's authentication through `auth`: bearer keys or the panel's session cookie, and its login. */
+function authHooks(auth: Authenticator): { authenticate: (req: IncomingMessage) => Promise<Caller>; login: { login: (key: string) => Promise<{ caller: Caller; cookie: string }>; logout: (req: IncomingMessage) => string } } {
+  return {
+    authenticate: (req) => auth.fromHeaders(req.headers),
+    login: { login: (key) => auth.login(key), logout: (req) => auth.logout(req.headers) },
+  };
 }

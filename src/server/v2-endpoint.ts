@@ -12,7 +12,7 @@ import { V2Hub } from '../protocol/v2/hub.js';
 import { StoreEventLog } from '../protocol/v2/store-log.js';
 import { Journal } from './journal.js';
 import type { V2Limits } from '../protocol/v2/ops.js';
-import { V2Session } from '../protocol/v2/session.js';
+import { type SessionAccess, V2Session } from '../protocol/v2/session.js';
 import type { Logger } from './logger.js';
 
 export interface V2Options {
@@ -77,7 +77,7 @@ export class V2Endpoint {
   }
 
   /** Serve one upgraded connection; `socket` is its TCP socket (corked around bursts of events). */
-  accept(ws: WebSocket, log: Logger, socket?: Corkable): void {
+  accept(ws: WebSocket, log: Logger, socket?: Corkable, access: SessionAccess = {}): void {
     const session = new V2Session(this.hub, {
       send: (data, done) => ws.send(data, { binary: false }, () => { peer.drainedAt = performance.now(); done(); }),
       ...(socket === undefined ? {} : {
@@ -92,7 +92,7 @@ export class V2Endpoint {
     }, this.serverId, this.limits, {
       onTooSlow: (lastSeq) => log.warn({ lastSeq, buffered: ws.bufferedAmount }, 'v2 subscriber fell behind the event log; closing it (4008)'),
       onInternalError: (e) => log.error({ err: e }, 'v2 request failed'),
-    });
+    }, access);
     // A peer is alive if it answers pings, sends anything, or keeps taking our frames: a ping is
     // queued behind everything already buffered for the socket, so a browser seconds behind a fast
     // scan cannot answer in time, yet the writes the OS completes for it prove it is reading.

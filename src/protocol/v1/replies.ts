@@ -42,6 +42,11 @@ export function invalidParams(name: string, summary: string, errors: readonly Pa
   });
 }
 
+/** A request this connection may not make (`serve --auth`, `--v1-scopes`): no seed reply exists, so a plain refusal. */
+export function refused(why: string): string {
+  return pyJson({ success: false, status: why });
+}
+
 export function exceptionRaised(error: unknown): string {
   return pyJson({ success: false, status: 'exception was raised', exception: pyExceptionRepr(error) });
 }

@@ -91,6 +91,8 @@ export class V1Session {
       return;
     }
     const keepOpen = 'keep_open' in obj;
+    // `serve --auth --v1-scopes` without read: state and the stream are refused like any op.
+    if ((type === 'subscribe' || type === 'state') && !this.#caller.scopes.has('read')) { this.#finish(R.refused(`${type} needs the read scope`), false, type, t0); return; }
     if (type === 'subscribe') { this.#subscribe(); this.#hooks.onRequest?.(type, performance.now() - t0); return; }
     const reply = type === 'start' ? await this.#start(obj)
       : type === 'state' ? R.currentState(this.#dispatcher.state)
@@ -120,6 +122,7 @@ export class V1Session {
     const outcome = await this.#invoke('start', hasParams ? { plan: name, params: obj.params } : { plan: name });
     if (!(outcome instanceof OpError)) return R.started(hasParams ? obj.params : undefined);
     const data = outcome.data as { planName?: string | null; suggestion?: string | null; summary?: string; errors?: ParamError[] };
+    if (outcome.code === 'forbidden') return R.refused(outcome.message);
     switch (outcome.code) {
       case 'busy': return R.busy(data.planName ?? null);
       case 'unknown_plan': case 'bad_request': return R.unknownPlan(name, data.suggestion ?? null);
@@ -132,6 +135,7 @@ export class V1Session {
     const params = type === 'abort' ? { reason: obj.reason === undefined || obj.reason === null ? '' : pyStr(obj.reason) } : {};
     const outcome = await this.#invoke(type, params);
     if (!(outcome instanceof OpError)) return R.requested(type as 'pause');
+    if (outcome.code === 'forbidden') return R.refused(outcome.message);
     const data = outcome.data as { notPaused?: boolean; cause?: ErrorInfo };
     if (data.notPaused === true) return R.NOT_PAUSED;
     // The engine's own error, as the seed quotes it: repr(TransitionError(...)).

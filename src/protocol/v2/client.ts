@@ -33,6 +33,8 @@ export interface ClientOptions {
    * event). Listeners see the same events either way; a browser keeps up far better batched.
    */
   batch?: boolean;
+  /** An API key (`serve --auth`): sent as the first request of every connection (`auth`), never in the URL. */
+  key?: string;
   /** A WHATWG-style WebSocket constructor; default the global one, else `ws` (imported only then). */
   WebSocket?: new (url: string) => object;
 }
@@ -148,6 +150,7 @@ export class DispatcherClient extends OperationMethods {
       });
       ws.addEventListener('error', () => { /* a close event follows */ });
     });
+    if (this.#opts.key !== undefined) await this.#send('auth', { key: this.#opts.key });
     this.#delay = this.#opts.backoff?.initialMs ?? 100;
     this.#emit('open', { url: this.url });
   }

@@ -22,6 +22,14 @@ export interface V2Transport {
   batch?(write: () => void): void;
 }
 
+/** Who a connection acts for (`serve --auth`). */
+export interface SessionAccess {
+  /** Established before any request (the panel's session cookie); default: anyone, every scope, unless `authenticate` is set. */
+  caller?: Caller | null;
+  /** With authentication on: checks an `auth` op's key (throws `unauthorized`); the session starts without a caller. */
+  authenticate?: (key: unknown) => Promise<Caller>;
+}
+
 export interface SessionHooks {
   /** A subscriber was cut off for falling behind. */
   onTooSlow?: (lastSeq: number) => void;
@@ -54,10 +62,13 @@ export class V2Session implements HubSubscriber {
   #wakePending = false;
   #closed = false;
   /** Who this connection acts for (without authentication: anyone, every scope). */
-  readonly #caller: Caller = { ...ANONYMOUS, protocol: 'v2' };
+  #caller: Caller | null;
+  readonly #access: SessionAccess;
   readonly #onSent = (): void => { if (this.#blocked) { this.#blocked = false; this.wake(); } };
 
-  constructor(hub: V2Hub, io: V2Transport, serverId: string, limits: V2Limits, hooks: SessionHooks = {}) {
+  constructor(hub: V2Hub, io: V2Transport, serverId: string, limits: V2Limits, hooks: SessionHooks = {}, access: SessionAccess = {}) {
+    this.#access = access;
+    this.#caller = access.caller ?? (access.authenticate === undefined ? { ...ANONYMOUS, protocol: 'v2' } : null);
     this.#hub = hub;
     this.#io = io;
     this.#serverId = serverId;
@@ -127,9 +138,16 @@ export class V2Session implements HubSubscriber {
 
   /** The stream's own ops here; every other op is an operation of the table (src/ops), by the same name. */
   #dispatch(op: string, f: Frame): unknown {
+    // With authentication on, `auth` comes first: only hello and ping answer before it.
+    if (this.#caller === null && op !== 'hello' && op !== 'ping' && op !== 'auth') {
+      throw new OpError('unauthorized', { problem: 'authenticate first: send {"op": "auth", "key": KEY}' }, [{ path: '/op', message: 'not authenticated', expected: 'auth', got: op }]);
+    }
     switch (op) {
+      case 'auth': return this.#auth(f.key);
       case 'hello': return hello(this.#hub, this.#serverId, this.#limits);
-      case 'subscribe': return this.#subscribe(f);
+      case 'subscribe':
+        if (this.#caller?.scopes.has('read') !== true) throw new OpError('forbidden', { op, scope: 'read' }, [{ path: '', message: 'needs the read scope', expected: 'read' }]);
+        return this.#subscribe(f);
       case 'unsubscribe': this.#unsubscribe(); return { subscribed: false };
       case 'ping': return { pong: true, time: Date.now() / 1000 };
       default: {
@@ -141,7 +159,15 @@ export class V2Session implements HubSubscriber {
 
   #context(): OpContext {
     const hub = this.#hub;
-    return { ...hub.services, dispatcher: hub.dispatcher, runs: hub.runs, latestSeq: () => hub.log.latest(), caller: this.#caller };
+    const caller = this.#caller ?? { ...ANONYMOUS, scopes: new Set(), protocol: 'v2' }; // never: #dispatch requires one
+    return { ...hub.services, dispatcher: hub.dispatcher, runs: hub.runs, latestSeq: () => hub.log.latest(), caller };
+  }
+
+  /** `auth {key}`: act for the key's name and scopes from now on (a wrong key changes nothing). */
+  async #auth(key: unknown): Promise<{ name: string; scopes: string[] }> {
+    if (this.#access.authenticate !== undefined) this.#caller = await this.#access.authenticate(key);
+    const c = this.#caller ?? ANONYMOUS;
+    return { name: c.name, scopes: [...c.scopes] };
   }
 
   #subscribe(f: Frame): SubscribeResult {

@@ -84,6 +84,8 @@ export interface SubscribeResult { topics: Topic[]; seq: number; status: Status;
  */
 export type Ops = Operations & {
   hello: { params: Record<string, never>; result: HelloResult };
+  /** `serve --auth`: the first request; the connection then acts for the key's name and scopes. */
+  auth: { params: { key: string }; result: { name: string; scopes: string[] } };
   subscribe: { params: { topics?: Topic[]; since?: number }; result: SubscribeResult };
   unsubscribe: { params: Record<string, never>; result: { subscribed: false } };
   ping: { params: Record<string, never>; result: { pong: true; time: number } };
