@@ -37,6 +37,10 @@ export interface ServeOptions {
   data?: string | false;
   /** `normal` (default) or `full` (fsync each commit: survives power loss). */
   durability?: string;
+  /** Seconds the store keeps events of the log (`--events-max-age`, default 7 days; 0: no limit). Documents are kept for ever. */
+  eventsMaxAge?: number | string;
+  /** Bytes of events the store keeps (`--events-max-bytes`, default 1 GiB; 0: no limit). */
+  eventsMaxBytes?: number | string;
   /** Linux: run every thread of the server at SCHED_FIFO with this priority (1..99); see src/cli/realtime.ts. */
   rtPriority?: number | string;
   /** Most points one standard plan may take (`--max-points`, default 10,000,000); above it validate/start refuse. */
@@ -99,7 +103,10 @@ export async function serve(opts: ServeOptions = {}): Promise<Served> {
   });
   const dispatcher = createDispatcher({
     engine,
-    server: { port, host: opts.host ?? '127.0.0.1', logger, ...(store === null ? {} : { store }), ...services, ...(auth === null ? {} : { auth }) },
+    server: {
+      port, host: opts.host ?? '127.0.0.1', logger, ...(store === null ? {} : { store }), ...services, ...(auth === null ? {} : { auth }),
+      retention: { seconds: nonNegative('--events-max-age', opts.eventsMaxAge, 7 * 24 * 3600), bytes: nonNegative('--events-max-bytes', opts.eventsMaxBytes, 1024 ** 3) },
+    },
     onError: (message, error) => logger.error({ err: error }, message),
   });
   try {
@@ -218,6 +225,8 @@ export function addServeCommand(program: Command): Command {
     .option('--log-level <level>', 'fatal | error | warn | info | debug | trace | silent')
     .option('--data <dir>', 'data directory of the run store (documents, run index, v2 event log)', DEFAULT_DATA_DIR)
     .option('--no-data', 'keep nothing on disk (no run store, v2 seq restarts at 1)')
+    .option('--events-max-age <seconds>', 'how long the store keeps events of the log (states, progress, log lines; documents are kept for ever); 0: no limit', String(7 * 24 * 3600))
+    .option('--events-max-bytes <bytes>', 'most bytes of events the store keeps; 0: no limit', String(1024 ** 3))
     .option('--durability <level>', 'normal (a killed process loses nothing published) | full (also survives power loss)', 'normal')
     .option('--max-points <n>', 'most points (events) one standard plan may take; larger requests are refused', '10000000')
     .option('--devices <file>', 'EPICS devices to add (YAML or JSON; see docs/epics.md)')
@@ -228,13 +237,14 @@ export function addServeCommand(program: Command): Command {
     .option('--v1-scopes <scopes>', 'with --auth: what protocol v1 clients (which cannot send a key) may do: read, control, ... or none', 'read')
     .option('--v1-trusted <addresses>', 'with --auth: where protocol v1 clients may connect from: loopback and IP addresses, comma-separated', 'loopback')
     .option('--log-format <format>', 'human (one ready line, then warnings; the default on a terminal) | json (pino lines; the default otherwise)')
-    .action(async (o: { port: string; host: string; plans: string[]; engine: string; engineGrace: string; engineMaxMemory: string; logLevel?: string; logFormat?: string; data: string | false; durability: string; rtPriority?: string; maxPoints: string; devices?: string; requireDevices?: boolean; auth?: boolean; insecure?: boolean; v1Scopes: string; v1Trusted: string }) => {
+    .action(async (o: { port: string; host: string; plans: string[]; engine: string; engineGrace: string; engineMaxMemory: string; logLevel?: string; logFormat?: string; data: string | false; durability: string; eventsMaxAge: string; eventsMaxBytes: string; rtPriority?: string; maxPoints: string; devices?: string; requireDevices?: boolean; auth?: boolean; insecure?: boolean; v1Scopes: string; v1Trusted: string }) => {
       const logFormat = o.logFormat ?? (process.stderr.isTTY ? 'human' : 'json');
       if (!(LOG_FORMATS as readonly string[]).includes(logFormat)) throw new UsageError(`--log-format must be human or json, got '${logFormat}'`);
       if (o.durability !== 'normal' && o.durability !== 'full') throw new UsageError(`--durability must be normal or full, got '${o.durability}'`);
       if (!Number.isSafeInteger(Number(o.maxPoints)) || Number(o.maxPoints) < 1) throw new UsageError(`--max-points must be a whole number >= 1, got '${o.maxPoints}'`);
       await serveCommand({
-        port: parsePort(o.port), host: o.host, data: o.data, durability: o.durability, maxPoints: o.maxPoints, logFormat: logFormat as LogFormat,
+        port: parsePort(o.port), host: o.host, data: o.data, durability: o.durability, maxPoints: o.maxPoints,
+        eventsMaxAge: o.eventsMaxAge, eventsMaxBytes: o.eventsMaxBytes, logFormat: logFormat as LogFormat,
         plans: o.plans, engine: o.engine, engineGrace: o.engineGrace, engineMaxMemory: o.engineMaxMemory,
         ...(o.devices === undefined ? {} : { devices: o.devices, requireDevices: o.requireDevices === true }),
         ...(o.rtPriority === undefined ? {} : { rtPriority: o.rtPriority }),
@@ -242,4 +252,12 @@ export function addServeCommand(program: Command): Command {
         auth: o.auth === true, insecure: o.insecure === true, v1Scopes: o.v1Scopes, v1Trusted: o.v1Trusted,
       });
     });
+}
+
+/** A non-negative whole number option (0 lifts the limit), or the default. */
+function nonNegative(flag: string, v: number | string | undefined, fallback: number): number {
+  if (v === undefined) return fallback;
+  const n = Number(v);
+  if (!Number.isSafeInteger(n) || n < 0) throw new UsageError(`${flag} must be a whole number >= 0, got '${String(v)}'`);
+  return n;
 }

@@ -28,7 +28,14 @@ export interface JournalOptions {
   readonly maxEvents?: number;
   /** Bytes (of event JSON) the ring keeps. Default 64 MiB. */
   readonly maxBytes?: number;
+  /** How long the store keeps events of the log (documents are kept for ever). Default 7 days; 0: no age limit. */
+  readonly retainSeconds?: number;
+  /** Most bytes of events the store keeps (payloads plus 32 per event). Default 1 GiB; 0: no size limit. */
+  readonly retainBytes?: number;
 }
+
+/** How often the store's log is pruned to the retention rule. */
+const PRUNE_EVERY_MS = 60_000;
 
 interface RunTrack { run: OpenRun; primary: Set<string>; t0: number }
 
@@ -67,12 +74,29 @@ export class Journal {
         for (const d of batch.documents) deliver(d.name, d.doc as unknown as Record<string, unknown>);
       }));
       this.#undo.push(() => { (this.log as StoreEventLog).dispose(); });
+      const seconds = options.retainSeconds ?? 7 * 24 * 3600;
+      const bytes = options.retainBytes ?? 1024 * 1024 * 1024;
+      if (seconds > 0 || bytes > 0) {
+        const store = this.store;
+        const prune = (): void => {
+          if (store.failure !== null) return;
+          const rule = { ...(seconds > 0 ? { minTime: Date.now() / 1000 - seconds } : {}), ...(bytes > 0 ? { maxBytes: bytes } : {}) };
+          store.pruneEvents(rule).catch((e: unknown) => { options.logger?.warn({ err: e }, 'pruning the event log failed'); });
+        };
+        const timer = setInterval(prune, PRUNE_EVERY_MS);
+        timer.unref();
+        this.#undo.push(() => { clearInterval(timer); });
+        this.prune = prune;
+      }
     }
     // The same listener list v1 sessions are on: every reader sees the same transitions, in order.
     this.#undo.push(dispatcher.listen((e) => this.#onDispatcherEvent(e)).unlisten);
     this.#undo.push(dispatcher.listenDocuments((name, doc) => this.#onDocument(name, doc as Record<string, unknown>)));
     if (options.logger !== undefined) this.#undo.push(tapLogs(options.logger, (level, args) => this.#onLog(level, args)));
   }
+
+  /** Apply the retention rule now (also done every minute); a no-op without a store or a rule. */
+  prune: () => void = () => {};
 
   /** The run whose start document was seen and stop document not yet, with its progress. */
   openRun(): OpenRun | null { return this.#run === null ? null : structuredClone(this.#run.run); }

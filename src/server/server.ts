@@ -41,6 +41,8 @@ export interface ServerOptions {
    * The caller owns it (closes it after `stop()`).
    */
   store?: BaseStore;
+  /** Retention of the store's event log (documents are kept for ever): age in seconds (default 7 days) and size in bytes (default 1 GiB); 0 lifts a limit. */
+  retention?: { readonly seconds?: number; readonly bytes?: number };
   /** Folder of the built web panel served at `/` (default dist-web/ of this package). */
   webRoot?: string;
   /** Where operations that change something are recorded (default: in memory, bounded). The server closes it at `stop()`. */
@@ -57,7 +59,7 @@ const CLOSE_POLICY = 1008;
 
 export class DispatcherServer implements DispatcherHost {
   readonly #dispatcher: Dispatcher;
-  readonly #opts: Required<Omit<ServerOptions, 'logger' | 'v2' | 'store' | 'webRoot' | 'audit' | 'lock' | 'auth'>>;
+  readonly #opts: Required<Omit<ServerOptions, 'logger' | 'v2' | 'store' | 'webRoot' | 'audit' | 'lock' | 'auth' | 'retention'>>;
   readonly #store: BaseStore | null;
   readonly #v2: V2Endpoint;
   readonly #journal: Journal;
@@ -85,6 +87,8 @@ export class DispatcherServer implements DispatcherHost {
     // The store is the dispatcher's write-ahead subscriber (through the journal); v2 only reads it.
     this.#journal = new Journal(dispatcher, {
       store: this.#store, logger: this.#log,
+      ...(options.retention?.seconds === undefined ? {} : { retainSeconds: options.retention.seconds }),
+      ...(options.retention?.bytes === undefined ? {} : { retainBytes: options.retention.bytes }),
       ...(options.v2?.logMaxEvents === undefined ? {} : { maxEvents: options.v2.logMaxEvents }),
       ...(options.v2?.logMaxBytes === undefined ? {} : { maxBytes: options.v2.logMaxBytes }),
     });
@@ -134,6 +138,7 @@ export class DispatcherServer implements DispatcherHost {
       await this.#dispatcher.setScanId(this.#store.lastScanId());
       const stops = await this.#store.recoverInterrupted((name, doc) => this.#log.warn({ name, run_start: (doc as { run_start?: unknown }).run_start }, 'closed an interrupted run'));
       if (stops.length > 0) this.#log.info({ runs: stops.length, store: this.#store.location }, 'crash recovery done');
+      this.#journal.prune();
     }
     // The HTTP API (src/http): fastify routes every request under /api/, the export included (it stays
     // here). Imported here, not above: the CLI's client commands load this module and never serve.
