@@ -12,6 +12,7 @@ import { SqliteAuditLog } from '../audit/index.js';
 import { Authenticator, type KeyStore, SqliteKeyStore, parseScopes, parseTrusted } from '../auth/index.js';
 import type { Scope } from '../ops/index.js';
 import { ControlLock, SqliteLockStore } from '../lock/index.js';
+import { SqliteQueueStore } from '../queue/index.js';
 import { VERSION } from '../version.js';
 import { UsageError, describeListenError, parsePort } from './errors.js';
 import { LOG_FORMATS, type LogFormat, humanLogDestination } from './human-log.js';
@@ -59,6 +60,8 @@ export interface ServeOptions {
   v1Trusted?: string;
   /** With --auth: the key store (default the data directory's; tests pass a memory one). */
   keys?: KeyStore;
+  /** Put a queue item interrupted by a crash or shutdown back at the front (default true; `--no-requeue`). */
+  requeue?: boolean;
 }
 
 export interface Served {
@@ -67,6 +70,8 @@ export interface Served {
   logger: Logger;
   /** The run store (close it after `dispatcher.stop()`), or null without `data`. */
   store: SqliteStore | null;
+  /** The queue's store in the same database (close it with the run store), or null without `data`. */
+  queueStore: SqliteQueueStore | null;
 }
 
 /** Build, register and start the server; resolves once it listens. */
@@ -94,6 +99,8 @@ export async function serve(opts: ServeOptions = {}): Promise<Served> {
     audit: new SqliteAuditLog(store.path, { onError: (e) => logger.error({ err: e }, 'the audit log could not record an operation') }),
     lock: new ControlLock(new SqliteLockStore(store.path)),
   };
+  // The queue: its own tables and connection in the run store's database file.
+  const queueStore = store === null || opts.data === undefined || opts.data === false ? null : SqliteQueueStore.open(opts.data, { durability });
   // Devices, plans and the engine live in the host (a worker thread by default): only data reaches this thread.
   const engine = createEngineHost({
     kind, simulatedDevices: true, standardPlans: true, plans, graceSeconds, maxMemoryMb,
@@ -106,6 +113,7 @@ export async function serve(opts: ServeOptions = {}): Promise<Served> {
     server: {
       port, host: opts.host ?? '127.0.0.1', logger, ...(store === null ? {} : { store }), ...services, ...(auth === null ? {} : { auth }),
       retention: { seconds: nonNegative('--events-max-age', opts.eventsMaxAge, 7 * 24 * 3600), bytes: nonNegative('--events-max-bytes', opts.eventsMaxBytes, 1024 ** 3) },
+      queue: { requeue: opts.requeue !== false, ...(queueStore === null ? {} : { store: queueStore }) },
     },
     onError: (message, error) => logger.error({ err: error }, message),
   });
@@ -117,6 +125,7 @@ export async function serve(opts: ServeOptions = {}): Promise<Served> {
     services.audit?.close();
     services.lock?.close();
     await auth?.keys.close();
+    queueStore?.close();
     await store?.close().catch(() => undefined);
     throw e;
   }
@@ -129,7 +138,7 @@ export async function serve(opts: ServeOptions = {}): Promise<Served> {
     else logger.warn({ priority: opts.rtPriority, reason: why }, 'real-time scheduling not set; running at normal priority');
   }
   if (store !== null) logger.info({ store: store.path, durability, seq: store.latestSeq() }, 'run store open');
-  return { dispatcher, server, logger, store };
+  return { dispatcher, server, logger, store, queueStore };
 }
 
 /** What the host loaded: users' plans and their hash, configured devices and those skipped. */
@@ -200,13 +209,14 @@ export async function serveCommand(opts: ServeOptions = {}): Promise<void> {
     process.stderr.write(`bluesky-dispatcher serve: ${line}\n`);
     process.exit(2);
   }
-  const { dispatcher, server, logger, store } = served;
+  const { dispatcher, server, logger, store, queueStore } = served;
   logger.info({ url: server.url, panel: server.url.replace(/^ws/, 'http'), v2: `${server.url}v2`, version: VERSION, data: store?.path ?? null, scans: dispatcher.scanNames }, 'ready');
   const signal = await new Promise<NodeJS.Signals>((done) => {
     process.once('SIGINT', () => done('SIGINT'));
     process.once('SIGTERM', () => done('SIGTERM'));
   });
   await dispatcher.stop(`server received ${signal}`);
+  queueStore?.close();
   await store?.close().catch((e: unknown) => { logger.error({ err: e }, 'closing the run store failed'); });
   logger.flush();
   process.exit(0);
@@ -231,13 +241,14 @@ export function addServeCommand(program: Command): Command {
     .option('--max-points <n>', 'most points (events) one standard plan may take; larger requests are refused', '10000000')
     .option('--devices <file>', 'EPICS devices to add (YAML or JSON; see docs/epics.md)')
     .option('--require-devices', 'exit if a configured device does not connect (default: skip it with a warning)')
+    .option('--no-requeue', 'leave a queue item interrupted by a crash in the history only (default: also back at the front of the queue)')
     .option('--rt-priority <n>', 'Linux: run the server at real-time priority n (SCHED_FIFO 1..99; needs CAP_SYS_NICE) for a short latency tail on a shared host')
     .option('--auth', 'require an API key for every request (keys: bluesky-dispatcher keys create); see docs/api.md')
     .option('--insecure', 'serve a non-loopback --host without --auth (anyone who reaches the port controls the beamline)')
     .option('--v1-scopes <scopes>', 'with --auth: what protocol v1 clients (which cannot send a key) may do: read, control, ... or none', 'read')
     .option('--v1-trusted <addresses>', 'with --auth: where protocol v1 clients may connect from: loopback and IP addresses, comma-separated', 'loopback')
     .option('--log-format <format>', 'human (one ready line, then warnings; the default on a terminal) | json (pino lines; the default otherwise)')
-    .action(async (o: { port: string; host: string; plans: string[]; engine: string; engineGrace: string; engineMaxMemory: string; logLevel?: string; logFormat?: string; data: string | false; durability: string; eventsMaxAge: string; eventsMaxBytes: string; rtPriority?: string; maxPoints: string; devices?: string; requireDevices?: boolean; auth?: boolean; insecure?: boolean; v1Scopes: string; v1Trusted: string }) => {
+    .action(async (o: { port: string; host: string; plans: string[]; engine: string; engineGrace: string; engineMaxMemory: string; logLevel?: string; logFormat?: string; data: string | false; durability: string; eventsMaxAge: string; eventsMaxBytes: string; rtPriority?: string; maxPoints: string; devices?: string; requireDevices?: boolean; auth?: boolean; insecure?: boolean; v1Scopes: string; v1Trusted: string; requeue: boolean }) => {
       const logFormat = o.logFormat ?? (process.stderr.isTTY ? 'human' : 'json');
       if (!(LOG_FORMATS as readonly string[]).includes(logFormat)) throw new UsageError(`--log-format must be human or json, got '${logFormat}'`);
       if (o.durability !== 'normal' && o.durability !== 'full') throw new UsageError(`--durability must be normal or full, got '${o.durability}'`);
@@ -245,7 +256,7 @@ export function addServeCommand(program: Command): Command {
       await serveCommand({
         port: parsePort(o.port), host: o.host, data: o.data, durability: o.durability, maxPoints: o.maxPoints,
         eventsMaxAge: o.eventsMaxAge, eventsMaxBytes: o.eventsMaxBytes, logFormat: logFormat as LogFormat,
-        plans: o.plans, engine: o.engine, engineGrace: o.engineGrace, engineMaxMemory: o.engineMaxMemory,
+        plans: o.plans, engine: o.engine, engineGrace: o.engineGrace, engineMaxMemory: o.engineMaxMemory, requeue: o.requeue,
         ...(o.devices === undefined ? {} : { devices: o.devices, requireDevices: o.requireDevices === true }),
         ...(o.rtPriority === undefined ? {} : { rtPriority: o.rtPriority }),
         ...(o.logLevel === undefined ? {} : { logLevel: o.logLevel }),

@@ -222,10 +222,11 @@ export class Dispatcher {
    * Start a scan by name unless busy, unknown or its params are invalid. Params never carry over.
    * `md` is per-run metadata (plan factories pass it to `re.run`; scan functions get it as `ctx.md`).
    * The dispatcher is busy from this call on, so a second start is refused at once.
+   * `itemId` names the item (the queue passes its item's uid); default a fresh UUID.
    */
-  async startScan(name: string, params: unknown = {}, md: Readonly<Record<string, unknown>> = {}): Promise<StartOutcome> {
+  async startScan(name: string, params: unknown = {}, md: Readonly<Record<string, unknown>> = {}, itemId: string = randomUUID()): Promise<StartOutcome> {
     if (this.busy) return { ok: false, reason: 'busy', planName: this.#active?.name ?? null };
-    const active: ActiveScan = { name, itemId: randomUUID(), params: null, info: { planName: name, runUid: null, runStartTime: nowMicros() } };
+    const active: ActiveScan = { name, itemId, params: null, info: { planName: name, runUid: null, runStartTime: nowMicros() } };
     this.#active = active;
     let outcome: StartOutcome;
     try {

@@ -5,6 +5,7 @@
  */
 import { Type } from 'typebox';
 import type { CheckOutcome, ControlOutcome, Dispatcher, ParamError } from '../dispatcher/index.js';
+import { queueOf } from '../queue/index.js';
 import { OpError, type ErrorDetail } from './errors.js';
 import { type OpContext, defineOp } from './define.js';
 import { DeviceInfo, Metadata, NoParams, PlanInfo, PlanName, StateResult, Status, type StatusT } from './schemas.js';
@@ -45,7 +46,7 @@ const StartParams = Type.Object({
 }, { additionalProperties: false });
 
 /** The params as sent: absent means none (`{}`); anything else (null included) is the plan's to judge. */
-function paramsOf(p: { params?: unknown }): unknown { return p.params === undefined ? {} : p.params; }
+export function paramsOf(p: { params?: unknown }): unknown { return p.params === undefined ? {} : p.params; }
 
 const Checked = Type.Object({ plan: Type.String(), params: Type.Record(Type.String(), Type.Unknown()) });
 
@@ -73,9 +74,12 @@ export const start = defineOp({
       if (failure !== null) throw new OpError('store_failed', { problem: failure.message }, [{ path: '', message: 'the run store failed', got: failure.message }]);
     }
     // Bad params are reported before busy, as validate reports them.
-    if (d.busy) {
+    const queueRuns = queueOf(d)?.running === true;
+    if (d.busy || queueRuns) {
       const checked = await d.checkScan(p.plan, paramsOf(p), p.md);
       if (!checked.ok) throw checkError(checked);
+      // The queue owns the engine while it runs, also between two items.
+      if (queueRuns) throw new OpError('busy', { plan: 'the queue', planName: d.activeScan?.name ?? null }, [{ path: '', message: 'the queue is running', got: JSON.stringify(d.activeScan?.name ?? null) }]);
     }
     const outcome = await d.startScan(p.plan, paramsOf(p), p.md ?? {});
     if (outcome.ok) return { item_id: outcome.itemId, plan: p.plan, params: outcome.params };
@@ -86,7 +90,7 @@ export const start = defineOp({
   },
 });
 
-function checkError(o: Exclude<CheckOutcome, { ok: true }>): OpError {
+export function checkError(o: Exclude<CheckOutcome, { ok: true }>): OpError {
   if (o.reason === 'unknown') {
     const hint = o.suggestion === null ? '' : ` (did you mean "${o.suggestion}"?)`;
     return new OpError('unknown_plan', { plan: o.name, hint, suggestion: o.suggestion },

@@ -40,6 +40,13 @@ export const RUN_ERRORS = {
   store_failed: { status: 503, template: 'the run store failed, so nothing can be recorded: {problem}' },
 } as const satisfies Record<string, ErrorSpec>;
 
+/** The plan queue and its history. */
+export const QUEUE_ERRORS = {
+  unknown_item: { status: 404, template: 'no queue item with uid {item_uid}' },
+  item_not_pending: { status: 409, template: 'item {item_uid} is {status}, not pending' },
+  invalid_items: { status: 422, template: '{count} of {total} items are invalid: {summary}' },
+} as const satisfies Record<string, ErrorSpec>;
+
 /** Who may do what (`serve --auth`). */
 export const AUTH_ERRORS = {
   unauthorized: { status: 401, template: '{problem}' },
@@ -53,7 +60,7 @@ export const SERVER_ERRORS = {
 } as const satisfies Record<string, ErrorSpec>;
 
 /** Every code, by name. */
-export const ERRORS = { ...REQUEST_ERRORS, ...PLAN_ERRORS, ...ENGINE_ERRORS, ...RUN_ERRORS, ...AUTH_ERRORS, ...SERVER_ERRORS } as const;
+export const ERRORS = { ...REQUEST_ERRORS, ...PLAN_ERRORS, ...ENGINE_ERRORS, ...RUN_ERRORS, ...QUEUE_ERRORS, ...AUTH_ERRORS, ...SERVER_ERRORS } as const;
 
 export type ErrorCode = keyof typeof ERRORS;
 export const ERROR_CODES = Object.keys(ERRORS) as ErrorCode[];

@@ -7,11 +7,12 @@
 import type { OpDef, OpTypes } from './define.js';
 import { abort, devices, halt, pause, plans, reload, resume, start, status, stop, stopAll, validate } from './engine-ops.js';
 import { auditList, lockAcquire, lockRelease, lockStatus } from './oversight-ops.js';
+import { QUEUE_OPS } from './queue-ops.js';
 import { runsGet, runsList } from './runs-ops.js';
 
 export const OPERATIONS = [
   status, plans, devices, validate, start, pause, resume, stop, abort, halt, stopAll, reload, runsList, runsGet,
-  lockStatus, lockAcquire, lockRelease, auditList,
+  lockStatus, lockAcquire, lockRelease, auditList, ...QUEUE_OPS,
 ] as const;
 
 /** The params and result types of every operation, by name. */

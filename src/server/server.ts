@@ -13,6 +13,7 @@ import type { HostHealth } from '../host/index.js';
 import { V1Session } from '../protocol/v1/index.js';
 import { type Logger, createLogger } from './logger.js';
 import type { BaseStore } from '../store/index.js';
+import { type QueueStore, QueueScheduler, attachQueue, detachQueue } from '../queue/index.js';
 import { V2Endpoint, type V2Options } from './v2-endpoint.js';
 import { Journal } from './journal.js';
 import { type AuditLog, MemoryAuditLog } from '../audit/index.js';
@@ -51,6 +52,12 @@ export interface ServerOptions {
   lock?: ControlLock;
   /** `serve --auth`: who may do what (API keys, panel sessions, v1 by address); absent: anyone, every scope. */
   auth?: Authenticator;
+  /**
+   * The plan queue: where it is kept (default memory; `serve` keeps it in the data
+   * directory's database) and whether an item interrupted by a crash or a shutdown
+   * is put back at the front (default true; `serve --no-requeue`). The caller closes the store.
+   */
+  queue?: { store?: QueueStore; requeue?: boolean };
 }
 
 /** Going away: the close code sent to every client at shutdown. */
@@ -59,7 +66,7 @@ const CLOSE_POLICY = 1008;
 
 export class DispatcherServer implements DispatcherHost {
   readonly #dispatcher: Dispatcher;
-  readonly #opts: Required<Omit<ServerOptions, 'logger' | 'v2' | 'store' | 'webRoot' | 'audit' | 'lock' | 'auth' | 'retention'>>;
+  readonly #opts: Required<Omit<ServerOptions, 'logger' | 'v2' | 'store' | 'webRoot' | 'audit' | 'lock' | 'auth' | 'retention' | 'queue'>>;
   readonly #store: BaseStore | null;
   readonly #v2: V2Endpoint;
   readonly #journal: Journal;
@@ -75,6 +82,8 @@ export class DispatcherServer implements DispatcherHost {
   readonly #services: { audit: AuditLog; lock: ControlLock };
   #api: HttpApi | null = null;
   readonly #auth: Authenticator | null;
+  readonly #queue: QueueScheduler;
+  readonly #requeue: boolean;
 
   constructor(dispatcher: Dispatcher, options: ServerOptions = {}) {
     this.#dispatcher = dispatcher;
@@ -105,6 +114,14 @@ export class DispatcherServer implements DispatcherHost {
         this.#retryStore();
       });
     }
+    this.#requeue = options.queue?.requeue ?? true;
+    this.#queue = new QueueScheduler(dispatcher, {
+      ...(options.queue?.store === undefined ? {} : { store: options.queue.store }),
+      onError: (message, e) => this.#log.error({ err: e }, message),
+    });
+    // Every queue and history change is an event of the v2 stream (seq'd, replayable, stored).
+    this.#queue.onChange((change) => this.#v2.hub.append('queue', change));
+    attachQueue(this.#queue);
     this.#web = new WebAssets(options.webRoot);
     this.#auth = options.auth ?? null;
     this.#http = createServer((req, res) => this.#onHttp(req, res));
@@ -126,6 +143,8 @@ export class DispatcherServer implements DispatcherHost {
     if (this.#api === null) throw new Error('the HTTP API exists once the server has started');
     return this.#api;
   }
+  /** The plan queue's scheduler. */
+  get queue(): QueueScheduler { return this.#queue; }
 
   /** The run store, if the server has one. */
   get store(): BaseStore | null { return this.#store; }
@@ -149,6 +168,16 @@ export class DispatcherServer implements DispatcherHost {
       ...(this.#auth === null ? {} : authHooks(this.#auth)),
     });
     await this.#api.ready();
+    // An item that was running when the server died: history (interrupted), requeued, the queue stopped.
+    const store = this.#store;
+    const interrupted = this.#queue.recover({
+      requeue: this.#requeue,
+      runInfo: (uid) => {
+        const run = store?.getRun(uid);
+        return run === undefined ? undefined : { uid, exit_status: run.exitStatus, reason: run.reason };
+      },
+    });
+    if (interrupted !== null) this.#log.warn({ item_uid: interrupted.item.item_uid, plan: interrupted.item.item_type === 'plan' ? interrupted.item.plan : null, requeued: this.#requeue }, 'a queue item was interrupted by the last shutdown');
     return new Promise((resolve, reject) => {
       this.#http.once('error', reject);
       this.#http.listen(this.#opts.port, this.#opts.host, () => {
@@ -170,6 +199,7 @@ export class DispatcherServer implements DispatcherHost {
   async #shutdown(reason: string): Promise<void> {
     this.#log.info({ reason, state: this.#dispatcher.state }, 'shutting down');
     const closed = new Promise<void>((resolve) => this.#http.close(() => resolve()));
+    this.#queue.beginShutdown(reason, this.#requeue);
     const timedOut = await withTimeout(this.#dispatcher.shutdown(reason), this.#opts.shutdownTimeout);
     if (timedOut) this.#log.warn({ seconds: this.#opts.shutdownTimeout }, 'the scan did not end in time; closing anyway');
     // The run's last documents reach the clients before the close: commit them, then give the
@@ -178,6 +208,8 @@ export class DispatcherServer implements DispatcherHost {
     await nextTurn();
     await nextTurn();
     await Promise.all([...this.#clients].map((ws) => closeClient(ws, 'server shutting down')));
+    this.#queue.dispose();
+    detachQueue(this.#queue);
     this.#v2.stop();
     await this.#api?.close();
     this.#http.closeAllConnections();

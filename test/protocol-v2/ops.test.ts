@@ -30,7 +30,7 @@ describe('v2 introspection', () => {
     assert.match(hello.server.id, /^[0-9a-f-]{36}$/);
     assert.equal(hello.limits.max_request_bytes, 4096);
     assert.equal(hello.limits.log_max_events, 5000);
-    assert.deepEqual(hello.topics, ['state', 'document', 'exception', 'progress', 'log']);
+    assert.deepEqual(hello.topics, ['state', 'document', 'exception', 'progress', 'log', 'queue']);
     const status = await c.ok<Record<string, unknown>>('status');
     assert.deepEqual({ ...status, seq: 0 }, { state: 'idle', busy: false, plan: null, item_id: null, run_uid: null, run_start_time: null, seq: 0 });
     const { plans } = await c.ok<{ plans: Array<{ name: string; params: { properties?: Record<string, unknown> } | null }> }>('plans');

@@ -43,7 +43,7 @@ export interface ClientOptions {
 /** What listeners can hear about: every topic, any event, and the connection's life. */
 export interface ClientEvents {
   event: Event;
-  state: Event<'state'>; document: Event<'document'>; exception: Event<'exception'>; progress: Event<'progress'>; log: Event<'log'>;
+  state: Event<'state'>; document: Event<'document'>; exception: Event<'exception'>; progress: Event<'progress'>; log: Event<'log'>; queue: Event<'queue'>;
   /** Subscribed (first time, or again after a reconnect): the server's snapshot. */
   subscribed: SubscribeResult;
   /** Events were lost (the server no longer had them, or restarted): the snapshot to start over from. */

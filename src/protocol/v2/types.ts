@@ -5,13 +5,14 @@
  */
 import type { Operations } from '../../ops/index.js';
 import type { RunSummaryJson } from '../../store/types.js';
+import type { QueueChange } from '../../queue/types.js';
 
 export type { RunSummaryJson };
 
 export const PROTOCOL_VERSION = 2;
 
 /** Every topic a subscriber may ask for. */
-export const TOPICS = ['state', 'document', 'exception', 'progress', 'log'] as const;
+export const TOPICS = ['state', 'document', 'exception', 'progress', 'log', 'queue'] as const;
 export type Topic = (typeof TOPICS)[number];
 
 export interface StateData {
@@ -48,7 +49,10 @@ export interface ProgressData {
 }
 export interface LogData { level: string; msg: string; fields: Record<string, unknown> }
 
-export interface TopicData { state: StateData; document: DocumentData; exception: ExceptionData; progress: ProgressData; log: LogData }
+/** A change to the plan queue or its history (docs/queue.md lists each `change`). */
+export type QueueData = QueueChange;
+
+export interface TopicData { state: StateData; document: DocumentData; exception: ExceptionData; progress: ProgressData; log: LogData; queue: QueueData }
 
 /** One server event; `seq` is server-wide and increases by exactly 1 per event, across topics. */
 export type Event<T extends Topic = Topic> = T extends Topic ? { seq: number; topic: T; time: number; data: TopicData[T] } : never;
