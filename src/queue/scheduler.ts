@@ -117,11 +117,12 @@ export class QueueScheduler {
    * (its runs' verdicts from `runInfo`, the run store's, when given) and, with
    * `requeue`, back to the front of the queue with its uid. The queue stays stopped.
    */
-  recover(options: { requeue: boolean; runInfo?: (uid: string) => ItemRun | undefined }): HistoryEntry | null {
+  async recover(options: { requeue: boolean; runInfo?: (uid: string) => Promise<ItemRun | undefined> | ItemRun | undefined }): Promise<HistoryEntry | null> {
     const crashed = this.#crashed;
     this.#crashed = null;
     if (crashed === null) return null;
-    const runs = crashed.runs.map((r) => options.runInfo?.(r.uid) ?? r);
+    const runs: ItemRun[] = [];
+    for (const r of crashed.runs) runs.push((await options.runInfo?.(r.uid)) ?? r);
     const entry: HistoryEntry = {
       item: crashed.item,
       result: {

@@ -120,7 +120,7 @@ export class DispatcherServer implements DispatcherHost {
       onError: (message, e) => this.#log.error({ err: e }, message),
     });
     // Every queue and history change is an event of the v2 stream (seq'd, replayable, stored).
-    this.#queue.onChange((change) => this.#v2.hub.append('queue', change));
+    this.#queue.onChange((change) => this.#journal.append('queue', change));
     attachQueue(this.#queue);
     this.#web = new WebAssets(options.webRoot);
     this.#auth = options.auth ?? null;
@@ -170,10 +170,10 @@ export class DispatcherServer implements DispatcherHost {
     await this.#api.ready();
     // An item that was running when the server died: history (interrupted), requeued, the queue stopped.
     const store = this.#store;
-    const interrupted = this.#queue.recover({
+    const interrupted = await this.#queue.recover({
       requeue: this.#requeue,
-      runInfo: (uid) => {
-        const run = store?.getRun(uid);
+      runInfo: async (uid) => {
+        const run = await store?.getRun(uid);
         return run === undefined ? undefined : { uid, exit_status: run.exitStatus, reason: run.reason };
       },
     });
