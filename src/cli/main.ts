@@ -12,6 +12,7 @@ import { addControlCommands } from './control.js';
 import { UsageError, describeSystemError, isSystemError } from './errors.js';
 import { watchStdout } from './output.js';
 import { runCommand } from './run.js';
+import { addQueueCommand } from './queue.js';
 import { addRunsCommand } from './runs.js';
 import { addKeysCommand } from './keys.js';
 import { addServeCommand } from './serve.js';
@@ -41,6 +42,7 @@ addStartCommand(program);
 addControlCommands(program);
 addRunsCommand(program);
 addAuditCommand(program);
+addQueueCommand(program);
 addSimIocCommand(program);
 
 watchStdout();
