@@ -13,6 +13,7 @@ const groups: Record<string, () => Promise<object>> = {
   worker: async () => (await import('./worker.js')).benchWorker(),
   ui: async () => (await import('./ui.js')).benchUi(),
   epics: async () => (await import('./epics.js')).benchEpics(),
+  queue: async () => (await import('./queue.js')).benchQueue(),
   size: async () => (await import('./plan-size.js')).benchPlanSize(),
   firstrun: async () => (await import('./first-run.js')).benchFirstRun(),
 };
