@@ -24,7 +24,7 @@ export interface HttpClientOptions {
 
 export interface HttpClientEvents {
   event: Event;
-  state: Event<'state'>; document: Event<'document'>; exception: Event<'exception'>; progress: Event<'progress'>; log: Event<'log'>;
+  state: Event<'state'>; document: Event<'document'>; exception: Event<'exception'>; progress: Event<'progress'>; log: Event<'log'>; queue: Event<'queue'>;
   subscribed: SubscribeResult;
   resync: SubscribeResult;
   open: { url: string };
