@@ -6,7 +6,7 @@
  */
 import type { Command } from 'commander';
 import { type Catalog, type Dispatcher, type EngineKind, createEngineHost } from '../dispatcher/index.js';
-import { type DispatcherServer, type Logger, createDispatcher, createLogger, serverOf } from '../server/index.js';
+import { type DispatcherServer, type Logger, type ServerOptions, createDispatcher, createLogger, normalizeOrigin, serverOf } from '../server/index.js';
 import { DEFAULT_DATA_DIR, SqliteStore, StoreError } from '../store/index.js';
 import { SqliteAuditLog } from '../audit/index.js';
 import { Authenticator, type KeyStore, SqliteKeyStore, parseScopes, parseTrusted } from '../auth/index.js';
@@ -62,6 +62,15 @@ export interface ServeOptions {
   keys?: KeyStore;
   /** Put a queue item interrupted by a crash or shutdown back at the front (default true; `--no-requeue`). */
   requeue?: boolean;
+  // Hardening (docs/security.md).
+  /** Browser origins (besides the server's own) allowed to use the server (`--allow-origin`, repeatable). */
+  allowOrigin?: string | readonly string[];
+  /** Names the Host header may carry besides the bound address and loopback names (`--allow-host`, repeatable). */
+  allowHost?: string | readonly string[];
+  /** Seconds a v1 connection may go without a request (`--idle-timeout`, default 300; 0: never). */
+  idleTimeout?: number | string;
+  /** Most open connections (`--max-connections`; default: the descriptor limit less a reserve). */
+  maxConnections?: number | string;
 }
 
 export interface Served {
@@ -90,6 +99,7 @@ export async function serve(opts: ServeOptions = {}): Promise<Served> {
   if (kind !== 'worker' && kind !== 'inprocess') throw new UsageError(`--engine must be worker or inprocess, got '${kind}'`);
   const graceSeconds = positive('--engine-grace', opts.engineGrace, 1);
   const maxMemoryMb = positive('--engine-max-memory', opts.engineMaxMemory, 2048);
+  const hard = hardening(opts);
   const plans = opts.plans === undefined ? [] : typeof opts.plans === 'string' ? [opts.plans] : [...opts.plans];
   const auth = authenticator(opts);
   // Throws StoreError (one line naming the path and the cause): never a silent fallback to memory.
@@ -111,7 +121,7 @@ export async function serve(opts: ServeOptions = {}): Promise<Served> {
   const dispatcher = createDispatcher({
     engine,
     server: {
-      port, host: opts.host ?? '127.0.0.1', logger, ...(store === null ? {} : { store }), ...services, ...(auth === null ? {} : { auth }),
+      port, host: opts.host ?? '127.0.0.1', logger, ...(store === null ? {} : { store }), ...services, ...(auth === null ? {} : { auth }), ...hard,
       retention: { seconds: nonNegative('--events-max-age', opts.eventsMaxAge, 7 * 24 * 3600), bytes: nonNegative('--events-max-bytes', opts.eventsMaxBytes, 1024 ** 3) },
       queue: { requeue: opts.requeue !== false, ...(queueStore === null ? {} : { store: queueStore }) },
     },
@@ -182,6 +192,18 @@ function isLoopbackAddress(host: string): boolean {
   return h === 'localhost' || h === '::1' || h.startsWith('127.');
 }
 
+/** The hardening flags as server options (docs/security.md); throws UsageError on a bad value. */
+function hardening(opts: ServeOptions): Pick<ServerOptions, 'allowOrigins' | 'allowHosts' | 'idleTimeout' | 'maxConnections'> {
+  const list = (v: string | readonly string[] | undefined): string[] => (v === undefined ? [] : typeof v === 'string' ? [v] : [...v]);
+  const origins = list(opts.allowOrigin);
+  for (const o of origins) if (normalizeOrigin(o) === null) throw new UsageError(`--allow-origin must be an http(s) URL such as http://panel.example:8080, got '${o}'`);
+  const idle = opts.idleTimeout === undefined ? 300 : Number(opts.idleTimeout);
+  if (!Number.isFinite(idle) || idle < 0) throw new UsageError(`--idle-timeout must be a number of seconds >= 0 (0: never), got '${String(opts.idleTimeout)}'`);
+  const max = opts.maxConnections === undefined ? undefined : Number(opts.maxConnections);
+  if (max !== undefined && (!Number.isSafeInteger(max) || max < 1)) throw new UsageError(`--max-connections must be a whole number >= 1, got '${String(opts.maxConnections)}'`);
+  return { allowOrigins: origins, allowHosts: list(opts.allowHost), idleTimeout: idle, ...(max === undefined ? {} : { maxConnections: max }) };
+}
+
 function positive(option: string, value: number | string | undefined, fallback: number): number {
   if (value === undefined) return fallback;
   const n = Number(value);
@@ -247,8 +269,12 @@ export function addServeCommand(program: Command): Command {
     .option('--insecure', 'serve a non-loopback --host without --auth (anyone who reaches the port controls the beamline)')
     .option('--v1-scopes <scopes>', 'with --auth: what protocol v1 clients (which cannot send a key) may do: read, control, ... or none', 'read')
     .option('--v1-trusted <addresses>', 'with --auth: where protocol v1 clients may connect from: loopback and IP addresses, comma-separated', 'loopback')
+    .option('--allow-origin <url>', 'a web page origin (besides this server\'s own) allowed to open websockets and call HTTP routes, e.g. http://panel.example:8080 (repeatable; docs/security.md)', (v: string, all: string[]) => [...all, v], [] as string[])
+    .option('--allow-host <name>', 'a name the Host header may carry besides the bound address and, on loopback, localhost (repeatable; e.g. behind a proxy)', (v: string, all: string[]) => [...all, v], [] as string[])
+    .option('--idle-timeout <seconds>', 'close v1 connections that send no request for this long (subscribers exempt; 0: never)', '300')
+    .option('--max-connections <n>', 'most open connections; beyond it new ones get 503 (default: the file-descriptor limit less 128)')
     .option('--log-format <format>', 'human (one ready line, then warnings; the default on a terminal) | json (pino lines; the default otherwise)')
-    .action(async (o: { port: string; host: string; plans: string[]; engine: string; engineGrace: string; engineMaxMemory: string; logLevel?: string; logFormat?: string; data: string | false; durability: string; eventsMaxAge: string; eventsMaxBytes: string; rtPriority?: string; maxPoints: string; devices?: string; requireDevices?: boolean; auth?: boolean; insecure?: boolean; v1Scopes: string; v1Trusted: string; requeue: boolean }) => {
+    .action(async (o: { port: string; host: string; plans: string[]; engine: string; engineGrace: string; engineMaxMemory: string; logLevel?: string; logFormat?: string; data: string | false; durability: string; eventsMaxAge: string; eventsMaxBytes: string; rtPriority?: string; maxPoints: string; devices?: string; requireDevices?: boolean; auth?: boolean; insecure?: boolean; v1Scopes: string; v1Trusted: string; requeue: boolean ; allowOrigin: string[]; allowHost: string[]; idleTimeout: string; maxConnections?: string }) => {
       const logFormat = o.logFormat ?? (process.stderr.isTTY ? 'human' : 'json');
       if (!(LOG_FORMATS as readonly string[]).includes(logFormat)) throw new UsageError(`--log-format must be human or json, got '${logFormat}'`);
       if (o.durability !== 'normal' && o.durability !== 'full') throw new UsageError(`--durability must be normal or full, got '${o.durability}'`);
@@ -261,6 +287,8 @@ export function addServeCommand(program: Command): Command {
         ...(o.rtPriority === undefined ? {} : { rtPriority: o.rtPriority }),
         ...(o.logLevel === undefined ? {} : { logLevel: o.logLevel }),
         auth: o.auth === true, insecure: o.insecure === true, v1Scopes: o.v1Scopes, v1Trusted: o.v1Trusted,
+        allowOrigin: o.allowOrigin, allowHost: o.allowHost, idleTimeout: o.idleTimeout,
+        ...(o.maxConnections === undefined ? {} : { maxConnections: o.maxConnections }),
       });
     });
 }

@@ -2,7 +2,10 @@
 import { Dispatcher, type DispatcherOptions } from '../dispatcher/index.js';
 import { DispatcherServer, type ServerOptions } from './server.js';
 
-export { DispatcherServer, CLOSE_GOING_AWAY } from './server.js';
+export { DispatcherServer, CLOSE_GOING_AWAY, CLOSE_IDLE } from './server.js';
+export { checkFrontDoor, exposureWarning, isLoopback, normalizeOrigin } from './front-door.js';
+export type { FrontDoorPolicy, FrontDoorRequest, Refusal } from './front-door.js';
+export { WarnLimiter } from './warn-limiter.js';
 export type { ServerOptions } from './server.js';
 export { createLogger, tapLogs } from './logger.js';
 export type { Logger, LogLevel } from './logger.js';

@@ -23,6 +23,9 @@ import type { SessionAccess } from '../protocol/v2/session.js';
 import { WebAssets, sendJson, serveExport } from './web-routes.js';
 import type { HttpApi } from '../http/index.js';
 import type { Authenticator } from '../auth/index.js';
+import { type Refusal, checkFrontDoor, exposureWarning, isWildcard, localNames } from './front-door.js';
+import { type ConnectionLimits, connectionLimits } from './connection-limits.js';
+import { WarnLimiter } from './warn-limiter.js';
 
 export interface ServerOptions {
   /** Default 8765, the seed's port; 0 picks a free one. */
@@ -58,15 +61,26 @@ export interface ServerOptions {
    * is put back at the front (default true; `serve --no-requeue`). The caller closes the store.
    */
   queue?: { store?: QueueStore; requeue?: boolean };
+  // Hardening (docs/security.md).
+  /** Browser origins besides the server's own allowed to open websockets and call HTTP routes (`--allow-origin`). */
+  allowOrigins?: readonly string[];
+  /** Names the `Host` header may carry besides the bound address and, on loopback, localhost (`--allow-host`). */
+  allowHosts?: readonly string[];
+  /** Seconds a v1 connection may go without a request before it is closed (subscribers exempt). Default 300; 0: never. */
+  idleTimeout?: number;
+  /** Most open connections; beyond it new ones are refused (503). Default: the descriptor limit less a reserve. */
+  maxConnections?: number;
 }
+
+/** Close code of a v1 connection idle longer than the idle timeout (4000-4999: private use; 408 as in HTTP's Request Timeout). */
+export const CLOSE_IDLE = 4408;
 
 /** Going away: the close code sent to every client at shutdown. */
 export const CLOSE_GOING_AWAY = 1001;
-const CLOSE_POLICY = 1008;
 
 export class DispatcherServer implements DispatcherHost {
   readonly #dispatcher: Dispatcher;
-  readonly #opts: Required<Omit<ServerOptions, 'logger' | 'v2' | 'store' | 'webRoot' | 'audit' | 'lock' | 'auth' | 'retention' | 'queue'>>;
+  readonly #opts: Required<Omit<ServerOptions, 'logger' | 'v2' | 'store' | 'webRoot' | 'audit' | 'lock' | 'auth' | 'retention' | 'queue' | 'allowOrigins' | 'allowHosts' | 'idleTimeout' | 'maxConnections'>>;
   readonly #store: BaseStore | null;
   readonly #v2: V2Endpoint;
   readonly #journal: Journal;
@@ -84,6 +98,14 @@ export class DispatcherServer implements DispatcherHost {
   readonly #auth: Authenticator | null;
   readonly #queue: QueueScheduler;
   readonly #requeue: boolean;
+  readonly #warn: WarnLimiter;
+  readonly #limits: ConnectionLimits;
+  readonly #allowOrigins: readonly string[];
+  readonly #allowHosts: readonly string[];
+  /** v1 connections not subscribed, with when they last sent a request (performance.now()). */
+  readonly #idle = new Map<WebSocket, number>();
+  readonly #idleMs: number;
+  #idleTimer: NodeJS.Timeout | null = null;
 
   constructor(dispatcher: Dispatcher, options: ServerOptions = {}) {
     this.#dispatcher = dispatcher;
@@ -124,9 +146,22 @@ export class DispatcherServer implements DispatcherHost {
     attachQueue(this.#queue);
     this.#web = new WebAssets(options.webRoot);
     this.#auth = options.auth ?? null;
+    this.#warn = new WarnLimiter(this.#log);
+    this.#allowOrigins = options.allowOrigins ?? [];
+    this.#allowHosts = [...(options.allowHosts ?? []), ...(isWildcard(this.#opts.host) ? localNames() : [])];
+    this.#idleMs = (options.idleTimeout ?? 300) * 1000;
+    this.#limits = connectionLimits(options.maxConnections);
     this.#http = createServer((req, res) => this.#onHttp(req, res));
     this.#http.on('upgrade', (req, socket, head) => this.#onUpgrade(req, socket, head));
     this.#http.on('clientError', (_err, socket) => socket.destroy());
+    // A hard stop a little above the limit, where node drops accepted sockets unanswered (logged): the
+    // descriptors the 503s need stay free. Connections that never send a request end at headersTimeout.
+    this.#http.maxConnections = this.#limits.max + 64;
+    this.#http.on('drop', (d?: { remoteAddress?: string }) => this.#warn.warn('server', { peer: d?.remoteAddress, max: this.#limits.max }, 'connection dropped: far over the connection limit'));
+    this.#http.on('connection', (socket: Duplex) => {
+      this.#limits.opened();
+      socket.once('close', () => this.#limits.closed());
+    });
   }
 
   /** The bound port (after `start()`). */
@@ -182,9 +217,14 @@ export class DispatcherServer implements DispatcherHost {
       this.#http.once('error', reject);
       this.#http.listen(this.#opts.port, this.#opts.host, () => {
         this.#http.off('error', reject);
+        // After listening, an accept can still fail (EMFILE: out of descriptors): say so, never crash.
+        this.#http.on('error', (e) => this.#warn.warn('server', { err: e }, 'the server could not accept a connection'));
         this.#startedAt = performance.now();
         this.#v2.start();
-        this.#log.info({ url: this.url, version: this.#dispatcher.version }, 'dispatcher listening');
+        this.#startIdleSweep();
+        this.#log.info({ url: this.url, version: this.#dispatcher.version, max_connections: this.#limits.max }, 'dispatcher listening');
+        const exposed = exposureWarning(this.#opts.host);
+        if (exposed !== null) this.#log.warn({ host: this.#opts.host, port: this.port }, exposed);
         resolve();
       });
     });
@@ -207,11 +247,13 @@ export class DispatcherServer implements DispatcherHost {
     await this.#commit();
     await nextTurn();
     await nextTurn();
+    if (this.#idleTimer !== null) clearInterval(this.#idleTimer);
     await Promise.all([...this.#clients].map((ws) => closeClient(ws, 'server shutting down')));
     this.#queue.dispose();
     detachQueue(this.#queue);
     this.#v2.stop();
     await this.#api?.close();
+    this.#warn.stop();
     this.#http.closeAllConnections();
     await closed;
     this.#stopRetry();
@@ -247,7 +289,53 @@ export class DispatcherServer implements DispatcherHost {
     await this.#store?.commit().catch(() => undefined);
   }
 
+  /** Every HTTP request: the front door, then the routes, inside an error boundary (a bad request is a 4xx, a bug a 500, never a crash). */
   #onHttp(req: IncomingMessage, res: ServerResponse): void {
+    try {
+      const refused = this.#refusal(req);
+      if (refused !== null) {
+        if (refused.status === 503) res.setHeader('connection', 'close'); // frees the descriptor at once
+        sendJson(res, refused.status, { code: refused.code, message: refused.message });
+        return;
+      }
+      const origin = req.headers.origin;
+      // A listed origin's page may read our answers (CORS); the server's own pages need no header.
+      if (origin !== undefined && this.#allowOrigins.length > 0) { res.setHeader('access-control-allow-origin', origin); res.setHeader('vary', 'Origin'); }
+      const done = this.#route(req, res) as unknown;
+      if (done instanceof Promise) done.catch((e: unknown) => this.#httpFailed(req, res, e));
+    } catch (e) {
+      this.#httpFailed(req, res, e);
+    }
+  }
+
+  #httpFailed(req: IncomingMessage, res: ServerResponse, e: unknown): void {
+    const bad = e instanceof URIError;
+    if (bad) this.#warn.warn(req.socket.remoteAddress, { method: req.method, url: req.url?.slice(0, 200) }, 'malformed HTTP request');
+    else this.#log.error({ err: e, method: req.method, url: req.url?.slice(0, 200) }, 'HTTP handler failed');
+    if (res.headersSent) { res.destroy(); return; }
+    sendJson(res, bad ? 400 : 500, bad ? { code: 'bad_request', message: `malformed request: ${(e as Error).message}` }
+      : { code: 'internal', message: 'the server failed to answer this request (logged)' });
+  }
+
+  /** The front door's verdict (docs/security.md), or 503 when the server is at its connection limit; refusals are logged, rate-limited per client. */
+  #refusal(req: IncomingMessage): Refusal | { status: 503; code: 'too_many_connections'; message: string } | null {
+    const refused = checkFrontDoor(
+      { method: req.method ?? 'GET', host: req.headers.host, origin: req.headers.origin },
+      { boundAddress: this.#opts.host, boundPort: this.port, allowHosts: this.#allowHosts, allowOrigins: this.#allowOrigins },
+    );
+    if (refused !== null) {
+      this.#warn.warn(req.socket.remoteAddress, { method: req.method, url: req.url?.slice(0, 200), host: req.headers.host, origin: req.headers.origin, status: refused.status }, `refused: ${refused.code}`);
+      return refused;
+    }
+    if (this.#limits.full()) {
+      this.#warn.warn('server', { open: this.#limits.open, max: this.#limits.max }, 'connection limit reached; refusing new connections (503)');
+      return { status: 503, code: 'too_many_connections', message: `the server has ${String(this.#limits.open)} open connections, its limit (--max-connections ${String(this.#limits.max)}); try again later` };
+    }
+    if (this.#limits.near()) this.#warn.warn('server', { open: this.#limits.open, max: this.#limits.max }, 'near the connection limit');
+    return null;
+  }
+
+  #route(req: IncomingMessage, res: ServerResponse): void {
     const path = (req.url ?? '/').split('?')[0];
     if (req.method === 'GET' && path === '/healthz') {
       const d = this.#dispatcher;
@@ -262,7 +350,7 @@ export class DispatcherServer implements DispatcherHost {
       });
       return;
     }
-    // FRONT DOOR HOOK: the origin/Host checks of src/server/front-door.ts run before routing, for /api/ as for the rest.
+    // The HTTP API (fastify) behind the same front door and boundary (#onHttp) as every other route.
     if (this.#api !== null && (path === '/api' || path?.startsWith('/api/') === true)) { this.#api.handle(req, res); return; }
     if (path === '/v2') { sendJson(res, 426, { error: 'Upgrade Required: this is a websocket endpoint (protocol v2)' }); return; }
     if (req.method === 'GET' || req.method === 'HEAD') {
@@ -274,37 +362,49 @@ export class DispatcherServer implements DispatcherHost {
   }
 
   #onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
-    const path = (req.url ?? '/').split('?')[0];
-    if ((path !== '/' && path !== '/v2') || this.#stopping !== null) {
-      socket.end(`HTTP/1.1 ${this.#stopping === null ? '404 Not Found' : '503 Service Unavailable'}\r\nConnection: close\r\n\r\n`);
-      return;
-    }
-    const auth = this.#auth;
-    if (auth === null) {
-      this.#wss.handleUpgrade(req, socket, head, (ws) => (path === '/v2' ? this.#onV2Connection(ws, req, socket) : this.#onConnection(ws, req)));
-      return;
-    }
-    // `serve --auth`: v1 only from --v1-trusted addresses, with --v1-scopes; v2 by the panel's cookie or its `auth` op.
-    if (path === '/') {
-      const caller = auth.v1Caller(req.socket.remoteAddress);
-      if (caller === null) {
-        this.#log.warn({ peer: req.socket.remoteAddress }, 'protocol v1 connection refused: not from a --v1-trusted address');
-        socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\n\r\n');
+    socket.on('error', () => { /* a reset before the upgrade completes: nothing to answer */ });
+    // Connection setup inside the boundary: a failure ends this socket, never the process.
+    const guarded = (setup: () => void, ws: WebSocket): void => {
+      try { setup(); } catch (e) { this.#log.error({ err: e }, 'websocket connection setup failed'); ws.terminate(); }
+    };
+    try {
+      const path = (req.url ?? '/').split('?')[0];
+      const refused = this.#refusal(req);
+      if (refused !== null) { refuseUpgrade(socket, refused.status, { code: refused.code, message: refused.message }); return; }
+      if ((path !== '/' && path !== '/v2') || this.#stopping !== null) {
+        socket.end(`HTTP/1.1 ${this.#stopping === null ? '404 Not Found' : '503 Service Unavailable'}\r\nConnection: close\r\n\r\n`);
         return;
       }
-      this.#wss.handleUpgrade(req, socket, head, (ws) => this.#onConnection(ws, req, caller));
-      return;
+      const auth = this.#auth;
+      if (auth === null) {
+        this.#wss.handleUpgrade(req, socket, head, (ws) => guarded(() => (path === '/v2' ? this.#onV2Connection(ws, req, socket) : this.#onConnection(ws, req)), ws));
+        return;
+      }
+      // `serve --auth`: v1 only from --v1-trusted addresses, with --v1-scopes; v2 by the panel's cookie or its `auth` op.
+      if (path === '/') {
+        const caller = auth.v1Caller(req.socket.remoteAddress);
+        if (caller === null) {
+          this.#warn.warn(req.socket.remoteAddress, {}, 'protocol v1 connection refused: not from a --v1-trusted address');
+          socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\n\r\n');
+          return;
+        }
+        this.#wss.handleUpgrade(req, socket, head, (ws) => guarded(() => this.#onConnection(ws, req, caller), ws));
+        return;
+      }
+      void auth.fromCookie(req.headers, 'v2').then((caller) => {
+        this.#wss.handleUpgrade(req, socket, head, (ws) => guarded(() => this.#onV2Connection(ws, req, socket, { caller, authenticate: (key) => auth.fromKey(key, 'v2') }), ws));
+      }, () => socket.destroy());
+    } catch (e) {
+      this.#log.error({ err: e, url: req.url?.slice(0, 200) }, 'websocket upgrade failed');
+      socket.destroy();
     }
-    void auth.fromCookie(req.headers, 'v2').then((caller) => {
-      this.#wss.handleUpgrade(req, socket, head, (ws) => this.#onV2Connection(ws, req, socket, { caller, authenticate: (key) => auth.fromKey(key, 'v2') }));
-    }, () => socket.destroy());
   }
 
   #onV2Connection(ws: WebSocket, req: IncomingMessage, socket: Duplex, access: SessionAccess = {}): void {
     const log = this.#log.child({ conn: this.#nextConn++, peer: req.socket.remoteAddress, protocol: 2 });
     this.#clients.add(ws);
     ws.on('close', () => this.#clients.delete(ws));
-    ws.on('error', (e) => log.warn({ err: e }, 'websocket error'));
+    ws.on('error', (e) => this.#wsError(ws, req, e, log));
     this.#v2.accept(ws, log, socket, access);
   }
 
@@ -316,12 +416,14 @@ export class DispatcherServer implements DispatcherHost {
     let corked = false;
     const uncork = (): void => { corked = false; socket.uncork(); };
     this.#clients.add(ws);
+    this.#idle.set(ws, performance.now());
     const session = new V1Session(this.#dispatcher, {
       send: (text) => {
         if (ws.readyState !== WebSocket.OPEN) return;
         if (ws.bufferedAmount > limit) {
-          log.warn({ buffered: ws.bufferedAmount }, 'client is not reading; closing it');
-          ws.close(CLOSE_POLICY, 'too far behind');
+          this.#warn.warn(req.socket.remoteAddress, { buffered: ws.bufferedAmount }, 'client is not reading; closing it', log);
+          // Its close frame would wait behind the backlog it is not reading: end the socket now.
+          ws.terminate();
           return;
         }
         // The bytes ws.send would write, framed once per broadcast instead of once per
@@ -337,20 +439,52 @@ export class DispatcherServer implements DispatcherHost {
       close: (code) => ws.close(code),
     }, {
       // Checked first: a disabled level must not cost an object per request.
-      onRequest: (type, ms) => { if (log.isLevelEnabled('debug')) log.debug({ type, ms: Math.round(ms * 1000) / 1000 }, 'request'); },
+      onRequest: (type, ms) => {
+        // Subscribers are exempt from the idle timeout while subscribed (v1's subscribe lasts as long as the connection).
+        if (session.subscribed) this.#idle.delete(ws);
+        if (log.isLevelEnabled('debug')) log.debug({ type, ms: Math.round(ms * 1000) / 1000 }, 'request');
+      },
+      onError: (e) => log.error({ err: e }, 'v1 request failed'),
       // v1 carries no key: its callers are named by address in the audit log and the lock.
       caller: authed ?? { ...ANONYMOUS, name: `v1 from ${req.socket.remoteAddress ?? 'unknown'}`, protocol: 'v1' },
       services: this.#services,
     });
     ws.on('message', (data, isBinary) => {
-      session.receive(rawText(data, isBinary)).catch((e: unknown) => log.error({ err: e }, 'request handler failed'));
+      if (this.#idle.has(ws)) this.#idle.set(ws, performance.now());
+      try {
+        session.receive(rawText(data, isBinary)).catch((e: unknown) => log.error({ err: e }, 'request handler failed'));
+      } catch (e) {
+        log.error({ err: e }, 'request handler failed');
+      }
     });
     ws.on('close', (code) => {
       this.#clients.delete(ws);
+      this.#idle.delete(ws);
       session.dispose();
       log.debug({ code, subscribed: session.subscribed }, 'closed');
     });
-    ws.on('error', (e) => log.warn({ err: e }, 'websocket error'));
+    ws.on('error', (e) => this.#wsError(ws, req, e, log));
+  }
+
+  /** A socket error is the client's doing (reset, bad frame, invalid UTF-8): one rate-limited warning per client, and the socket ends. */
+  #wsError(ws: WebSocket, req: IncomingMessage, e: Error, log: Logger): void {
+    // ws itself closes the connection (with 1007/1009/... for a bad frame, which must not be cut off here).
+    this.#warn.warn(req.socket.remoteAddress, { err: { message: e.message, code: (e as { code?: unknown }).code }, state: ws.readyState }, 'websocket error', log);
+  }
+
+  /** Close v1 connections that sent nothing for the idle timeout (a sweep, not a timer per connection). */
+  #startIdleSweep(): void {
+    if (this.#idleMs <= 0) return;
+    const every = Math.min(10_000, Math.max(50, this.#idleMs / 4));
+    this.#idleTimer = setInterval(() => {
+      const now = performance.now();
+      for (const [ws, last] of this.#idle) {
+        if (now - last < this.#idleMs) continue;
+        this.#idle.delete(ws);
+        ws.close(CLOSE_IDLE, `idle timeout: no request for ${String(this.#idleMs / 1000)} s`);
+      }
+    }, every);
+    this.#idleTimer.unref();
   }
 }
 
@@ -383,11 +517,20 @@ function rawText(data: RawData, _isBinary: boolean): string {
 /** Close with 1001 and wait for the client's close (or give up after 2 s and terminate). */
 function closeClient(ws: WebSocket, reason: string): Promise<void> {
   if (ws.readyState === WebSocket.CLOSED) return Promise.resolve();
+  // A socket with a backlog its peer is not reading would never get the close frame through.
+  if (ws.bufferedAmount > 1024 * 1024) { ws.terminate(); return Promise.resolve(); }
   return new Promise((resolve) => {
     const timer = setTimeout(() => { ws.terminate(); resolve(); }, 2000);
     ws.once('close', () => { clearTimeout(timer); resolve(); });
     ws.close(CLOSE_GOING_AWAY, reason);
   });
+}
+
+/** Answer a refused websocket upgrade with an HTTP status and a JSON body, then close. */
+function refuseUpgrade(socket: Duplex, status: number, body: { code: string; message: string }): void {
+  const text = JSON.stringify(body);
+  const reason = status === 421 ? 'Misdirected Request' : status === 403 ? 'Forbidden' : 'Service Unavailable';
+  socket.end(`HTTP/1.1 ${String(status)} ${reason}\r\nContent-Type: application/json\r\nContent-Length: ${String(Buffer.byteLength(text))}\r\nConnection: close\r\n\r\n${text}`);
 }
 
 function nextTurn(): Promise<void> { return new Promise((resolve) => setImmediate(resolve)); }

@@ -101,8 +101,12 @@ export class V2Endpoint {
     ws.on('pong', () => { peer.pong = true; });
     ws.on('message', (data, isBinary) => {
       peer.pong = true;
-      if (isBinary) { void session.receive('\u0000binary'); return; } // answered as bad_request: v2 is JSON text frames
-      session.receive(text(data)).catch((e: unknown) => log.error({ err: e }, 'v2 request handler failed'));
+      // Binary frames are answered as bad_request (v2 is JSON text frames); receive() never throws, but a bug must not escape.
+      try {
+        session.receive(isBinary ? '\u0000binary' : text(data)).catch((e: unknown) => log.error({ err: e }, 'v2 request handler failed'));
+      } catch (e) {
+        log.error({ err: e }, 'v2 request handler failed');
+      }
     });
     ws.on('close', (code) => {
       this.#peers.delete(ws);

@@ -8,6 +8,7 @@ import type { Dispatcher, DispatcherEvent } from '../../dispatcher/index.js';
 import { type ErrorInfo, errorFrom } from '../../host/index.js';
 import { ANONYMOUS, type Caller, OpError, type OpContext, type OpServices, invoke } from '../../ops/index.js';
 import type { ParamError } from '../../dispatcher/index.js';
+import { parseFrame } from '../json-frame.js';
 import * as R from './replies.js';
 
 /** What the session needs from the transport. */
@@ -23,6 +24,8 @@ export interface V1Hooks {
   caller?: Caller;
   /** The server-wide services of the operation table (audit log, control lock). */
   services?: OpServices;
+  /** A request failed with something unexpected (a bug): the client got `exception was raised`; log it. */
+  onError?(error: unknown): void;
 }
 
 /** Close code after a reply: normal closure, as the seed's handler returning. */
@@ -45,6 +48,8 @@ export class V1Session {
   readonly #caller: Caller;
   readonly #services: OpServices;
   #done = false;
+  /** The keep_open of the request being handled (for the reply to one that fails). */
+  #keepOpen = false;
   #unlisten: (() => void) | null = null;
   #queue: Promise<void> = Promise.resolve();
 
@@ -61,7 +66,8 @@ export class V1Session {
 
   /** Handle one frame; frames on one connection are answered in order. */
   receive(text: string): Promise<void> {
-    this.#queue = this.#queue.then(() => this.#handle(text));
+    // Never rejects: one failed request must not leave the queue rejected (every later frame unanswered).
+    this.#queue = this.#queue.then(() => this.#handle(text)).catch((e: unknown) => this.#failed(e));
     return this.#queue;
   }
 
@@ -76,14 +82,17 @@ export class V1Session {
     // A subscriber's later frames are ignored, as the seed never reads them.
     if (this.#done || this.#unlisten !== null) return;
     const t0 = performance.now();
-    let frame: unknown;
-    try {
-      frame = JSON.parse(text);
-    } catch {
-      this.#finish(R.NOT_JSON, false, 'invalid', t0);
+    this.#keepOpen = false;
+    const parsed = parseFrame(text);
+    if (!parsed.ok) {
+      // Too deeply nested counts as not decodable (Python's json.loads gives up on it too); such a
+      // frame is still valid JSON, so its top-level keep_open is honoured and the connection goes on.
+      const keepOpen = parsed.reason === 'too_deep' && isObject(parsed.value) && 'keep_open' in parsed.value;
+      this.#finish(R.NOT_JSON, keepOpen, 'invalid', t0);
       return;
     }
-    const obj = typeof frame === 'object' && frame !== null && !Array.isArray(frame) ? (frame as Record<string, unknown>) : null;
+    const frame = parsed.value;
+    const obj = isObject(frame) ? frame : null;
     const type = obj === null ? undefined : obj.type;
     if (obj === null || typeof type !== 'string') {
       // The seed's handler died here (close 1011, no reply); the contract asks for this reply.
@@ -91,6 +100,7 @@ export class V1Session {
       return;
     }
     const keepOpen = 'keep_open' in obj;
+    this.#keepOpen = keepOpen;
     // `serve --auth --v1-scopes` without read: state and the stream are refused like any op.
     if ((type === 'subscribe' || type === 'state') && !this.#caller.scopes.has('read')) { this.#finish(R.refused(`${type} needs the read scope`), false, type, t0); return; }
     if (type === 'subscribe') { this.#subscribe(); this.#hooks.onRequest?.(type, performance.now() - t0); return; }
@@ -100,6 +110,13 @@ export class V1Session {
           : null;
     if (reply === null) this.#finish(R.UNSUPPORTED, false, type, t0);
     else this.#finish(reply, keepOpen, type, t0);
+  }
+
+  /** A request threw: answer in the seed's words for an exception, log it, and go on as its keep_open says. */
+  #failed(error: unknown): void {
+    this.#hooks.onError?.(error);
+    if (this.#unlisten !== null) return; // a subscribe that failed after subscribing: the stream goes on
+    this.#finish(R.exceptionRaised(error), this.#keepOpen, 'failed', performance.now());
   }
 
   #finish(reply: string, keepOpen: boolean, type: string, t0: number): void {
@@ -160,6 +177,10 @@ export class V1Session {
     // Sent before any event can fire: events only happen on later turns of the loop.
     conn.send(R.firstStatus(this.#dispatcher.version, snapshot));
   }
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
 /** Python `str()` of a JSON value, as the seed formats names into its replies. */

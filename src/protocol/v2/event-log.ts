@@ -16,6 +16,8 @@ export interface EventLog {
   oldest(): number;
   /** The last seq appended (0 before any). */
   latest(): number;
+  /** True when every event stays replayable from disk (a slow reader is never cut off for being behind the memory ring). */
+  readonly replaysFromDisk?: boolean;
   /** Told after events become visible (appended to the ring, or committed by the store); returns the removal function. */
   onCommitted(listener: () => void): () => void;
 }

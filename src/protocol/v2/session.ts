@@ -9,6 +9,7 @@ import type { HubSubscriber, V2Hub } from './hub.js';
 import { type Frame, type V2Limits, hello } from './ops.js';
 import { CLOSE_TOO_SLOW, type Event, type Reply, type SubscribeResult, TOPICS, type Topic } from './types.js';
 import { frameOf } from './event-log.js';
+import { MAX_JSON_DEPTH, parseFrame } from '../json-frame.js';
 
 /** What a session needs of its socket (the server adapts a `ws` WebSocket). */
 export interface V2Transport {
@@ -64,7 +65,11 @@ export class V2Session implements HubSubscriber {
   /** Who this connection acts for (without authentication: anyone, every scope). */
   #caller: Caller | null;
   readonly #access: SessionAccess;
-  readonly #onSent = (): void => { if (this.#blocked) { this.#blocked = false; this.wake(); } };
+  // Resumes a blocked pump once the socket has drained below half the limit (the OS completes a
+  // blocked reader's writes only as it reads, so nothing runs here while it does not).
+  readonly #onSent = (): void => {
+    if (this.#blocked && this.#io.buffered < this.#limits.maxBufferedBytes / 2) { this.#blocked = false; this.wake(); }
+  };
 
   constructor(hub: V2Hub, io: V2Transport, serverId: string, limits: V2Limits, hooks: SessionHooks = {}, access: SessionAccess = {}) {
     this.#access = access;
@@ -85,11 +90,16 @@ export class V2Session implements HubSubscriber {
       this.#reply(null, new OpError('too_large', { limit: this.#limits.maxRequestBytes }, [{ path: '', message: 'too large', expected: `at most ${String(this.#limits.maxRequestBytes)} bytes`, got: `${String(Buffer.byteLength(text, 'utf8'))} bytes` }]));
       return;
     }
-    let frame: unknown;
-    try { frame = JSON.parse(text); } catch {
-      this.#reply(null, new OpError('bad_request', { problem: 'the frame is not valid JSON' }, [{ path: '', message: 'not JSON', expected: 'a JSON object' }]));
+    const parsed = parseFrame(text);
+    if (!parsed.ok) {
+      if (parsed.reason === 'not_json') { this.#reply(null, new OpError('bad_request', { problem: 'the frame is not valid JSON' }, [{ path: '', message: 'not JSON', expected: 'a JSON object' }])); return; }
+      // Answered by its id when that is a plain value (a nested id is not echoed: it may be the deep part).
+      const rawId = isRecord(parsed.value) ? parsed.value.id : undefined;
+      const id = rawId === null || ['string', 'number', 'boolean'].includes(typeof rawId) ? rawId : null;
+      this.#reply(id, new OpError('bad_request', { problem: `the frame nests arrays/objects deeper than ${String(MAX_JSON_DEPTH)} levels` }, [{ path: '', message: 'nested too deeply', expected: `at most ${String(MAX_JSON_DEPTH)} levels of nesting`, got: `more than ${String(MAX_JSON_DEPTH)}` }]));
       return;
     }
+    const frame = parsed.value;
     if (typeof frame !== 'object' || frame === null || Array.isArray(frame)) { this.#reply(null, badField('', 'a JSON object', frame)); return; }
     const f = frame as Frame;
     const id = f.id ?? null;
@@ -114,6 +124,14 @@ export class V2Session implements HubSubscriber {
    */
   wake(): void {
     if (this.#wakePending || this.#closed) return;
+    if (this.#blocked) {
+      // A subscriber that cannot take more costs nothing until it drains (no pump, no store read);
+      // only a log that forgets (the in-memory ring) is watched, O(1), to cut it off when it falls out.
+      const sub = this.#sub;
+      const log = this.#hub.log;
+      if (sub !== null && log.replaysFromDisk !== true && sub.cursor < log.oldest() - 1) this.#tooSlow(sub.cursor);
+      return;
+    }
     this.#wakePending = true;
     setImmediate(this.#pumpNow);
   }
@@ -203,6 +221,7 @@ export class V2Session implements HubSubscriber {
   #pump(sub: Subscription): void {
     const limit = this.#limits.maxBufferedBytes;
     if (sub.cursor >= this.#hub.log.latest()) return;
+    if (this.#io.buffered >= limit) { this.#blocked = true; return; } // before reading: a full socket reads nothing
     const events = this.#hub.log.since(sub.cursor);
     if (events === 'too_old') { this.#tooSlow(sub.cursor); return; }
     if (sub.batch) { this.#pumpBatched(sub, events, limit); return; }
@@ -248,8 +267,18 @@ export class V2Session implements HubSubscriber {
   #reply(id: unknown, outcome: unknown): void {
     if (!this.#io.open) return;
     const body: Reply = outcome instanceof OpError ? { id, ok: false, error: outcome.body } : { id, ok: true, result: outcome };
-    this.#io.send(JSON.stringify(body), this.#onSent);
+    let text: string;
+    try { text = JSON.stringify(body); } catch (e) {
+      // A result that cannot be serialised is a bug of ours: the client still gets its reply.
+      this.#hooks.onInternalError?.(e);
+      text = JSON.stringify({ id: typeof id === 'object' ? null : id, ok: false, error: new OpError('internal', { problem: 'the reply could not be encoded' }).body });
+    }
+    this.#io.send(text, this.#onSent);
   }
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
 function parseTopics(raw: unknown): Set<Topic> {

@@ -24,6 +24,8 @@ export class StoreEventLog implements EventLog {
   readonly store: RunStore;
   /** The newest committed events, for replay without touching the disk. */
   readonly memory: MemoryEventLog;
+  /** Every committed event stays replayable from disk: a slow reader is never cut off for being behind the ring. */
+  readonly replaysFromDisk = true;
   #listeners: Array<() => void> = [];
   readonly #off: () => void;
   /** Disk pages by block number (block b holds seqs b*DISK_PAGE+1 ..), oldest inserted first. */
