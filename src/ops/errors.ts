@@ -51,12 +51,16 @@ export const QUEUE_ERRORS = {
 export const AUTH_ERRORS = {
   unauthorized: { status: 401, template: '{problem}' },
   forbidden: { status: 403, template: '{op} needs the {scope} scope' },
+  // The front door (src/server/front-door.ts, docs/security.md): browser origin and Host rules.
+  bad_origin: { status: 403, template: '{problem}' },
+  bad_host: { status: 421, template: '{problem}' },
 } as const satisfies Record<string, ErrorSpec>;
 
 /** The server itself. */
 export const SERVER_ERRORS = {
   shutting_down: { status: 503, template: 'the server is shutting down' },
   internal: { status: 500, template: '{problem}' },
+  too_many_connections: { status: 503, template: 'the server has {open} open connections, its limit (--max-connections {max}); try again later' },
 } as const satisfies Record<string, ErrorSpec>;
 
 /** Every code, by name. */

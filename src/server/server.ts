@@ -295,7 +295,7 @@ export class DispatcherServer implements DispatcherHost {
       const refused = this.#refusal(req);
       if (refused !== null) {
         if (refused.status === 503) res.setHeader('connection', 'close'); // frees the descriptor at once
-        sendJson(res, refused.status, { code: refused.code, message: refused.message });
+        sendJson(res, refused.status, { code: refused.code, message: refused.message, details: [] });
         return;
       }
       const origin = req.headers.origin;
@@ -313,8 +313,8 @@ export class DispatcherServer implements DispatcherHost {
     if (bad) this.#warn.warn(req.socket.remoteAddress, { method: req.method, url: req.url?.slice(0, 200) }, 'malformed HTTP request');
     else this.#log.error({ err: e, method: req.method, url: req.url?.slice(0, 200) }, 'HTTP handler failed');
     if (res.headersSent) { res.destroy(); return; }
-    sendJson(res, bad ? 400 : 500, bad ? { code: 'bad_request', message: `malformed request: ${(e as Error).message}` }
-      : { code: 'internal', message: 'the server failed to answer this request (logged)' });
+    sendJson(res, bad ? 400 : 500, bad ? { code: 'bad_request', message: `malformed request: ${(e as Error).message}`, details: [] }
+      : { code: 'internal', message: 'the server failed to answer this request (logged)', details: [] });
   }
 
   /** The front door's verdict (docs/security.md), or 503 when the server is at its connection limit; refusals are logged, rate-limited per client. */
@@ -370,7 +370,7 @@ export class DispatcherServer implements DispatcherHost {
     try {
       const path = (req.url ?? '/').split('?')[0];
       const refused = this.#refusal(req);
-      if (refused !== null) { refuseUpgrade(socket, refused.status, { code: refused.code, message: refused.message }); return; }
+      if (refused !== null) { refuseUpgrade(socket, refused.status, { code: refused.code, message: refused.message, details: [] }); return; }
       if ((path !== '/' && path !== '/v2') || this.#stopping !== null) {
         socket.end(`HTTP/1.1 ${this.#stopping === null ? '404 Not Found' : '503 Service Unavailable'}\r\nConnection: close\r\n\r\n`);
         return;
@@ -527,7 +527,7 @@ function closeClient(ws: WebSocket, reason: string): Promise<void> {
 }
 
 /** Answer a refused websocket upgrade with an HTTP status and a JSON body, then close. */
-function refuseUpgrade(socket: Duplex, status: number, body: { code: string; message: string }): void {
+function refuseUpgrade(socket: Duplex, status: number, body: { code: string; message: string; details: [] }): void {
   const text = JSON.stringify(body);
   const reason = status === 421 ? 'Misdirected Request' : status === 403 ? 'Forbidden' : 'Service Unavailable';
   socket.end(`HTTP/1.1 ${String(status)} ${reason}\r\nContent-Type: application/json\r\nContent-Length: ${String(Buffer.byteLength(text))}\r\nConnection: close\r\n\r\n${text}`);
