@@ -41,7 +41,7 @@ describe('backpressure', () => {
       const started = await d.startScan('count', { detectors: ['det'], num: 40_000 });
       assert.ok(started.ok);
       await d.whenIdle();
-      store.flush();
+      await store.commit();
       const latest = server.v2.hub.log.latest();
       const readsWhileBlocked = reads;
       raw.resume();
@@ -55,7 +55,7 @@ describe('backpressure', () => {
       await slow.close();
     } finally {
       await d.stop('test over');
-      store.close();
+      await store.close();
       rmSync(dir, { recursive: true, force: true });
     }
   });

@@ -31,7 +31,7 @@ export async function startServe(opts: ServeOptions = {}): Promise<Hardened> {
     ...served, lines, http: `http://127.0.0.1:${String(served.server.port)}`,
     close: async () => {
       await served.dispatcher.stop('test over');
-      served.store?.close();
+      await served.store?.close();
       rmSync(dir, { recursive: true, force: true });
     },
   };
