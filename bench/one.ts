@@ -16,6 +16,7 @@ const groups: Record<string, () => Promise<object>> = {
   queue: async () => (await import('./queue.js')).benchQueue(),
   size: async () => (await import('./plan-size.js')).benchPlanSize(),
   firstrun: async () => (await import('./first-run.js')).benchFirstRun(),
+  stall: async () => (await import('./stall.js')).benchStall(),
 };
 
 const name = process.argv[2] ?? '';
