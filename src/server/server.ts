@@ -298,6 +298,8 @@ export class DispatcherServer implements DispatcherHost {
         sendJson(res, refused.status, { code: refused.code, message: refused.message, details: [] });
         return;
       }
+      // Malformed percent-encoding is refused here, once for every route (fastify's /api/ included).
+      if (!wellEncoded(req.url ?? '/')) { sendJson(res, 400, { code: 'bad_request', message: 'the request path is not valid percent-encoding (URIError)', details: [] }); return; }
       const origin = req.headers.origin;
       // A listed origin's page may read our answers (CORS); the server's own pages need no header.
       if (origin !== undefined && this.#allowOrigins.length > 0) { res.setHeader('access-control-allow-origin', origin); res.setHeader('vary', 'Origin'); }
@@ -524,6 +526,11 @@ function closeClient(ws: WebSocket, reason: string): Promise<void> {
     ws.once('close', () => { clearTimeout(timer); resolve(); });
     ws.close(CLOSE_GOING_AWAY, reason);
   });
+}
+
+/** True when the path part of `url` decodes (decodeURIComponent throws URIError on `%E0%A4%A`). */
+function wellEncoded(url: string): boolean {
+  try { decodeURIComponent(url.split('?')[0] ?? ''); return true; } catch { return false; }
 }
 
 /** Answer a refused websocket upgrade with an HTTP status and a JSON body, then close. */
