@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 const ONE = fileURLToPath(new URL('./one.ts', import.meta.url));
 const results: Record<string, number> = {};
 let peak = 0;
-for (const group of ['engine', 'store', 'dispatcher', 'v2', 'http', 'worker', 'ui', 'size', 'firstrun', 'epics', 'queue', 'stall']) {
+for (const group of ['engine', 'store', 'dispatcher', 'v2', 'http', 'worker', 'ui', 'size', 'firstrun', 'epics', 'queue', 'stall', 'scale']) {
   const r = spawnSync(process.execPath, ['--import', 'tsx', ONE, group], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
   const last = r.stdout.trim().split('\n').at(-1) ?? '';
   if (r.status !== 0 || !last.startsWith('{')) {

@@ -17,6 +17,7 @@ const groups: Record<string, () => Promise<object>> = {
   size: async () => (await import('./plan-size.js')).benchPlanSize(),
   firstrun: async () => (await import('./first-run.js')).benchFirstRun(),
   stall: async () => (await import('./stall.js')).benchStall(),
+  scale: async () => (await import('./scale.js')).benchScale(),
 };
 
 const name = process.argv[2] ?? '';

@@ -8,6 +8,7 @@
 import { Command, CommanderError } from 'commander';
 import { VERSION } from '../version.js';
 import { addAuditCommand } from './audit.js';
+import { addConsumeCommand } from './consume.js';
 import { addControlCommands } from './control.js';
 import { UsageError, describeSystemError, isSystemError } from './errors.js';
 import { watchStdout } from './output.js';
@@ -44,6 +45,7 @@ addRunsCommand(program);
 addAuditCommand(program);
 addQueueCommand(program);
 addSimIocCommand(program);
+addConsumeCommand(program);
 
 watchStdout();
 

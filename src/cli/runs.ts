@@ -5,7 +5,8 @@
  */
 import { closeSync, openSync, readFileSync, writeSync } from 'node:fs';
 import type { Command } from 'commander';
-import { DEFAULT_DATA_DIR, SqliteStore, runSummaryJson, type RunSummary } from '../store/index.js';
+import { type BaseStore, DEFAULT_DATA_DIR, SqliteStore, openPostgresStore, runSummaryJson, type RunSummary } from '../store/index.js';
+import { checkInstance, defaultInstance } from '../bus/index.js';
 import { describeSystemError } from './errors.js';
 import { shortUid } from './format.js';
 import { writeOut } from './output.js';
@@ -59,9 +60,10 @@ function table(runs: readonly RunSummary[]): string {
   return [line(head), ...rows.map(line)].join('\n') + '\n';
 }
 
-/** Open the store for reading, run `fn`, always close. */
-async function withStore<T>(dir: string, readonly: boolean, fn: (store: SqliteStore) => Promise<T>): Promise<T> {
-  const store = SqliteStore.open(dir, { readonly });
+/** Open the store (SQLite in `--data`, or PostgreSQL with `--store`), run `fn`, always close. */
+async function withStore<T>(opts: StoreOpts, readonly: boolean, fn: (store: BaseStore) => Promise<T>): Promise<T> {
+  const store = opts.store === undefined ? SqliteStore.open(opts.data, { readonly })
+    : await openPostgresStore(opts.store, { instance: checkInstance(opts.instance ?? defaultInstance()) });
   try { return await fn(store); } finally { await store.close(); }
 }
 
@@ -75,42 +77,47 @@ function action<A extends unknown[]>(io: RunsIo, fn: (...args: A) => Promise<voi
 }
 
 /** The run whose uid is `uid`, or the one run whose uid starts with it (the short uid printed everywhere). */
-async function requireRun(store: SqliteStore, uid: string): Promise<RunSummary> {
+async function requireRun(store: BaseStore, uid: string): Promise<RunSummary> {
   const exact = await store.getRun(uid);
   if (exact !== undefined) return exact;
   const found = uid === '' ? [] : await store.listRuns({ uidPrefix: uid, limit: 6 });
   if (found.length === 1 && found[0] !== undefined) return found[0];
-  if (found.length === 0) throw new RunsError(`no run with uid '${uid}' (or starting with it) in ${store.path}`);
+  if (found.length === 0) throw new RunsError(`no run with uid '${uid}' (or starting with it) in ${store.location}`);
   const shown = found.slice(0, 5).map((r) => r.uid).join(', ');
   throw new RunsError(`'${uid}' is the start of more than one run's uid (${shown}${found.length > 5 ? ', …' : ''}); give more of it`);
 }
 
-interface ListOpts { data: string; json?: boolean; limit?: string; plan?: string; since?: string }
-interface DataOpts { data: string; json?: boolean; out?: string }
+/** `--data DIR` (SQLite) or `--store URL` (PostgreSQL, with `--instance`). */
+interface StoreOpts { data: string; store?: string; instance?: string }
+interface ListOpts extends StoreOpts { json?: boolean; limit?: string; plan?: string; since?: string }
+interface DataOpts extends StoreOpts { json?: boolean; out?: string }
 
 /** Add `runs` and its four subcommands to `program`. */
 export function addRunsCommand(program: Command, io: RunsIo = stdio): Command {
   const runs = program.command('runs').description('list, show, export and import the runs recorded in a data directory');
   const dataHelp = `data directory (default ${DEFAULT_DATA_DIR})`;
+  const storeHelp = 'a PostgreSQL store (postgres://USER@HOST:PORT/DB) instead of --data';
 
   runs.command('list').description('recorded runs, newest first')
     .option('--data <dir>', dataHelp, DEFAULT_DATA_DIR).option('--json', 'one JSON array instead of a table')
     .option('--limit <n>', 'at most N runs (default 100)').option('--plan <name>', 'only runs of this plan')
     .option('--since <iso>', 'only runs started at or after this date')
+    .option('--store <url>', storeHelp).option('--instance <name>', 'only runs of this server (with --store)')
     .action(action(io, async (opts: ListOpts) => {
       const query = {
         limit: opts.limit === undefined ? 100 : positiveInt(opts.limit, '--limit'),
+        ...(opts.instance === undefined ? {} : { instance: opts.instance }),
         ...(opts.plan === undefined ? {} : { plan: opts.plan }),
         ...(opts.since === undefined ? {} : { since: isoSeconds(opts.since) }),
       };
-      const list = await withStore(opts.data, true, (s) => s.listRuns(query));
+      const list = await withStore(opts, true, (s) => s.listRuns(query));
       io.out(opts.json === true ? `${JSON.stringify(list.map(runSummaryJson))}\n` : table(list));
     }));
 
   runs.command('show <uid>').description("one run's index entry and its document counts (UID: the whole uid or a unique start of it)")
-    .option('--data <dir>', dataHelp, DEFAULT_DATA_DIR).option('--json', 'JSON instead of text')
+    .option('--data <dir>', dataHelp, DEFAULT_DATA_DIR).option('--json', 'JSON instead of text').option('--store <url>', storeHelp)
     .action(action(io, async (uid: string, opts: DataOpts) => {
-      const { run, counts } = await withStore(opts.data, true, async (s) => {
+      const { run, counts } = await withStore(opts, true, async (s) => {
         const counts: Record<string, number> = {};
         const run = await requireRun(s, uid);
         for (const [name] of await s.getDocuments(run.uid)) counts[name] = (counts[name] ?? 0) + 1;
@@ -128,9 +135,9 @@ export function addRunsCommand(program: Command, io: RunsIo = stdio): Command {
     }));
 
   runs.command('export <uid>').description('write a run as suitcase-jsonl ([name, doc] per line), readable by databroker (UID: the whole uid or a unique start of it)')
-    .option('--data <dir>', dataHelp, DEFAULT_DATA_DIR).option('--out <file>', 'write to FILE instead of stdout')
+    .option('--data <dir>', dataHelp, DEFAULT_DATA_DIR).option('--out <file>', 'write to FILE instead of stdout').option('--store <url>', storeHelp)
     .action(action(io, async (uid: string, opts: DataOpts) => {
-      await withStore(opts.data, true, async (s) => {
+      await withStore(opts, true, async (s) => {
         const run = await requireRun(s, uid);
         // Page by page: a run of any size exports in bounded memory.
         let fd: number | null = null;
@@ -147,13 +154,14 @@ export function addRunsCommand(program: Command, io: RunsIo = stdio): Command {
     }));
 
   runs.command('import <file>').description('store the runs of a suitcase-jsonl file (validated; refuses run uids already stored)')
-    .option('--data <dir>', dataHelp, DEFAULT_DATA_DIR)
+    .option('--data <dir>', dataHelp, DEFAULT_DATA_DIR).option('--store <url>', storeHelp)
+    .option('--instance <name>', 'with --store: the server the imported runs belong to (default the host name)')
     .action(action(io, async (file: string, opts: DataOpts) => {
       let text: string;
       try { text = readFileSync(file, 'utf8'); } catch (e) {
         throw new RunsError(`cannot read ${file}: ${e instanceof Error ? e.message : String(e)}`);
       }
-      const result = await withStore(opts.data, false, (s) => s.importJsonl(text.split('\n')));
+      const result = await withStore(opts, false, (s) => s.importJsonl(text.split('\n')));
       io.out(`imported ${result.runs.length} run(s), ${result.documents} documents: ${result.runs.join(', ')}\n`);
     }));
   return runs;

@@ -7,12 +7,13 @@
 import type { Command } from 'commander';
 import { type Catalog, type Dispatcher, type EngineKind, createEngineHost } from '../dispatcher/index.js';
 import { type DispatcherServer, type Logger, type ServerOptions, createDispatcher, createLogger, normalizeOrigin, serverOf } from '../server/index.js';
-import { DEFAULT_DATA_DIR, SqliteStore, StoreError } from '../store/index.js';
+import { type BaseStore, DEFAULT_DATA_DIR, SqliteStore, StoreError, openPostgresStore } from '../store/index.js';
 import { SqliteAuditLog } from '../audit/index.js';
 import { Authenticator, type KeyStore, SqliteKeyStore, parseScopes, parseTrusted } from '../auth/index.js';
 import type { Scope } from '../ops/index.js';
 import { ControlLock, SqliteLockStore } from '../lock/index.js';
 import { SqliteQueueStore } from '../queue/index.js';
+import { BusError, RedisBus, checkInstance, defaultInstance } from '../bus/index.js';
 import { VERSION } from '../version.js';
 import { UsageError, describeListenError, parsePort } from './errors.js';
 import { LOG_FORMATS, type LogFormat, humanLogDestination } from './human-log.js';
@@ -71,6 +72,16 @@ export interface ServeOptions {
   idleTimeout?: number | string;
   /** Most open connections (`--max-connections`; default: the descriptor limit less a reserve). */
   maxConnections?: number | string;
+  /** A PostgreSQL URL (postgres://USER@HOST:PORT/DB): the run store several servers share, instead of `data`. */
+  store?: string;
+  /** Publish every committed document and state/progress event on Redis Streams (redis://HOST:PORT); needs the run store. */
+  bus?: string;
+  /** Approximate most entries kept per stream (XADD MAXLEN ~). Default 100,000. */
+  busMaxlen?: number | string;
+  /** Most entries waiting for an unreachable Redis before the oldest are dropped (and reported). Default 100,000. */
+  busBuffer?: number | string;
+  /** This server's name on the bus (`bluesky:INSTANCE:…`); default the host name. */
+  instance?: string;
 }
 
 export interface Served {
@@ -78,9 +89,11 @@ export interface Served {
   server: DispatcherServer;
   logger: Logger;
   /** The run store (close it after `dispatcher.stop()`), or null without `data`. */
-  store: SqliteStore | null;
+  store: BaseStore | null;
   /** The queue's store in the same database (close it with the run store), or null without `data`. */
   queueStore: SqliteQueueStore | null;
+  /** The Redis Streams bus (close it after `dispatcher.stop()`, before the store), or null without `bus`. */
+  bus: RedisBus | null;
 }
 
 /** Build, register and start the server; resolves once it listens. */
@@ -100,12 +113,20 @@ export async function serve(opts: ServeOptions = {}): Promise<Served> {
   const graceSeconds = positive('--engine-grace', opts.engineGrace, 1);
   const maxMemoryMb = positive('--engine-max-memory', opts.engineMaxMemory, 2048);
   const hard = hardening(opts);
+  const instance = checkInstance(opts.instance ?? defaultInstance());
+  const noData = opts.data === undefined || opts.data === false || opts.data === '';
+  if (opts.bus !== undefined && noData && opts.store === undefined) {
+    throw new UsageError('--bus publishes what the run store committed: it needs --data or --store (drop --no-data)');
+  }
   const plans = opts.plans === undefined ? [] : typeof opts.plans === 'string' ? [opts.plans] : [...opts.plans];
   const auth = authenticator(opts);
   // Throws StoreError (one line naming the path and the cause): never a silent fallback to memory.
-  const store = opts.data === undefined || opts.data === false || opts.data === '' ? null : SqliteStore.open(opts.data, { durability });
+  // PostgreSQL (shared by several servers, each its --instance) when --store is given; SQLite in --data otherwise.
+  const store: BaseStore | null = opts.store !== undefined ? await openPostgresStore(opts.store, { instance })
+    : noData ? null : SqliteStore.open(opts.data as string, { durability });
   // The audit log and the control lock live beside the runs (their own tables), so both survive restarts.
-  const services = store === null ? {} : {
+  // (SQLite only: with a PostgreSQL store they are kept in memory; see docs/scale-out.md.)
+  const services = !(store instanceof SqliteStore) ? {} : {
     audit: new SqliteAuditLog(store.path, { onError: (e) => logger.error({ err: e }, 'the audit log could not record an operation') }),
     lock: new ControlLock(new SqliteLockStore(store.path)),
   };
@@ -118,6 +139,19 @@ export async function serve(opts: ServeOptions = {}): Promise<Served> {
     ...(opts.devices === undefined ? {} : { devicesFile: opts.devices, requireDevices: opts.requireDevices === true }),
     onNotice: (message, fields) => logger.warn(fields, message),
   });
+  // Attached before the dispatcher starts: crash recovery's stop documents are published too.
+  let bus: RedisBus | null = null;
+  try {
+    bus = opts.bus === undefined ? null : await RedisBus.create({
+      url: opts.bus, instance, logger,
+      ...(opts.busMaxlen === undefined ? {} : { maxlen: wholeNumber('--bus-maxlen', opts.busMaxlen) }),
+      ...(opts.busBuffer === undefined ? {} : { bufferEntries: wholeNumber('--bus-buffer', opts.busBuffer) }),
+    });
+  } catch (e) {
+    await store?.close().catch(() => undefined);
+    throw e;
+  }
+  if (bus !== null && store !== null) bus.attach(store);
   const dispatcher = createDispatcher({
     engine,
     server: {
@@ -136,19 +170,21 @@ export async function serve(opts: ServeOptions = {}): Promise<Served> {
     services.lock?.close();
     await auth?.keys.close();
     queueStore?.close();
+    await bus?.close(0);
     await store?.close().catch(() => undefined);
     throw e;
   }
   const server = serverOf(dispatcher);
   if (server === null) throw new Error('internal: the dispatcher has no server');
+  if (bus !== null) server.addHealth('bus', () => bus.health());
   if (opts.rtPriority !== undefined) {
     // Not fatal: the server works without it, only its latency tail on a busy host is longer.
     const why = setRealtimePriority(Number(opts.rtPriority));
     if (why === null) logger.info({ priority: Number(opts.rtPriority), policy: schedulingPolicy() }, 'real-time scheduling on');
     else logger.warn({ priority: opts.rtPriority, reason: why }, 'real-time scheduling not set; running at normal priority');
   }
-  if (store !== null) logger.info({ store: store.path, durability, seq: store.latestSeq() }, 'run store open');
-  return { dispatcher, server, logger, store, queueStore };
+  if (store !== null) logger.info({ store: store.location, ...(opts.store === undefined ? { durability } : { instance }), seq: store.latestSeq() }, 'run store open');
+  return { dispatcher, server, logger, store, queueStore, bus };
 }
 
 /** What the host loaded: users' plans and their hash, configured devices and those skipped. */
@@ -211,6 +247,12 @@ function positive(option: string, value: number | string | undefined, fallback: 
   return n;
 }
 
+function wholeNumber(option: string, value: number | string): number {
+  const n = Number(value);
+  if (!Number.isSafeInteger(n) || n < 1) throw new UsageError(`${option} must be a whole number >= 1, got '${String(value)}'`);
+  return n;
+}
+
 /**
  * The CLI action: serve until SIGINT/SIGTERM, then abort a running plan with a
  * reason, wait for its stop document, close clients with 1001 and exit 0.
@@ -224,21 +266,22 @@ export async function serveCommand(opts: ServeOptions = {}): Promise<void> {
     // The host's load errors arrive as data from its thread: known by name.
     const name = (e as { name?: unknown }).name;
     const code = (e as { code?: unknown }).code;
-    const line = e instanceof StoreError || (name === 'EpicsError' && typeof code === 'string') ? `${(e as Error).message} (${String(code)})`
+    const line = e instanceof StoreError || e instanceof BusError || (name === 'EpicsError' && typeof code === 'string') ? `${(e as Error).message} (${String(code)})`
       : e instanceof UsageError || name === 'PlanModuleError' ? (e as Error).message.split('\n')[0] ?? ''
         : describeListenError(e, opts.host ?? '127.0.0.1', Number(opts.port ?? 8765));
     if (line === null) throw e;
     process.stderr.write(`bluesky-dispatcher serve: ${line}\n`);
     process.exit(2);
   }
-  const { dispatcher, server, logger, store, queueStore } = served;
-  logger.info({ url: server.url, panel: server.url.replace(/^ws/, 'http'), v2: `${server.url}v2`, version: VERSION, data: store?.path ?? null, scans: dispatcher.scanNames }, 'ready');
+  const { dispatcher, server, logger, store, queueStore, bus } = served;
+  logger.info({ url: server.url, panel: server.url.replace(/^ws/, 'http'), v2: `${server.url}v2`, version: VERSION, data: store?.location ?? null, scans: dispatcher.scanNames, ...(bus === null ? {} : { bus: bus.keys }) }, 'ready');
   const signal = await new Promise<NodeJS.Signals>((done) => {
     process.once('SIGINT', () => done('SIGINT'));
     process.once('SIGTERM', () => done('SIGTERM'));
   });
   await dispatcher.stop(`server received ${signal}`);
   queueStore?.close();
+  await bus?.close();
   await store?.close().catch((e: unknown) => { logger.error({ err: e }, 'closing the run store failed'); });
   logger.flush();
   process.exit(0);
@@ -273,8 +316,13 @@ export function addServeCommand(program: Command): Command {
     .option('--allow-host <name>', 'a name the Host header may carry besides the bound address and, on loopback, localhost (repeatable; e.g. behind a proxy)', (v: string, all: string[]) => [...all, v], [] as string[])
     .option('--idle-timeout <seconds>', 'close v1 connections that send no request for this long (subscribers exempt; 0: never)', '300')
     .option('--max-connections <n>', 'most open connections; beyond it new ones get 503 (default: the file-descriptor limit less 128)')
+    .option('--store <url>', 'keep runs in PostgreSQL (postgres://USER@HOST:PORT/DB), shared by several servers, instead of --data (see docs/scale-out.md)')
+    .option('--bus <url>', 'publish every committed document and state/progress event on Redis Streams (redis://HOST:PORT; see docs/scale-out.md)')
+    .option('--bus-maxlen <n>', 'approximate most entries kept per Redis stream', '100000')
+    .option('--bus-buffer <n>', 'most entries waiting while Redis is unreachable (then the oldest are dropped and reported)', '100000')
+    .option('--instance <name>', 'this server\'s name on the bus (bluesky:NAME:documents) and in a shared --store; default the host name')
     .option('--log-format <format>', 'human (one ready line, then warnings; the default on a terminal) | json (pino lines; the default otherwise)')
-    .action(async (o: { port: string; host: string; plans: string[]; engine: string; engineGrace: string; engineMaxMemory: string; logLevel?: string; logFormat?: string; data: string | false; durability: string; eventsMaxAge: string; eventsMaxBytes: string; rtPriority?: string; maxPoints: string; devices?: string; requireDevices?: boolean; auth?: boolean; insecure?: boolean; v1Scopes: string; v1Trusted: string; requeue: boolean ; allowOrigin: string[]; allowHost: string[]; idleTimeout: string; maxConnections?: string }) => {
+    .action(async (o: { port: string; host: string; plans: string[]; engine: string; engineGrace: string; engineMaxMemory: string; logLevel?: string; logFormat?: string; data: string | false; durability: string; eventsMaxAge: string; eventsMaxBytes: string; rtPriority?: string; maxPoints: string; devices?: string; requireDevices?: boolean; auth?: boolean; insecure?: boolean; v1Scopes: string; v1Trusted: string; requeue: boolean ; allowOrigin: string[]; allowHost: string[]; idleTimeout: string; maxConnections?: string; bus?: string; busMaxlen: string; busBuffer: string; instance?: string; store?: string }) => {
       const logFormat = o.logFormat ?? (process.stderr.isTTY ? 'human' : 'json');
       if (!(LOG_FORMATS as readonly string[]).includes(logFormat)) throw new UsageError(`--log-format must be human or json, got '${logFormat}'`);
       if (o.durability !== 'normal' && o.durability !== 'full') throw new UsageError(`--durability must be normal or full, got '${o.durability}'`);
@@ -285,6 +333,9 @@ export function addServeCommand(program: Command): Command {
         plans: o.plans, engine: o.engine, engineGrace: o.engineGrace, engineMaxMemory: o.engineMaxMemory, requeue: o.requeue,
         ...(o.devices === undefined ? {} : { devices: o.devices, requireDevices: o.requireDevices === true }),
         ...(o.rtPriority === undefined ? {} : { rtPriority: o.rtPriority }),
+        ...(o.bus === undefined ? {} : { bus: o.bus, busMaxlen: o.busMaxlen, busBuffer: o.busBuffer }),
+        ...(o.instance === undefined ? {} : { instance: o.instance }),
+        ...(o.store === undefined ? {} : { store: o.store }),
         ...(o.logLevel === undefined ? {} : { logLevel: o.logLevel }),
         auth: o.auth === true, insecure: o.insecure === true, v1Scopes: o.v1Scopes, v1Trusted: o.v1Trusted,
         allowOrigin: o.allowOrigin, allowHost: o.allowHost, idleTimeout: o.idleTimeout,

@@ -29,6 +29,7 @@ export const runsList = defineOp({
     offset: Type.Optional(Count('skip this many (default 0)')),
     plan: Type.Optional(Type.String({ description: 'only runs of this plan' })),
     since: Type.Optional(Type.Union([Type.Number(), Type.String()], { description: 'only runs started at or after: seconds since the epoch or an ISO 8601 date' })),
+    instance: Type.Optional(Type.String({ maxLength: 64, description: 'only runs of this server (--instance), in a store several servers share' })),
   }, { additionalProperties: false }),
   result: Type.Object({ runs: Type.Array(RunSummary) }),
   scope: 'read', effect: 'read', errors: ['no_store'],
@@ -38,6 +39,7 @@ export const runsList = defineOp({
     const query: ListRunsQuery = {
       limit: Math.min(p.limit ?? 100, MAX_PAGE), offset: p.offset ?? 0,
       ...(p.plan === undefined ? {} : { plan: p.plan }), ...(since === undefined ? {} : { since }),
+      ...(p.instance === undefined ? {} : { instance: p.instance }),
     };
     return { runs: (await s.listRuns(query)).map(runSummaryJson) };
   },

@@ -51,6 +51,7 @@ export const RunSummary = Type.Object({
   num_events: Nullable(Type.Record(Type.String(), Type.Integer())),
   interrupted: Type.Boolean(),
   imported: Type.Boolean(),
+  instance: Type.Optional(Type.String({ description: 'the server (--instance) that recorded the run, in a store several servers share (PostgreSQL)' })),
 });
 
 /** A plan's name. */

@@ -106,6 +106,8 @@ export class DispatcherServer implements DispatcherHost {
   readonly #idle = new Map<WebSocket, number>();
   readonly #idleMs: number;
   #idleTimer: NodeJS.Timeout | null = null;
+  /** Extra sections of /healthz (e.g. `bus`), added by what serve wires beside the server. */
+  readonly #health = new Map<string, () => unknown>();
 
   constructor(dispatcher: Dispatcher, options: ServerOptions = {}) {
     this.#dispatcher = dispatcher;
@@ -180,6 +182,8 @@ export class DispatcherServer implements DispatcherHost {
   }
   /** The plan queue's scheduler. */
   get queue(): QueueScheduler { return this.#queue; }
+  /** Add a section to /healthz: `name: fn()` on every request. */
+  addHealth(name: string, fn: () => unknown): void { this.#health.set(name, fn); }
 
   /** The run store, if the server has one. */
   get store(): BaseStore | null { return this.#store; }
@@ -349,6 +353,7 @@ export class DispatcherServer implements DispatcherHost {
         ...(this.#store === null ? {} : { store: { location: this.#store.location, ok: failure === null, error: failure?.message ?? null } }), state: snap.state, busy: snap.busy, plan_name: snap.info.planName,
         uptime_s: Math.round(performance.now() - this.#startedAt) / 1000, clients: this.#clients.size,
         engine: engineHealth(d.engineHealth()),
+        ...Object.fromEntries([...this.#health].map(([name, fn]) => [name, fn()])),
       });
       return;
     }

@@ -24,3 +24,9 @@ export type { AttachOptions, DocumentSource } from './attach.js';
 export { openStore, DEFAULT_DATA_DIR } from './open.js';
 export { DataDirLock, LOCK_FILE, PID_FILE } from './lock.js';
 export { QUICK_CHECK_MAX_BYTES } from './integrity.js';
+
+/** The PostgreSQL store (`pg` is loaded only when this is called). */
+export async function openPostgresStore(...args: Parameters<typeof import('./pg/index.js').openPostgresStore>): Promise<import('./base.js').BaseStore> {
+  const pg = await import('./pg/index.js');
+  return pg.openPostgresStore(...args);
+}

@@ -66,6 +66,8 @@ export interface RunSummary {
   readonly interrupted: boolean;
   /** True when the run came from `importJsonl` rather than from this server's engine. */
   readonly imported: boolean;
+  /** The server (`--instance`) that recorded it, in a store several servers share (PostgreSQL); absent otherwise. */
+  readonly instance?: string;
 }
 
 export interface ListRunsQuery {
@@ -78,6 +80,8 @@ export interface ListRunsQuery {
   readonly since?: number;
   /** Only runs whose uid starts with this (the short uids the CLI and panel print). */
   readonly uidPrefix?: string;
+  /** Only runs of this server (`--instance`), in a store several servers share; ignored by single-server stores. */
+  readonly instance?: string;
 }
 
 export interface Page {
@@ -182,6 +186,7 @@ export interface RunSummaryJson {
   uid: string; scan_id: number | null; plan_name: string | null; item_id: string | null; params: unknown;
   start_time: number; stop_time: number | null; exit_status: string | null; reason: string | null;
   num_events: Readonly<Record<string, number>> | null; interrupted: boolean; imported: boolean;
+  instance?: string;
 }
 
 export function runSummaryJson(r: RunSummary): RunSummaryJson {
@@ -189,5 +194,6 @@ export function runSummaryJson(r: RunSummary): RunSummaryJson {
     uid: r.uid, scan_id: r.scanId, plan_name: r.planName, item_id: r.itemId, params: r.params,
     start_time: r.startTime, stop_time: r.stopTime, exit_status: r.exitStatus, reason: r.reason,
     num_events: r.numEvents, interrupted: r.interrupted, imported: r.imported,
+    ...(r.instance === undefined ? {} : { instance: r.instance }),
   };
 }
