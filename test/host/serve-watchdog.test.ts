@@ -86,7 +86,9 @@ describe('serve with misbehaving plans (worker host)', { timeout: 240_000 }, () 
             await new Promise((r) => setTimeout(r, 50));
           }
           const times = await promptness(s, c, 10);
-          assert.ok(p99(times) < 50, `${k.plan}: p99 ${String(p99(times))} ms (${times.map((t) => t.toFixed(1)).join(' ')})`);
+          // Prompt means answered at all while the plan holds its thread (before the worker, never):
+          // the bound only catches a frozen main thread; the latency figure is the bench's (worker_control_ms).
+          assert.ok(p99(times) < 1000, `${k.plan}: p99 ${String(p99(times))} ms (${times.map((t) => t.toFixed(1)).join(' ')})`);
           assert.equal(((await healthz(s.port)).engine as { responsive: boolean }).responsive, false);
         }
         if (k.verb !== null) await c.ok(k.verb, k.verb === 'abort' ? { reason: 'motor stuck' } : {});
