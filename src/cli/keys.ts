@@ -1,12 +1,16 @@
 /**
  * `bluesky-dispatcher keys create NAME --scopes read,control | list | revoke NAME [--data DIR]`:
  * the API keys of `serve --auth`, in the data directory's database. `create`
- * prints the key once, as its last line (only its hash is kept).
+ * prints the key once, as its last line (only its hash is kept). Creating and
+ * revoking are recorded in the audit log (`bluesky-dispatcher audit`).
  * @module
  */
+import { hostname, userInfo } from 'node:os';
+import { join } from 'node:path';
 import type { Command } from 'commander';
+import { SqliteAuditLog } from '../audit/index.js';
 import { AuthError, type KeyRecord, SqliteKeyStore, parseScopes } from '../auth/index.js';
-import { DEFAULT_DATA_DIR } from '../store/index.js';
+import { DB_FILE, DEFAULT_DATA_DIR } from '../store/index.js';
 import { UsageError } from './errors.js';
 
 async function withStore<T>(dir: string, run: (s: SqliteKeyStore) => Promise<T>): Promise<T> {
@@ -20,6 +24,17 @@ async function withStore<T>(dir: string, run: (s: SqliteKeyStore) => Promise<T>)
   } finally {
     await store.close();
   }
+}
+
+/**
+ * Key changes go into the data directory's audit log like the server's operations do,
+ * named for who ran the command on which machine (the CLI has no key of its own).
+ */
+function audit(dir: string, op: string, params: Record<string, unknown>, outcome: string, message: string | null): void {
+  let who = 'cli';
+  try { who = `cli as ${userInfo().username}@${hostname()}`; } catch { /* no user database: plain "cli" */ }
+  const log = new SqliteAuditLog(join(dir, DB_FILE));
+  try { log.record({ time: Date.now() / 1000, who, protocol: 'cli', op, params: JSON.stringify(params), outcome, message }); } finally { log.close(); }
 }
 
 function when(t: number | null): string { return t === null ? '-' : new Date(t * 1000).toISOString().replace(/\.\d+Z$/, 'Z'); }
@@ -38,6 +53,7 @@ export function addKeysCommand(program: Command): Command {
       let scopes;
       try { scopes = parseScopes(o.scopes); } catch (e) { throw new UsageError(`--scopes: ${(e as Error).message}`); }
       const { key, record } = await withStore(o.data, (s) => s.create(name, scopes));
+      audit(o.data, 'keys.create', { name, scopes: record.scopes }, 'ok', null);
       process.stderr.write(`created key '${record.name}' with scopes ${record.scopes.join(',')}; store it now, it is not shown again:\n`);
       process.stdout.write(`${key}\n`);
     });
@@ -57,6 +73,7 @@ export function addKeysCommand(program: Command): Command {
     .action(async (name: string, o: { data: string }) => {
       const done = await withStore(o.data, (s) => s.revoke(name));
       if (!done) throw new UsageError(`no active key named '${name}' (see: bluesky-dispatcher keys list)`);
+      audit(o.data, 'keys.revoke', { name }, 'ok', null);
       process.stdout.write(`revoked '${name}'\n`);
     });
   return keys;

@@ -182,11 +182,18 @@ describe('the CLI: stop-all, lock, audit (real child processes)', () => {
     assert.match(acquired.stdout, /^locked by anonymous since .+: night shift\n$/);
     assert.match((await runCli(['lock', 'status', '--port', port])).stdout, /^locked by anonymous/);
     assert.equal((await runCli(['lock', 'release', '--port', port])).stdout, 'unlocked\n');
+    // Key changes from the CLI are audited too (never the key itself).
+    const created = await runCli(['keys', 'create', 'night-ops', '--scopes', 'read', '--data', data]);
+    assert.equal(created.code, 0, created.stderr);
+    const secret = created.stdout.trim().split('\n').at(-1) ?? '';
+    assert.equal((await runCli(['keys', 'revoke', 'night-ops', '--data', data])).code, 0);
     const audit = await runCli(['audit', '--data', data]);
     assert.equal(audit.code, 0, audit.stderr);
+    assert.ok(secret.length > 20 && !audit.stdout.includes(secret), 'the key is not in the audit log');
     const lines = audit.stdout.trim().split('\n');
     assert.match(lines[0] ?? '', /^time +who +op +outcome/);
-    assert.deepEqual(lines.slice(1).map((l) => l.split(/ {2,}/)[2]), ['lock.release', 'lock.acquire', 'stop_all']);
+    assert.deepEqual(lines.slice(1).map((l) => l.split(/ {2,}/)[2]), ['keys.revoke', 'keys.create', 'lock.release', 'lock.acquire', 'stop_all']);
+    assert.match(lines[2] ?? '', /cli as \S+@\S+ +keys\.create +ok +\{"name":"night-ops","scopes":\["read"\]\}/);
     const json = JSON.parse((await runCli(['audit', '--data', data, '--json', '--op', 'lock.acquire'])).stdout) as Array<{ params: string }>;
     assert.deepEqual(json.map((e) => e.params), ['{"note":"night shift"}']);
     const missing = await runCli(['audit', '--data', join(data, 'nope')]);
