@@ -9,6 +9,7 @@
  * @module
  */
 import { ClientError, OperationMethods } from './client-base.js';
+import type { ClientEvents } from './client.js';
 import type { ErrorBody, Event, OpName, Ops, SubscribeResult, Topic } from './types.js';
 
 export interface HttpClientOptions {
@@ -22,14 +23,8 @@ export interface HttpClientOptions {
   since?: number;
 }
 
-export interface HttpClientEvents {
-  event: Event;
-  state: Event<'state'>; document: Event<'document'>; exception: Event<'exception'>; progress: Event<'progress'>; log: Event<'log'>; queue: Event<'queue'>;
-  subscribed: SubscribeResult;
-  resync: SubscribeResult;
-  open: { url: string };
-  close: { reason: string };
-}
+/** The websocket client's events; an SSE stream's close has no close code. */
+export type HttpClientEvents = Omit<ClientEvents, 'close'> & { close: { reason: string } };
 
 export class HttpClient extends OperationMethods {
   /** The server's base URL, e.g. `http://127.0.0.1:8765` (a trailing slash is dropped). */
