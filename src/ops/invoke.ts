@@ -26,7 +26,7 @@ export const OPERATION_NAMES: readonly string[] = OPERATIONS.map((d) => d.name);
 
 /**
  * Run operation `name` with `params` (already parsed JSON) for `ctx.caller`.
- * @throws OpError with a catalogue code (`unknown_op`, `forbidden`, `bad_request`, or the operation's own)
+ * @throws OpError with a catalogue code (`unknown_op`, `forbidden`, `bad_request`, `locked`, `unavailable`, or the operation's own)
  */
 export async function invoke(name: string, params: unknown, ctx: OpContext): Promise<unknown> {
   const def = operation(name);
