@@ -10,6 +10,7 @@ import { after, before, describe, test } from 'node:test';
 import { Redis } from 'ioredis';
 import { type BusLogger, type CommittedEvent, type CommittedSource, BusError, RedisBus, readDocuments } from '../../src/bus/index.js';
 import { TestRedis, redisSkip } from '../helpers/redis.js';
+import { until } from '../helpers/wait.js';
 
 const skip = redisSkip();
 
@@ -35,14 +36,6 @@ class Lines implements BusLogger {
   warn(fields: object, msg: string): void { this.lines.push({ level: 'warn', msg, fields }); }
   debug(): void {}
   has(level: string, re: RegExp): boolean { return this.lines.some((l) => l.level === level && re.test(l.msg)); }
-}
-
-async function until(what: string, cond: () => boolean | Promise<boolean>, ms = 20_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await cond())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
 }
 
 describe('RedisBus (real redis-server)', { skip, timeout: 120_000 }, () => {

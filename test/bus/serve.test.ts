@@ -12,6 +12,10 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { type ServeChild, runCli, startServe } from '../helpers/child.js';
 import { TestRedis, redisSkip } from '../helpers/redis.js';
+import { until as waitUntil } from '../helpers/wait.js';
+
+/** This file's wait: 30,000 ms, polled every 100 ms. */
+const until = (what: string, test: () => Promise<boolean>, ms = 30_000): Promise<void> => waitUntil(what, test, ms, 100);
 
 const skip = redisSkip();
 
@@ -20,14 +24,6 @@ interface BusHealth { connected: boolean; pending: number; published: number; lo
 async function health(s: ServeChild): Promise<{ bus: BusHealth; state: string }> {
   const r = await fetch(`http://127.0.0.1:${String(s.port)}/healthz`);
   return await r.json() as { bus: BusHealth; state: string };
-}
-
-async function until(what: string, cond: () => Promise<boolean>, ms = 30_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await cond())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 /** Start a count and wait for the server to be idle again with the run's stop committed (polling /healthz, not `start --wait`). */

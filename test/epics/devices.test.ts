@@ -13,6 +13,10 @@ import {
 import { RunEngineInterrupted } from '../../src/model/errors.js';
 import type { Status } from '../../src/model/status.js';
 import { count, scan } from '../../src/plans/index.js';
+import { until as waitUntil } from '../helpers/wait.js';
+
+/** This file's wait: 15,000 ms. */
+const until = (what: string, test: () => boolean, ms = 15_000): Promise<void> => waitUntil(what, test, ms);
 
 let ioc: SimIoc;
 let client: CaClient;
@@ -24,14 +28,6 @@ function clientFor(i: SimIoc): CaClient {
 
 function done(status: Status): Promise<void> {
   return new Promise((resolve, reject) => status.addCallback((s) => (s.success ? resolve() : reject(s.exception()))));
-}
-
-async function until(what: string, pred: () => boolean, ms = 15_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!pred()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
 }
 
 before(async () => {

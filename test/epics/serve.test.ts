@@ -16,6 +16,10 @@ import { documentErrors } from '../../src/model/validate.js';
 import { DispatcherClient } from '../../src/protocol/v2/client.js';
 import { runCli, startServe, type ServeChild } from '../helpers/child.js';
 import { startIocChild, type IocChild } from './helpers.js';
+import { until as waitUntil } from '../helpers/wait.js';
+
+/** This file's wait: 30,000 ms. */
+const until = (what: string, test: () => boolean | Promise<boolean>, ms = 30_000): Promise<void> => waitUntil(what, test, ms);
 
 let ioc: IocChild;
 let serve: ServeChild;
@@ -33,14 +37,6 @@ devices:
   epics_det: {class: EpicsSignalRO, read_pv: "SIM:det"}
   ghost: {class: EpicsSignalRO, read_pv: "NOPE:missing"}
 `;
-
-async function until(what: string, pred: () => boolean | Promise<boolean>, ms = 30_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await pred())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 /** A PV's value as a number (a fresh get). */
 async function num(pv: string): Promise<number> {

@@ -73,10 +73,4 @@ export async function readSse(url: string, headers: Record<string, string>, unti
 
 export function eventOf(m: SseMessage): Event { return JSON.parse(m.data) as Event; }
 
-export async function until(what: string, test: () => boolean | Promise<boolean>, ms = 20_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await test())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
+export { until } from '../helpers/wait.js';

@@ -12,23 +12,19 @@ import { serve, type Served } from '../../src/cli/serve.js';
 import { hw } from '../../src/devices/index.js';
 import { Dispatcher, registerStandardPlans } from '../../src/dispatcher/index.js';
 import { ControlLock, SqliteLockStore } from '../../src/lock/index.js';
-import { type Caller, type OpContext, OpError, type Scope, invoke } from '../../src/ops/index.js';
+import { type Caller, type OpContext, type Scope, invoke } from '../../src/ops/index.js';
 import { createLogger } from '../../src/server/index.js';
 import { DB_FILE, SqliteStore } from '../../src/store/index.js';
 import { Client } from '../protocol-v1/helpers.js';
 import { V2Conn } from '../protocol-v2/helpers.js';
 import { TempDirs } from '../store/tmp.js';
 import { runCli } from '../helpers/child.js';
+import { refusal } from '../helpers/wait.js';
 
 const dirs = new TempDirs();
 after(() => dirs.cleanup());
 
 function caller(name: string, ...scopes: Scope[]): Caller { return { name, scopes: new Set(scopes), protocol: 'v2' }; }
-
-async function refusal(p: Promise<unknown>): Promise<OpError> {
-  try { await p; } catch (e) { if (e instanceof OpError) return e; throw e; }
-  assert.fail('expected an OpError');
-}
 
 describe('control lock and audit log through the table', () => {
   let d: Dispatcher;

@@ -9,23 +9,14 @@ import { after, before, describe, it } from 'node:test';
 import { hw } from '../../src/devices/index.js';
 import { Dispatcher, registerStandardPlans } from '../../src/dispatcher/index.js';
 import { CodedError } from '../../src/model/errors.js';
-import { ANONYMOUS, type Caller, type OpContext, OpError, OPERATIONS, type Scope, invoke } from '../../src/ops/index.js';
+import { ANONYMOUS, type Caller, type OpContext, OPERATIONS, type Scope, invoke } from '../../src/ops/index.js';
 import { MemoryStore } from '../../src/store/index.js';
+import { refusal, until as waitUntil } from '../helpers/wait.js';
+
+/** This file's wait: 10,000 ms. */
+const until = (what: string, test: () => boolean, ms = 10_000): Promise<void> => waitUntil(what, test, ms);
 
 function caller(...scopes: Scope[]): Caller { return { name: 'test', scopes: new Set(scopes), protocol: 'library' }; }
-
-async function refusal(p: Promise<unknown>): Promise<OpError> {
-  try { await p; } catch (e) { if (e instanceof OpError) return e; throw e; }
-  assert.fail('expected an OpError');
-}
-
-async function until(what: string, test: () => boolean): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  while (!test()) {
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
 
 describe('the operation table', () => {
   let d: Dispatcher;

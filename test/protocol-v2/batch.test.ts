@@ -10,6 +10,10 @@ import { WebSocket } from 'ws';
 import { DispatcherClient } from '../../src/protocol/v2/client.js';
 import type { Event } from '../../src/protocol/v2/types.js';
 import { type V2TestServer, startV2Server } from './helpers.js';
+import { until as waitUntil } from '../helpers/wait.js';
+
+/** This file's wait: 30,000 ms. */
+const until = (what: string, test: () => boolean, ms = 30_000): Promise<void> => waitUntil(what, test, ms);
 
 /** A raw subscriber: every websocket message as parsed JSON. */
 async function raw(url: string, subscribe: Record<string, unknown>): Promise<{ messages: unknown[]; ws: WebSocket }> {
@@ -23,14 +27,6 @@ async function raw(url: string, subscribe: Record<string, unknown>): Promise<{ m
 
 function eventsOf(messages: readonly unknown[]): Event[] {
   return messages.flatMap((m) => (Array.isArray(m) ? (m as Event[]) : typeof (m as Event).seq === 'number' && !('ok' in (m as object)) ? [m as Event] : []));
-}
-
-async function until(what: string, test: () => boolean): Promise<void> {
-  const deadline = Date.now() + 30_000;
-  while (!test()) {
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
 }
 
 describe('batched subscriptions', () => {

@@ -7,23 +7,11 @@ import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { hw } from '../../src/devices/index.js';
 import { Dispatcher, registerStandardPlans } from '../../src/dispatcher/index.js';
-import { ANONYMOUS, type Caller, type OpContext, OpError, type Operations, type Scope, invoke } from '../../src/ops/index.js';
+import { ANONYMOUS, type Caller, type OpContext, type Operations, type Scope, invoke } from '../../src/ops/index.js';
 import { MemoryQueueStore, type QueueChange, QueueScheduler, attachQueue, detachQueue } from '../../src/queue/index.js';
+import { refusal, until } from '../helpers/wait.js';
 
 function caller(...scopes: Scope[]): Caller { return { name: 'tester', scopes: new Set(scopes), protocol: 'library' }; }
-
-async function refusal(p: Promise<unknown>): Promise<OpError> {
-  try { await p; } catch (e) { if (e instanceof OpError) return e; throw e; }
-  assert.fail('expected an OpError');
-}
-
-async function until(what: string, test: () => boolean): Promise<void> {
-  const deadline = Date.now() + 20_000;
-  while (!test()) {
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
 
 type R<N extends keyof Operations> = Operations[N]['result'];
 const COUNT = { plan: 'count', params: { detectors: ['det'], num: 1 } };
