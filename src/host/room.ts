@@ -9,7 +9,7 @@
 import { RunEngine, type RunEngineState, canTransition } from '../engine/index.js';
 import { CodedError } from '../model/errors.js';
 import { type Stoppable, isMovable, isReadable, isStoppable } from '../model/protocols.js';
-import { sleepFor } from '../model/index.js';
+import { sleepFor, within } from '../model/index.js';
 import { nonFiniteErrors, startMetadataProblems } from '../plans/index.js';
 import { summarize } from '../dispatcher/params.js';
 import { type ScanEntry, type ScanOptions, ScanRegistry } from '../dispatcher/scan-registry.js';
@@ -275,15 +275,11 @@ export function errorInfo(e: unknown): ErrorInfo {
 
 /** Run `fn` for `stop_all`, within STOP_TIMEOUT_MS. */
 async function bounded(name: string, fn: () => unknown): Promise<StopOutcome> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<'late'>((resolve) => { timer = setTimeout(() => resolve('late'), STOP_TIMEOUT_MS); });
   try {
-    const r = await Promise.race([Promise.resolve().then(fn), late]);
-    return r === 'late' ? { name, outcome: 'timeout', message: `did not finish within ${String(STOP_TIMEOUT_MS / 1000)} s` } : { name, outcome: 'stopped' };
+    const r = await within(fn, STOP_TIMEOUT_MS);
+    return r.late ? { name, outcome: 'timeout', message: `did not finish within ${String(STOP_TIMEOUT_MS / 1000)} s` } : { name, outcome: 'stopped' };
   } catch (e) {
     return { name, outcome: 'failed', message: e instanceof Error ? e.message : String(e) };
-  } finally {
-    clearTimeout(timer);
   }
 }
 
@@ -296,9 +292,8 @@ async function describeDevice(name: string, dev: unknown): Promise<DeviceInfo> {
   let describe: Record<string, unknown> = {};
   try {
     if (typeof d.describe === 'function') {
-      let timer: NodeJS.Timeout | undefined;
-      const late = new Promise<Record<string, unknown>>((resolve) => { timer = setTimeout(() => resolve({}), DESCRIBE_TIMEOUT_MS); });
-      describe = await Promise.race([Promise.resolve(d.describe() as Record<string, unknown>), late]).finally(() => clearTimeout(timer));
+      const r = await within(() => d.describe?.() as Record<string, unknown>, DESCRIBE_TIMEOUT_MS);
+      if (!r.late) describe = r.value;
     }
   } catch { /* a device may refuse to describe itself; it is still listed */ }
   // The roles let a client offer only motors where a motor is wanted (the panel's device pickers).

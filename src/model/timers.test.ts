@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it, mock } from 'node:test';
 import { systemClock } from './clock.js';
 import { StatusBase } from './status.js';
-import { MAX_TIMER_MS, longTimeout, sleepFor } from './timers.js';
+import { MAX_TIMER_MS, longTimeout, sleepFor, within } from './timers.js';
 
 const DAY_MS = 86_400_000;
 /**
@@ -113,5 +113,14 @@ describe('long sleeps and timeouts', () => {
     assert.equal(s.done, false);
     advance(30 * DAY_MS - MAX_TIMER_MS);
     assert.equal(s.success, true);
+  });
+});
+
+describe('within (real timers: short waits)', () => {
+  it('the value when fn settles in time; late when it does not; a rejection rejects', async () => {
+    assert.deepEqual(await within(() => 7, 1000), { late: false, value: 7 });
+    assert.deepEqual(await within(() => new Promise((r) => setTimeout(() => r('slow'), 200)), 20), { late: true });
+    await assert.rejects(within(() => { throw new Error('refused'); }, 1000), /refused/);
+    await assert.rejects(within(() => Promise.reject(new Error('no')), 1000), /no/);
   });
 });

@@ -56,3 +56,21 @@ export function sleepFor(seconds: number, signal?: AbortSignal): Promise<void> {
     signal?.addEventListener('abort', onAbort, { once: true });
   });
 }
+
+/** What {@link within} saw: the value, or that `ms` passed first. */
+export type Within<T> = { late: false; value: T } | { late: true };
+
+/**
+ * `fn()`'s value, or `{late: true}` if it has not settled within `ms` (the work itself
+ * goes on: this only stops waiting for it). A rejection (or a throw) rejects.
+ * @example const r = await within(() => device.describe(), 2000); if (r.late) ...
+ */
+export async function within<T>(fn: () => T | Promise<T>, ms: number): Promise<Within<T>> {
+  let timer: LongTimer | undefined;
+  const late = new Promise<Within<T>>((resolve) => { timer = longTimeout(() => resolve({ late: true }), ms); });
+  try {
+    return await Promise.race([Promise.resolve().then(fn).then((value): Within<T> => ({ late: false, value })), late]);
+  } finally {
+    timer?.clear();
+  }
+}

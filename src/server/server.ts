@@ -7,6 +7,7 @@
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
+import { within } from '../model/index.js';
 import { type RawData, WebSocket, WebSocketServer } from 'ws';
 import type { Dispatcher, DispatcherHost } from '../dispatcher/index.js';
 import type { HostHealth } from '../host/index.js';
@@ -547,15 +548,9 @@ function refuseUpgrade(socket: Duplex, status: number, body: { code: string; mes
 
 function nextTurn(): Promise<void> { return new Promise((resolve) => setImmediate(resolve)); }
 
-/** Resolves true if `seconds` passed before `p` settled. */
+/** Resolves true if `seconds` passed before `p` settled (either way). */
 async function withTimeout(p: Promise<unknown>, seconds: number): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<boolean>((resolve) => { timer = setTimeout(() => resolve(true), seconds * 1000); });
-  try {
-    return await Promise.race([p.then(() => false, () => false), timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
+  return (await within(() => p.catch(() => undefined), seconds * 1000)).late;
 }
 
 /** The engine host's health in the wire's snake_case. */
