@@ -8,6 +8,7 @@
 import type { RunEngine } from '../engine/index.js';
 import type { EngineRoom } from './room.js';
 import { type EngineSetup, type RoomOverrides, loadDevices, loadPlans, makeRoom } from './setup.js';
+import { HostListeners } from './listeners.js';
 import type {
   Catalog, CheckOutcome, ControlOutcome, ControlVerb, EngineHost, HostEvent, HostEventListener, HostHealth, ReloadOutcome, StartOutcome, StartRequest, StopAllReport,
 } from './types.js';
@@ -21,7 +22,7 @@ export class InProcessHost implements EngineHost {
   readonly kind = 'inprocess' as const;
   readonly #options: InProcessHostOptions;
   #room: EngineRoom;
-  #listeners: HostEventListener[] = [];
+  readonly #listeners = new HostListeners();
   #opened: Promise<Catalog> | null = null;
   #catalog: Catalog = EMPTY_CATALOG;
   #releaseDevices: () => void = () => {};
@@ -50,10 +51,7 @@ export class InProcessHost implements EngineHost {
     return this.#opened;
   }
 
-  onEvent(listener: HostEventListener): () => void {
-    this.#listeners = [...this.#listeners, listener];
-    return () => { this.#listeners = this.#listeners.filter((l) => l !== listener); };
-  }
+  onEvent(listener: HostEventListener): () => void { return this.#listeners.add(listener); }
 
   validate(name: string, params: unknown, md?: unknown): Promise<CheckOutcome> { return Promise.resolve(this.#room.check(name, params, md)); }
   start(request: StartRequest): Promise<StartOutcome> { return Promise.resolve(this.#room.start(request)); }
@@ -92,9 +90,7 @@ export class InProcessHost implements EngineHost {
     return this.catalog;
   }
 
-  #deliver(event: HostEvent): void {
-    for (const l of this.#listeners) l(event);
-  }
+  #deliver(event: HostEvent): void { this.#listeners.deliver(event); }
 }
 
 export const EMPTY_CATALOG: Catalog = Object.freeze({ plans: [], devices: [], plansSha256: '', planModules: [], configuredDevices: [], deviceProblems: [] }) as unknown as Catalog;

@@ -10,6 +10,7 @@ import { EngineThread, ThreadError } from './engine-thread.js';
 import { EMPTY_CATALOG } from './inprocess-host.js';
 import { OpenRunTracker } from './open-run.js';
 import type { EngineSetup } from './setup.js';
+import { HostListeners } from './listeners.js';
 import type {
   Catalog, CheckOutcome, ControlOutcome, ControlVerb, EngineHost, HostEvent, HostEventListener, HostHealth, ReloadOutcome, StartOutcome,
   StartRequest, StopAllReport,
@@ -39,7 +40,7 @@ export class WorkerHost implements EngineHost {
   readonly #maxMemoryMb: number;
   readonly #notice: (message: string, fields: Record<string, unknown>) => void;
   readonly #tracker = new OpenRunTracker();
-  #listeners: HostEventListener[] = [];
+  readonly #listeners = new HostListeners();
   #thread: EngineThread | null = null;
   #opened: Promise<Catalog> | null = null;
   #catalog: Catalog = EMPTY_CATALOG;
@@ -68,10 +69,7 @@ export class WorkerHost implements EngineHost {
     return this.#opened;
   }
 
-  onEvent(listener: HostEventListener): () => void {
-    this.#listeners = [...this.#listeners, listener];
-    return () => { this.#listeners = this.#listeners.filter((l) => l !== listener); };
-  }
+  onEvent(listener: HostEventListener): () => void { return this.#listeners.add(listener); }
 
   async validate(name: string, params: unknown, md?: unknown): Promise<CheckOutcome> {
     return await this.#request({ op: 'validate', name, params, md }, this.#requestTimeout()) as CheckOutcome;
@@ -280,7 +278,5 @@ export class WorkerHost implements EngineHost {
     }
   }
 
-  #deliver(event: HostEvent): void {
-    for (const l of this.#listeners) l(event);
-  }
+  #deliver(event: HostEvent): void { this.#listeners.deliver(event); }
 }
