@@ -7,7 +7,7 @@
 import { ANONYMOUS, type Caller, OpError, type OpContext, badField, invoke } from '../../ops/index.js';
 import type { HubSubscriber, V2Hub } from './hub.js';
 import { type Frame, type V2Limits, hello } from './ops.js';
-import { CLOSE_TOO_SLOW, type Event, type Reply, type SubscribeResult, TOPICS, type Topic } from './types.js';
+import { CLOSE_TOO_SLOW, type Reply, type SubscribeResult, TOPICS, type Topic } from './types.js';
 import { frameOf } from './event-log.js';
 import { MAX_JSON_DEPTH, parseFrame } from '../json-frame.js';
 
@@ -224,35 +224,27 @@ export class V2Session implements HubSubscriber {
     if (this.#io.buffered >= limit) { this.#blocked = true; return; } // before reading: a full socket reads nothing
     const events = this.#hub.log.since(sub.cursor);
     if (events === 'too_old') { this.#tooSlow(sub.cursor); return; }
-    if (sub.batch) { this.#pumpBatched(sub, events, limit); return; }
-    for (const e of events) {
-      if (!this.#io.open) return;
-      if (this.#io.buffered >= limit) { this.#blocked = true; return; }
-      sub.cursor = e.seq;
-      if (sub.topics.has(e.topic)) this.#io.send(frameOf(e), this.#onSent);
-    }
-  }
-
-  /** As #pump, but the frames leave as arrays of up to BATCH_BYTES (each frame encoded once, shared). */
-  #pumpBatched(sub: Subscription, events: Iterable<Event>, limit: number): void {
+    // Batched (`subscribe {batch: true}`): frames wait in `parts` and leave as one JSON
+    // array when BATCH_BYTES are waiting or the pump ends; otherwise each leaves at once.
     let parts: Buffer[] = [];
-    let bytes = 0;
+    let waiting = 0;
     const flush = (): void => {
       if (parts.length === 0) return;
       parts.push(CLOSE);
       this.#io.send(Buffer.concat(parts), this.#onSent);
       parts = [];
-      bytes = 0;
+      waiting = 0;
     };
     for (const e of events) {
       if (!this.#io.open) return;
-      if (this.#io.buffered + bytes >= limit) { flush(); this.#blocked = true; return; }
+      if (this.#io.buffered + waiting >= limit) { flush(); this.#blocked = true; return; }
       sub.cursor = e.seq;
       if (!sub.topics.has(e.topic)) continue;
       const frame = frameOf(e);
+      if (!sub.batch) { this.#io.send(frame, this.#onSent); continue; }
       parts.push(parts.length === 0 ? OPEN : COMMA, frame);
-      bytes += frame.length + 1;
-      if (bytes >= BATCH_BYTES) flush();
+      waiting += frame.length + 1;
+      if (waiting >= BATCH_BYTES) flush();
     }
     flush();
   }
