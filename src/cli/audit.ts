@@ -8,6 +8,7 @@
 import type { Command } from 'commander';
 import { type AuditEntry, SqliteAuditLog } from '../audit/index.js';
 import { DEFAULT_DATA_DIR, SqliteStore } from '../store/index.js';
+import { isoTime, textTable } from './format.js';
 import { writeOut } from './output.js';
 
 interface AuditOpts { data: string; json?: boolean; limit?: string; op?: string; who?: string }
@@ -15,15 +16,10 @@ interface AuditOpts { data: string; json?: boolean; limit?: string; op?: string;
 export interface AuditIo { out: (text: string) => void; err: (text: string) => void }
 const stdio: AuditIo = { out: (t) => { writeOut(t); }, err: (t) => { process.stderr.write(t); } };
 
-function iso(seconds: number): string { return new Date(seconds * 1000).toISOString().replace(/\.\d+Z$/, 'Z'); }
-
 /** The entries as an aligned table, one line each. */
 export function auditTable(entries: readonly AuditEntry[]): string {
-  const rows = entries.map((e) => [iso(e.time), e.who, e.op, e.outcome, e.params === '{}' ? '' : e.params, e.message ?? '']);
-  const head = ['time', 'who', 'op', 'outcome', 'params', 'message'];
-  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]?.length ?? 0)));
-  const line = (cells: readonly string[]): string => cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ').trimEnd();
-  return `${[line(head), ...rows.map(line)].join('\n')}\n`;
+  const rows = entries.map((e) => [isoTime(e.time), e.who, e.op, e.outcome, e.params === '{}' ? '' : e.params, e.message ?? '']);
+  return textTable(['time', 'who', 'op', 'outcome', 'params', 'message'], rows);
 }
 
 export function addAuditCommand(program: Command, io: AuditIo = stdio): Command {

@@ -12,6 +12,7 @@ import { SqliteAuditLog } from '../audit/index.js';
 import { AuthError, type KeyRecord, SqliteKeyStore, parseScopes } from '../auth/index.js';
 import { DB_FILE, DEFAULT_DATA_DIR } from '../store/index.js';
 import { UsageError } from './errors.js';
+import { isoTime } from './format.js';
 
 async function withStore<T>(dir: string, run: (s: SqliteKeyStore) => Promise<T>): Promise<T> {
   let store: SqliteKeyStore;
@@ -37,10 +38,8 @@ function audit(dir: string, op: string, params: Record<string, unknown>, outcome
   try { log.record({ time: Date.now() / 1000, who, protocol: 'cli', op, params: JSON.stringify(params), outcome, message }); } finally { log.close(); }
 }
 
-function when(t: number | null): string { return t === null ? '-' : new Date(t * 1000).toISOString().replace(/\.\d+Z$/, 'Z'); }
-
 function row(k: KeyRecord): string {
-  return [k.name.padEnd(20), k.scopes.join(',').padEnd(26), when(k.created).padEnd(21), when(k.lastUsed).padEnd(21), k.revoked === null ? 'active' : `revoked ${when(k.revoked)}`].join(' ');
+  return [k.name.padEnd(20), k.scopes.join(',').padEnd(26), isoTime(k.created).padEnd(21), isoTime(k.lastUsed).padEnd(21), k.revoked === null ? 'active' : `revoked ${isoTime(k.revoked)}`].join(' ');
 }
 
 export function addKeysCommand(program: Command): Command {

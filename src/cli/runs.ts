@@ -8,7 +8,7 @@ import type { Command } from 'commander';
 import { type BaseStore, DEFAULT_DATA_DIR, SqliteStore, openPostgresStore, runSummaryJson, type RunSummary } from '../store/index.js';
 import { checkInstance, defaultInstance } from '../bus/index.js';
 import { describeSystemError } from './errors.js';
-import { shortUid } from './format.js';
+import { isoTime, shortUid, textTable } from './format.js';
 import { writeOut } from './output.js';
 
 export interface RunsIo {
@@ -36,9 +36,6 @@ function isoSeconds(value: string): number {
   return ms / 1000;
 }
 
-function iso(seconds: number | null): string {
-  return seconds === null ? '-' : new Date(seconds * 1000).toISOString().replace(/\.\d+Z$/, 'Z');
-}
 
 function eventsText(r: RunSummary): string {
   if (r.numEvents === null) return 'open';
@@ -52,12 +49,9 @@ function reasonText(r: RunSummary, width = 48): string {
 }
 
 function table(runs: readonly RunSummary[]): string {
-  const rows = runs.map((r) => [shortUid(r.uid), String(r.scanId ?? '-'), r.planName ?? '-', iso(r.startTime),
+  const rows = runs.map((r) => [shortUid(r.uid), String(r.scanId ?? '-'), r.planName ?? '-', isoTime(r.startTime),
     r.interrupted ? 'interrupted' : r.exitStatus ?? 'open', eventsText(r), reasonText(r)]);
-  const head = ['uid', 'scan_id', 'plan', 'start', 'exit', 'events', 'reason'];
-  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]?.length ?? 0)));
-  const line = (cells: readonly string[]): string => cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ').trimEnd();
-  return [line(head), ...rows.map(line)].join('\n') + '\n';
+  return textTable(['uid', 'scan_id', 'plan', 'start', 'exit', 'events', 'reason'], rows);
 }
 
 /** Open the store (SQLite in `--data`, or PostgreSQL with `--store`), run `fn`, always close. */
@@ -126,7 +120,7 @@ export function addRunsCommand(program: Command, io: RunsIo = stdio): Command {
       if (opts.json === true) { io.out(`${JSON.stringify({ ...runSummaryJson(run), documents: counts })}\n`); return; }
       const fields: Array<[string, string]> = [
         ['uid', run.uid], ['scan_id', String(run.scanId ?? '-')], ['plan', run.planName ?? '-'], ['item', run.itemId ?? '-'],
-        ['params', JSON.stringify(run.params)], ['start', iso(run.startTime)], ['stop', iso(run.stopTime)],
+        ['params', JSON.stringify(run.params)], ['start', isoTime(run.startTime)], ['stop', isoTime(run.stopTime)],
         ['exit_status', run.exitStatus ?? 'open'], ['reason', run.reason ?? ''], ['events', eventsText(run)],
         ['interrupted', String(run.interrupted)], ['imported', String(run.imported)],
         ['documents', Object.entries(counts).map(([k, v]) => `${k}:${v}`).join(',')],
