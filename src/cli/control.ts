@@ -58,26 +58,32 @@ async function call(verb: Verb | 'status', client: DispatcherClient, o: VerbOpti
   }
 }
 
-/** Run one verb against the server; resolves with the exit code. @throws UsageError for usage and connection errors */
-export async function controlCommand(verb: Verb | 'status', o: VerbOptions, out: NodeJS.WritableStream = process.stdout): Promise<number> {
-  const url = resolveUrl(o);
-  const client = await connect(url);
+/**
+ * One request on a fresh connection: `run` prints its answer and returns the exit code. A
+ * refusal is an answer, not a crash: one line on stderr (`refusal`'s, else `error: WHAT: message
+ * (code)`), exit 1. @throws UsageError for usage and connection errors
+ */
+async function oneRequest(o: UrlOptions, what: string, run: (c: DispatcherClient) => Promise<number>, refusal?: (e: ClientError, c: DispatcherClient) => Promise<string | null>): Promise<number> {
+  const client = await connect(resolveUrl(o));
   try {
-    out.write(`${await call(verb, client, o)}\n`);
-    return 0;
+    return await run(client);
   } catch (e) {
     if (!(e instanceof ClientError)) throw e;
-    // The engine's refusal ("resume when not paused", …) is an answer, not a crash: one line, exit 1.
-    if (e.code === 'illegal_state' && verb !== 'status') {
-      const st = await client.status().catch(() => null);
-      process.stderr.write(`error: cannot ${verb}: the engine is ${st?.state ?? 'not in a state that allows it'}; ${RULES[verb]}\n`);
-    } else {
-      process.stderr.write(`error: ${verb}: ${e.message} (${e.code})\n`);
-    }
+    process.stderr.write(`${(await refusal?.(e, client)) ?? `error: ${what}: ${e.message} (${e.code})`}\n`);
     return 1;
   } finally {
     client.close();
   }
+}
+
+/** Run one verb against the server; resolves with the exit code. @throws UsageError for usage and connection errors */
+export function controlCommand(verb: Verb | 'status', o: VerbOptions, out: NodeJS.WritableStream = process.stdout): Promise<number> {
+  return oneRequest(o, verb, async (client) => { out.write(`${await call(verb, client, o)}\n`); return 0; }, async (e, client) => {
+    // The engine's refusal ("resume when not paused", …) says why in words.
+    if (e.code !== 'illegal_state' || verb === 'status') return null;
+    const st = await client.status().catch(() => null);
+    return `error: cannot ${verb}: the engine is ${st?.state ?? 'not in a state that allows it'}; ${RULES[verb]}`;
+  });
 }
 
 type StopAll = Awaited<ReturnType<DispatcherClient['stopAll']>>;
@@ -90,27 +96,19 @@ export function stopAllLines(r: StopAll): string {
   return [engine, ...r.devices.map((d) => each('device', d)), ...r.emergency.map((e) => each('emergency', e))].join('\n');
 }
 
-async function stopAllCommand(o: VerbOptions & { json?: boolean }): Promise<number> {
-  const client = await connect(resolveUrl(o));
-  try {
+function stopAllCommand(o: VerbOptions & { json?: boolean }): Promise<number> {
+  return oneRequest(o, 'stop-all', async (client) => {
     const r = await client.stopAll();
     process.stdout.write(`${o.json === true ? JSON.stringify(r) : stopAllLines(r)}\n`);
     // Something did not stop: the operator must know from the exit status too.
     return [...r.devices, ...r.emergency].every((x) => x.outcome === 'stopped') ? 0 : 1;
-  } catch (e) {
-    if (!(e instanceof ClientError)) throw e;
-    process.stderr.write(`error: stop-all: ${e.message} (${e.code})\n`);
-    return 1;
-  } finally {
-    client.close();
-  }
+  });
 }
 
 interface LockOptions extends UrlOptions { note?: string; force?: boolean; json?: boolean }
 
-async function lockCommand(what: 'status' | 'acquire' | 'release', o: LockOptions): Promise<number> {
-  const client = await connect(resolveUrl(o));
-  try {
+function lockCommand(what: 'status' | 'acquire' | 'release', o: LockOptions): Promise<number> {
+  return oneRequest(o, `lock ${what}`, async (client) => {
     const r = what === 'status' ? await client.request('lock.status')
       : what === 'acquire' ? await client.request('lock.acquire', o.note === undefined ? {} : { note: o.note })
         : await client.request('lock.release', { force: o.force === true });
@@ -118,13 +116,7 @@ async function lockCommand(what: 'status' | 'acquire' | 'release', o: LockOption
       : `locked by ${r.holder ?? '?'} since ${new Date((r.since ?? 0) * 1000).toLocaleString('en-GB')}${r.note ? `: ${r.note}` : ''}`;
     process.stdout.write(`${o.json === true ? JSON.stringify(r) : line}\n`);
     return 0;
-  } catch (e) {
-    if (!(e instanceof ClientError)) throw e;
-    process.stderr.write(`error: lock ${what}: ${e.message} (${e.code})\n`);
-    return 1;
-  } finally {
-    client.close();
-  }
+  });
 }
 
 /** Add status, pause, resume, stop, abort, halt, stop-all and lock to `program`. */
