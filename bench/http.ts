@@ -9,38 +9,12 @@
 import { hw } from '../src/devices/index.js';
 import { registerStandardPlans } from '../src/dispatcher/index.js';
 import { Authenticator, MemoryKeyStore } from '../src/auth/index.js';
+import { HttpClient } from '../src/protocol/v2/http-client.js';
 import { createDispatcher, createLogger, serverOf } from '../src/server/index.js';
 
 function pct(xs: number[], p: number): number {
   const s = [...xs].sort((a, b) => a - b);
   return Math.round((s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? 0) * 100) / 100;
-}
-
-/** SSE events from `url`, each `{event, data}` passed to `on` as it arrives; returns the abort. */
-async function sse(url: string, on: (event: string, data: string) => void): Promise<AbortController> {
-  const ctl = new AbortController();
-  const res = await fetch(url, { signal: ctl.signal });
-  if (res.body === null) throw new Error('no SSE body');
-  const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
-  void (async () => {
-    let buffer = '';
-    try {
-      for (;;) {
-        const { value, done } = await reader.read();
-        if (done) return;
-        buffer += value;
-        let end: number;
-        while ((end = buffer.indexOf('\n\n')) >= 0) {
-          const block = buffer.slice(0, end);
-          buffer = buffer.slice(end + 2);
-          const event = /^event: (.*)$/m.exec(block)?.[1] ?? '';
-          const data = /^data: (.*)$/m.exec(block)?.[1] ?? '';
-          on(event, data);
-        }
-      }
-    } catch { /* aborted */ }
-  })();
-  return ctl;
 }
 
 export async function benchHttp(): Promise<Record<string, number>> {
@@ -51,10 +25,10 @@ export async function benchHttp(): Promise<Record<string, number>> {
   if (server === null) throw new Error('no server');
   const base = server.url.replace(/^ws/, 'http').replace(/\/$/, '');
   let waiter: ((state: string) => void) | null = null;
-  const ctl = await sse(`${base}/api/events?topics=state`, (event, data) => {
-    if (event !== 'state') return;
-    waiter?.((JSON.parse(data) as { data: { new: string } }).data.new);
-  });
+  // The typed client's SSE stream (GET /api/events?topics=state); the start stays a bare POST.
+  const events = new HttpClient(base);
+  events.on('state', (e) => waiter?.(e.data.new));
+  await events.subscribe(['state']);
   const next = (state: string): Promise<void> => new Promise((resolve) => { waiter = (s) => { if (s === state) { waiter = null; resolve(); } }; });
   const samples: number[] = [];
   try {
@@ -68,7 +42,7 @@ export async function benchHttp(): Promise<Record<string, number>> {
       await d.whenIdle();
     }
   } finally {
-    ctl.abort();
+    events.close();
     await d.stop('bench over');
   }
   return { http_start_to_running_ms_p50: pct(samples, 50), http_start_to_running_ms_p99: pct(samples, 99), auth_overhead_us: await authOverhead() };
