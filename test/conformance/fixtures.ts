@@ -1,7 +1,7 @@
 /**
  * Shared fixtures for the conformance tests (re-expressions of bluesky's
- * test-suite, see /work/shared/reference/runengine-conformance.md): small fake
- * devices, document/message collectors that validate every document against
+ * own RunEngine test-suite; nothing here reads that suite or anything outside
+ * this repository): small fake devices, document/message collectors that validate every document against
  * the event-model schemas, and tiny local plan helpers (the real plan library
  * is tested on its own; these only mirror what the upstream tests yield).
  * @module

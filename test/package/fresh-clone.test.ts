@@ -1,6 +1,7 @@
 /**
  * The README's commands on a fresh clone, as a newcomer runs them: `git clone`
- * into an empty temporary directory (nothing beside it: no ../shared), then
+ * into an empty temporary directory (nothing beside it: none of the reference
+ * material the project was built from), then
  * the "Two commands" block — `npm ci`, the `run` command, the `serve` command
  * (started, connected to, stopped) and `npm test`.
  *
@@ -12,7 +13,7 @@
  * @module
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -56,6 +57,8 @@ describe('the README on a fresh clone', { timeout: 1_200_000, ...(why() === unde
 
   it('git clone, then npm ci (installs, builds dist/ and the panel)', async (t) => {
     await run('git', ['clone', '--quiet', ROOT, clone], { cwd: work, env });
+    // Nothing beside the clone: whatever the tests need must be inside the repository.
+    assert.deepEqual(readdirSync(work), ['bluesky-dispatcher']);
     const r = await run('sh', ['-c', line('npm ci')], { cwd: clone, env, deadlineMs: 900_000, allowFailure: true });
     if (r.code !== 0 && process.env.CI !== 'true' && OFFLINE.test(r.err)) { t.skip(`npm cannot reach the registry: ${r.err.trim().split('\n')[0] ?? ''}`); return; }
     assert.equal(r.code, 0, r.err);
