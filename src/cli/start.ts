@@ -37,7 +37,7 @@ export async function startCommand(plan: string, opts: StartOptions, out: NodeJS
       out.write(`started ${r.plan} item ${r.item_id}\n`);
       return 0;
     }
-    return await follow(client, plan, params, md, out);
+    return await followItem(client, plan, params, md, out);
   } catch (e) {
     if (!(e instanceof ClientError)) throw e;
     const details = e.details.length > 0 ? `: ${e.details.map((d) => `${d.path}: ${d.message}`).join('; ')}` : '';
@@ -82,7 +82,7 @@ class Outcome {
  * engine is idle but the item not yet over). A plan that fails at once or
  * never opens a run cannot hang it.
  */
-async function follow(client: DispatcherClient, plan: string, params: Record<string, unknown>, md: Record<string, unknown>, out: NodeJS.WriteStream): Promise<number> {
+export async function followItem(client: DispatcherClient, plan: string, params: Record<string, unknown>, md: Record<string, unknown>, out: NodeJS.WriteStream): Promise<number> {
   const display = displayFor(out);
   const outcome = new Outcome();
   let itemId: string | null = null;
@@ -94,13 +94,23 @@ async function follow(client: DispatcherClient, plan: string, params: Record<str
   // the server still names our item, ask again, at most once a second. Paused or running: events will come.
   let recheck: ReturnType<typeof setTimeout> | undefined;
   let recheckMs = 50;
+  let over = false;
+  void finished.then(() => { over = true; });
+  const again = (): void => {
+    // Once the wait is over the client closes: its failing answers must not start the asking again.
+    if (over || recheck !== undefined) return;
+    recheck = setTimeout(() => { recheck = undefined; checkOver(); }, recheckMs);
+    recheckMs = Math.min(1000, recheckMs * 2);
+  };
   const checkOver = (): void => {
+    if (over) return;
     client.status().then((st) => {
       if (st.item_id !== itemId) { finish(); return; }
       if (st.state !== 'idle' || recheck !== undefined) { recheckMs = 50; return; }
-      recheck = setTimeout(() => { recheck = undefined; checkOver(); }, recheckMs);
-      recheckMs = Math.min(1000, recheckMs * 2);
-    }, () => undefined);
+      again();
+    // A status that failed (a timeout, a dropped connection) is asked again: the last event may
+    // already have come, and nothing else would ask (a lost server ends the wait on its own).
+    }, again);
   };
   const onEvent = (e: Event): void => {
     if (itemId === null) { early.push(e); return; }
