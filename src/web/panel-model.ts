@@ -15,6 +15,7 @@ import type { Action } from './actions.js';
 import { INTERRUPTIONS, PAUSED_TEXT, interruptionText } from './interruption.js';
 import { LiveRun } from './live-run.js';
 import { type Progress, progressOf } from './progress.js';
+import { QueueFeed } from './queue-model.js';
 import type { BatchListener, EventStream, StreamMessage } from './stream.js';
 
 export type Connection = 'connecting' | 'connected' | 'reconnecting';
@@ -70,6 +71,8 @@ export class PanelModel {
   /** `runs.list` refused (e.g. `no_store`): why, shown instead of the history. */
   historyError: string | null = null;
   controlReply: ControlReply | null = null;
+  /** The plan queue and its history (the Queue tab): a snapshot, then the stream's `queue` events. */
+  readonly queue = new QueueFeed();
   readonly stats: PanelStats = { eventsReceived: 0, eventsRendered: 0, renders: 0, firstEventAt: null, lastEventAt: null, lastRenderAt: null, newestEventTime: null, lagMs: [], receiveLagMs: [], renderMs: [], pageLagMs: [] };
   /** Bumped on every change; views compare it. */
   version = 0;
@@ -207,7 +210,7 @@ export class PanelModel {
       void this.#reloadRun(this.run.uid);
     }
     this.changed();
-    await Promise.all([this.#loadCatalogue(), this.refreshHistory()]);
+    await Promise.all([this.#loadCatalogue(), this.refreshHistory(), this.#loadQueue()]);
     this.changed();
   }
 
@@ -269,6 +272,25 @@ export class PanelModel {
     this.changed();
   }
 
+  /**
+   * The queue's snapshot: `queue.get` first, then the newest history page (the history is then at
+   * least as new as the view, and the feed skips `finished` entries it already holds). The stream's
+   * queue events are held from now until both answered.
+   */
+  #loadQueue(): Promise<void> {
+    this.queue.begin();
+    return Promise.all([this.client.request('queue.get'), this.client.request('history.get', { limit: HISTORY_PAGE })]).then(
+      ([view, history]) => { this.queue.loaded(view, history); this.changed(); },
+      (e: unknown) => { this.queue.failed(e instanceof ClientError ? `${e.message} (${e.code})` : String(e)); this.changed(); },
+    );
+  }
+
+  /** The next older page of the queue's history. */
+  async olderQueueHistory(): Promise<void> {
+    const r = await this.act('history.get', () => this.client.request('history.get', { offset: this.queue.history.length, limit: HISTORY_PAGE }));
+    if (r.ok) { this.queue.older(r.value); this.changed(); }
+  }
+
   /** Called by the plot after it drew: how far the screen is behind the server now. */
   drew(points: number): void {
     const s = this.stats;
@@ -314,6 +336,7 @@ export class PanelModel {
         this.log(lvl, e.data.msg, e.time);
         break;
       }
+      case 'queue': this.queue.event(e.seq, e.data); break;
       case 'progress': break; // not subscribed: progress is counted from the run's own documents
     }
   }

@@ -32,7 +32,7 @@ export type BatchListener = (batch: StreamMessage[]) => void;
  * The topics the panel needs. `progress` is left out: the panel counts the run's own events
  * (so progress cannot outlive the run), and a fast scan sends half as many frames.
  */
-export const PANEL_TOPICS: Topic[] = ['state', 'document', 'exception', 'log'];
+export const PANEL_TOPICS: Topic[] = ['state', 'document', 'exception', 'log', 'queue'];
 
 /** Longest a message waits before its batch is handed on (about one frame). */
 export const BATCH_MS = 16;
