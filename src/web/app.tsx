@@ -1,6 +1,6 @@
 /**
  * The panel's layout: the status bar and controls (sticky: always in view),
- * the tabs (Live: form, plot, table; History), the console below. A tab is one
+ * the tabs (Live: form, plot, table; History; Queue), the console below. A tab is one
  * entry of {@link TABS}.
  * @module
  */
@@ -9,6 +9,7 @@ import { useState } from 'preact/hooks';
 import { Controls } from './components/controls.js';
 import { History } from './components/history.js';
 import { PlanForm } from './components/plan-form.js';
+import { QueueTab } from './components/queue.js';
 import { Heatmap, LivePlot } from './components/plots.js';
 import { StatusBar } from './components/status-bar.js';
 import { ConsolePane, EventTable } from './components/tables.js';
@@ -39,6 +40,7 @@ function Live({ model, version }: { model: PanelModel; version: number }) {
 export const TABS: readonly Tab[] = [
   { id: 'live', label: () => 'Live', view: (model, version) => <Live model={model} version={version} /> },
   { id: 'history', label: (model) => `History (${String(model.history.length)})`, view: (model) => <History model={model} /> },
+  { id: 'queue', label: (model) => `Queue (${String(model.queue.view?.items.length ?? 0)})`, view: (model) => <QueueTab model={model} /> },
 ];
 
 export function App({ model }: { model: PanelModel }) {

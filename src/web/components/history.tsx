@@ -65,7 +65,8 @@ function KeyValues({ entries, testid }: { entries: Array<[string, unknown]>; tes
   );
 }
 
-function RunDetail({ model, uid, summary, onClose }: { model: PanelModel; uid: string; summary: RunSummaryJson | null; onClose: () => void }) {
+/** One run's detail pane (also opened from the Queue tab's runs). */
+export function RunDetail({ model, uid, summary, onClose }: { model: PanelModel; uid: string; summary: RunSummaryJson | null; onClose: () => void }) {
   const [run, setRun] = useState<LiveRun | null>(null);
   const [docs, setDocs] = useState<Array<[string, Record<string, unknown>]>>([]);
   const [failed, setFailed] = useState<string | null>(null);

@@ -54,7 +54,8 @@ export function PlanForm({ model }: { model: PanelModel }) {
     setValues((old) => ({ ...old, [name]: typeof v === 'function' ? v(old[name]) : v }));
   }
 
-  async function start(ev: Event): Promise<void> {
+  /** Start the plan now, or (`queue`) add it to the back of the queue: the same checks, the same error display. */
+  async function submit(ev: Event, to: 'start' | 'queue'): Promise<void> {
     ev.preventDefault();
     if (plan === undefined) return;
     const local = toParams(fields, values);
@@ -62,6 +63,13 @@ export function PlanForm({ model }: { model: PanelModel }) {
     let mdObj: Record<string, unknown> = {};
     if (md.trim() !== '') {
       try { mdObj = JSON.parse(md) as Record<string, unknown>; } catch { setResult({ ok: false, text: 'metadata must be a JSON object' }); return; }
+    }
+    if (to === 'queue') {
+      const q = await model.act(`queue.add ${plan.name}`, () => model.client.request('queue.add', { item: { plan: plan.name, params: local.params, md: mdObj } }));
+      // The item's problems come back under /item (/item/params/num): the form's fields are the params'.
+      if (q.ok) { setResult({ ok: true, text: `queued ${plan.name} at position ${String(q.value.index + 1)} (item ${(q.value.items[0]?.item_uid ?? '').slice(0, 8)})` }); setProblems([]); }
+      else { setResult({ ok: false, text: `${q.error.message} (${q.error.code})` }); setProblems(problemsOf(q.error).map((p) => ({ ...p, path: p.path.replace(/^\/item(?=\/|$)/, '') }))); }
+      return;
     }
     const r = await model.act(`start ${plan.name}`, () => model.client.start(plan.name, local.params, mdObj));
     if (r.ok) { setResult({ ok: true, text: `started ${plan.name} (item ${r.value.item_id.slice(0, 8)})` }); setProblems([]); }
@@ -78,7 +86,7 @@ export function PlanForm({ model }: { model: PanelModel }) {
   const canStart = isLegal('start', model.status.state, model.status.busy) && model.connection === 'connected';
 
   return (
-    <form class="plan-form" onSubmit={(e) => void start(e)} aria-label="start a plan" noValidate>
+    <form class="plan-form" onSubmit={(e) => void submit(e, 'start')} aria-label="start a plan" noValidate>
       <label class="plan-pick">Plan
         <select value={plan?.name ?? ''} onChange={(e) => setPlanName((e.target as HTMLSelectElement).value)} data-testid="plan-select">
           {plans.map((p) => <option key={p.name} value={p.name}>{p.name}</option>)}
@@ -95,7 +103,11 @@ export function PlanForm({ model }: { model: PanelModel }) {
         </label>
       )}
       {general.map((m) => <p class="field-error" role="alert">{m}</p>)}
-      <button type="submit" class="primary" disabled={!canStart} data-action="start">Start {plan?.name ?? ''}</button>
+      <div class="form-buttons">
+        <button type="submit" class="primary" disabled={!canStart} data-action="start">Start {plan?.name ?? ''}</button>
+        <button type="button" disabled={plan === undefined || model.connection !== 'connected'} data-action="queue-add"
+          title="Add to the back of the queue (Queue tab), checked as Start checks" onClick={(e) => void submit(e, 'queue')}>Add to queue</button>
+      </div>
       <p class={`reply ${result?.ok === false ? 'error' : ''}`} role="status" data-testid="start-reply">{result?.text ?? ''}</p>
     </form>
   );
