@@ -277,12 +277,17 @@ export class PanelModel {
    * least as new as the view, and the feed skips `finished` entries it already holds). The stream's
    * queue events are held from now until both answered.
    */
-  #loadQueue(): Promise<void> {
-    this.queue.begin();
-    return Promise.all([this.client.request('queue.get'), this.client.request('history.get', { limit: HISTORY_PAGE })]).then(
-      ([view, history]) => { this.queue.loaded(view, history); this.changed(); },
-      (e: unknown) => { this.queue.failed(e instanceof ClientError ? `${e.message} (${e.code})` : String(e)); this.changed(); },
-    );
+  async #loadQueue(): Promise<void> {
+    const token = this.queue.begin();
+    try {
+      // One after the other: a history answered before the view could miss an entry the view's seq already covers.
+      const view = await this.client.request('queue.get');
+      const history = await this.client.request('history.get', { limit: HISTORY_PAGE });
+      this.queue.loaded(view, history, token);
+    } catch (e) {
+      this.queue.failed(e instanceof ClientError ? `${e.message} (${e.code})` : String(e), token);
+    }
+    this.changed();
   }
 
   /** The next older page of the queue's history. */

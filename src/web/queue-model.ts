@@ -181,9 +181,11 @@ export class QueueFeed {
   error: string | null = null;
   /** Events held back while a snapshot loads; null when none loads. */
   #held: Array<{ seq: number; change: QueueData }> | null = null;
+  /** Which snapshot is awaited: a reconnect during a load asks again, and only the newest answer counts. */
+  #loading = 0;
 
-  /** A snapshot is being requested: hold the events until it comes. */
-  begin(): void { this.#held = []; }
+  /** A snapshot is being requested: hold the events until it comes. Returns its token for {@link loaded}. */
+  begin(): number { this.#held = []; return ++this.#loading; }
 
   /** One `queue` event of the stream. */
   event(seq: number, change: QueueData): void {
@@ -192,7 +194,8 @@ export class QueueFeed {
   }
 
   /** The snapshot: the view (from `queue.get`, asked first) and the newest history page (asked after it). */
-  loaded(view: QueueView, history: { entries: HistoryEntry[]; total: number }): void {
+  loaded(view: QueueView, history: { entries: HistoryEntry[]; total: number }, token = this.#loading): void {
+    if (token !== this.#loading) return; // a newer snapshot is on its way
     this.view = view;
     this.history = history.entries;
     this.historyTotal = history.total;
@@ -203,7 +206,8 @@ export class QueueFeed {
   }
 
   /** The snapshot was refused; events are dropped until a snapshot loads. */
-  failed(why: string): void {
+  failed(why: string, token = this.#loading): void {
+    if (token !== this.#loading) return;
     this.error = why;
     this.view = null;
     this.#held = null;

@@ -85,6 +85,14 @@ describe('queue view model', () => {
     assert.deepEqual(uids(feed.view ?? []), ['a', 'c']);
     feed.older({ entries: [entry('z', 7), entry('y', 6)], total: 2 });
     assert.deepEqual(feed.history.map((e) => e.item.item_uid), ['z', 'y']);
+    // A reconnect while a snapshot loads: the older answer is ignored, the newer one counts.
+    const old = feed.begin();
+    const newer = feed.begin();
+    feed.event(14, { change: 'cleared' });
+    feed.loaded(view(['stale'], 12), { entries: [], total: 0 }, old);
+    assert.equal(feed.history.length, 2, 'the stale answer changed nothing');
+    feed.loaded(view(['c'], 13), { entries: [entry('z', 7)], total: 1 }, newer);
+    assert.deepEqual(uids(feed.view ?? []), [], 'the newer view, with the held event after it');
     feed.failed('forbidden');
     assert.equal(feed.view, null);
     assert.equal(feed.error, 'forbidden');
