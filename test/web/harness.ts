@@ -47,10 +47,12 @@ export async function launchBrowser(): Promise<Browser> {
 /** A `serve` child process; `restart()` brings it back on the same port and data directory. */
 export class ServerProcess {
   readonly dir: string;
+  /** More `serve` arguments (e.g. `--plans FILE`). */
+  readonly args: readonly string[];
   port = 0;
   #child: TestChild | null = null;
 
-  constructor(dir: string) { this.dir = dir; }
+  constructor(dir: string, args: readonly string[] = []) { this.dir = dir; this.args = args; }
 
   get httpUrl(): string { return `http://127.0.0.1:${String(this.port)}/`; }
   /** What the server wrote to stderr (its JSON log). */
@@ -58,7 +60,7 @@ export class ServerProcess {
 
   /** Start and wait until it listens (fails within 30 s, killing the child, if it does not). */
   async start(): Promise<void> {
-    const served = await startServe(['--port', String(this.port), '--data', this.dir], { deadlineMs: 600_000 });
+    const served = await startServe(['--port', String(this.port), '--data', this.dir, ...this.args], { deadlineMs: 600_000 });
     this.#child = served.child;
     this.port = served.port;
   }

@@ -7,7 +7,7 @@
  * server's `invalid_params` message and leaves the item as it was; a valid
  * edit shows at once; the queue started, the running item marked, both items
  * done in the history, and an item's run opened from the history shows that
- * run's plot. A change made by another client appears without a reload
+ * run's plot; a failed item shows its error and stops the queue. A change made by another client appears without a reload
  * (pushed). With `serve --auth`, a key without the `queue` scope sees its
  * refusals as the server's coded error. Each step saves a screenshot.
  * @module
@@ -17,6 +17,7 @@ import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { DispatcherClient } from '../../src/protocol/v2/client.js';
 import { runCli, startServe, type ServeChild } from '../helpers/child.js';
+import { TEST_PLANS } from '../helpers/engine.js';
 import { TempDirs } from '../store/tmp.js';
 import { ServerProcess, chromiumTests, launchBrowser, screenshot, until } from './harness.js';
 
@@ -53,7 +54,8 @@ async function queueCount(num: number, delay: number, position: number): Promise
 
 describe('web panel: the Queue tab (Chromium)', { timeout: 300_000, ...chromiumTests() }, () => {
   before(async () => {
-    server = new ServerProcess(dirs.make());
+    // The test plans add `failing` (raises ValueError after two events).
+    server = new ServerProcess(dirs.make(), ['--plans', TEST_PLANS]);
     await server.start();
     client = new DispatcherClient(`ws://127.0.0.1:${String(server.port)}/v2`);
     browser = await launchBrowser();
@@ -185,6 +187,23 @@ describe('web panel: the Queue tab (Chromium)', { timeout: 300_000, ...chromiumT
     assert.match(await detail.getByTestId('run-params').textContent() ?? '', /num\s*4/);
     assert.match(await detail.getByTestId('run-md').textContent() ?? '', new RegExp(`item_id\\s*${second}`));
     await screenshot(page, 'queue-run-plot');
+  });
+
+  it('a failed item shows its error in the history and stops the queue (ignore failures off); the next item stays pending', async () => {
+    const added = await client.request('queue.add', { items: [{ plan: 'failing' }, { plan: 'count', params: { detectors: ['det'], num: 1 } }] });
+    const [bad, next] = added.items.map((i) => i.item_uid) as [string, string];
+    await shownIs([bad, next]);
+    await page.locator('button[data-action=queue-start]').click();
+    await until(page, (u: string) => document.querySelector(`[data-testid=queue-history] tr[data-item-uid="${u}"]`)?.getAttribute('data-outcome') === 'failed', bad, 120_000);
+    const row = page.locator(`[data-testid=queue-history] tr[data-item-uid="${bad}"]`);
+    assert.match(await row.textContent() ?? '', /failed.*ValueError: planned failure after 2 events/s);
+    assert.match(await row.locator('button[data-run]').textContent() ?? '', /fail/);
+    await until(page, () => document.querySelector('[data-testid=queue-state]')?.textContent === 'stopped', null, 30_000);
+    await shownIs([next]);
+    assert.equal((await client.request('queue.get')).state, 'stopped');
+    await screenshot(page, 'queue-failed');
+    await client.request('queue.clear');
+    await shownIs([]);
     assert.deepEqual(pageErrors, [], 'no uncaught errors in the page');
   });
 });
