@@ -130,7 +130,9 @@ export class Journal {
           const meta = scan === null ? undefined : { itemId: scan.itemId, planName: scan.name, params: scan.params };
           store.appendDocument(name as DocumentName, doc as unknown as AnyDocument, meta);
         } else {
-          store.appendEvent({ topic, time: Date.now() / 1000, data });
+          // Progress is shown live but not kept: it is derivable from the documents and each one
+          // supersedes the last (a third of a count's events, ~180 bytes each on disk; docs/storage.md).
+          store.appendEvent({ topic, time: Date.now() / 1000, data, transient: topic === 'progress' });
         }
         return;
       } catch (e) {

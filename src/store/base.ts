@@ -33,6 +33,25 @@ interface Waiter { resolve(): void; reject(e: Error): void }
 
 function emptyBatch(): WriteBatch { return { starts: [], documents: [], events: [], stops: [] }; }
 
+/**
+ * The JSON text of an event's `data` that the store already made (committed and read-back events):
+ * whoever encodes the event (v2 frames) reuses it instead of serialising the document a second time.
+ * Kept beside the event, not on it, so the event object stays `{seq, topic, time, data}`.
+ */
+const DATA_JSON = new WeakMap<StoredEvent, string>();
+
+/** `JSON.stringify(event.data)` if the store made it for this event object, else undefined. */
+export function storedDataJson(event: StoredEvent): string | undefined { return DATA_JSON.get(event); }
+
+function textEvent(seq: number, topic: string, time: number, data: unknown, dataJson: string): StoredEvent {
+  const e: StoredEvent = { seq, topic, time, data };
+  DATA_JSON.set(e, dataJson);
+  return e;
+}
+
+/** A document event's data `{name, doc}` as JSON, from the document's own text (made once, at append). */
+function documentDataJson(name: string, json: string): string { return `{"name":${JSON.stringify(name)},"doc":${json}}`; }
+
 /** Documents read per page by exports and recovery. */
 const PAGE = 1000;
 
@@ -46,6 +65,8 @@ export class BaseStore implements RunStore {
   /** What listeners get for the pending batch: the caller's own objects, no re-parse. */
   #committed: { documents: StoredDocument[]; events: StoredEvent[] } = { documents: [], events: [] };
   #pendingCount = 0;
+  /** The pending batch's last event when it is transient: written with the batch, so the largest seq shown is stored. */
+  #tail: StoredEvent | null = null;
   /** Callers of commit() waiting for the pending batch. */
   #waiters: Waiter[] = [];
   /** The waiters of the batch being written, null when no write is in flight. */
@@ -89,25 +110,41 @@ export class BaseStore implements RunStore {
   get failure(): Error | null { return this.#failure; }
 
   appendDocument(name: DocumentName, doc: AnyDocument, meta?: DocumentMeta, time = Date.now() / 1000): number {
-    const stored = this.#queueDocument(name, doc, meta, false);
-    const seq = this.#nextSeq++;
-    this.#batch.events.push({ seq, topic: 'document', time, dataJson: null, docId: stored.id });
-    this.#committed.events.push({ seq, topic: 'document', time, data: { name, doc } });
+    this.#queueDocumentEvent(name, doc, meta, false, time);
     this.#queued();
-    return seq;
+    return this.#nextSeq - 1;
   }
 
   appendEvent(event: EventInput): number {
     this.#writable();
     const seq = this.#nextSeq++;
-    const dataJson = JSON.stringify(event.data ?? null);
-    this.#batch.events.push({ seq, topic: event.topic, time: event.time, dataJson, docId: null });
-    this.#committed.events.push({ seq, topic: event.topic, time: event.time, data: event.data });
+    const data = event.data;
+    if (event.transient === true) {
+      // Written only if it ends the batch (see #drain); encoded then, or by whoever shows it.
+      const shown: StoredEvent = { seq, topic: event.topic, time: event.time, data };
+      this.#committed.events.push(shown);
+      this.#tail = shown;
+    } else {
+      const dataJson = JSON.stringify(data ?? null);
+      this.#batch.events.push({ seq, topic: event.topic, time: event.time, dataJson, docId: null });
+      // `data: undefined` is encoded by JSON.stringify(event) without its key: only defined data has a reusable text.
+      this.#committed.events.push(data === undefined ? { seq, topic: event.topic, time: event.time, data } : textEvent(seq, event.topic, event.time, data, dataJson));
+      this.#tail = null;
+    }
     this.#queued();
     return seq;
   }
 
-  #queueDocument(name: DocumentName, doc: AnyDocument, meta: DocumentMeta | undefined, interrupted: boolean): StoredDocument {
+  /** A document and its `document` event, queued (the caller counts them pending). */
+  #queueDocumentEvent(name: DocumentName, doc: AnyDocument, meta: DocumentMeta | undefined, interrupted: boolean, time: number): void {
+    const entry = this.#queueDocument(name, doc, meta, interrupted);
+    const seq = this.#nextSeq++;
+    this.#batch.events.push({ seq, topic: 'document', time, dataJson: null, docId: entry.id });
+    this.#committed.events.push(textEvent(seq, 'document', time, { name, doc }, documentDataJson(name, entry.json)));
+    this.#tail = null;
+  }
+
+  #queueDocument(name: DocumentName, doc: AnyDocument, meta: DocumentMeta | undefined, interrupted: boolean): PendingDocument {
     this.#writable();
     if (name === 'start') this.#refuseOpenRun((doc as { uid?: unknown }).uid);
     const json = JSON.stringify(doc);
@@ -119,9 +156,8 @@ export class BaseStore implements RunStore {
     }
     this.#batch.documents.push(entry);
     if (obs.stop !== undefined) this.#batch.stops.push({ ...obs.stop, lastDocId: entry.id });
-    const stored: StoredDocument = { id: entry.id, runUid: obs.runUid, name, doc };
-    this.#committed.documents.push(stored);
-    return stored;
+    this.#committed.documents.push({ id: entry.id, runUid: obs.runUid, name, doc });
+    return entry;
   }
 
   #refuseOpenRun(uid: unknown): void {
@@ -165,6 +201,13 @@ export class BaseStore implements RunStore {
       const batch = this.#batch;
       const committed = this.#committed;
       const waiters = this.#waiters;
+      const tail = this.#tail;
+      if (tail !== null) {
+        const dataJson = JSON.stringify(tail.data ?? null);
+        batch.events.push({ seq: tail.seq, topic: tail.topic, time: tail.time, dataJson, docId: null });
+        if (tail.data !== undefined) DATA_JSON.set(tail, dataJson);
+      }
+      this.#tail = null;
       this.#flight = waiters;
       this.#batch = emptyBatch();
       this.#committed = { documents: [], events: [] };
@@ -182,7 +225,7 @@ export class BaseStore implements RunStore {
       const lastEvent = committed.events[committed.events.length - 1];
       if (lastEvent !== undefined) {
         this.#committedSeq = lastEvent.seq;
-        this.#oldestSeq ??= committed.events[0]?.seq ?? null;
+        this.#oldestSeq ??= batch.events[0]?.seq ?? null;
       }
       for (const l of this.#commitListeners) {
         try { l(committed); } catch (e) { this.onListenerError(e); }
@@ -206,6 +249,7 @@ export class BaseStore implements RunStore {
     this.#nextDocId = this.#committedDocId + 1;
     const all = [...waiters, ...this.#waiters];
     this.#batch = emptyBatch();
+    this.#tail = null;
     this.#committed = { documents: [], events: [] };
     this.#waiters = [];
     this.#pendingCount = 0;
@@ -298,10 +342,7 @@ export class BaseStore implements RunStore {
     for (const uid of await this.#backend.unclosedRuns()) {
       if (this.#tracker.isOpen(uid)) continue; // a run of this process, still going
       const stop = composeInterruptedStop(uid, await this.getDocuments(uid), options.time, options.reason);
-      const stored = this.#queueDocument('stop', stop, undefined, true);
-      const seq = this.#nextSeq++;
-      this.#batch.events.push({ seq, topic: 'document', time: stop.time, dataJson: null, docId: stored.id });
-      this.#committed.events.push({ seq, topic: 'document', time: stop.time, data: { name: 'stop', doc: stop } });
+      this.#queueDocumentEvent('stop', stop, undefined, true, stop.time);
       this.#pendingCount++;
       stops.push(stop);
     }
@@ -372,7 +413,7 @@ export class BaseStore implements RunStore {
 }
 
 function eventFromRow(r: EventRow): StoredEvent {
-  const data = r.dataJson !== null ? JSON.parse(r.dataJson) as unknown
-    : { name: r.docName, doc: r.docJson === null ? null : JSON.parse(r.docJson) as unknown };
-  return { seq: r.seq, topic: r.topic, time: r.time, data };
+  if (r.dataJson !== null) return textEvent(r.seq, r.topic, r.time, JSON.parse(r.dataJson) as unknown, r.dataJson);
+  if (r.docJson === null || r.docName === null) return { seq: r.seq, topic: r.topic, time: r.time, data: { name: r.docName, doc: null } };
+  return textEvent(r.seq, r.topic, r.time, { name: r.docName, doc: JSON.parse(r.docJson) as unknown }, documentDataJson(r.docName, r.docJson));
 }

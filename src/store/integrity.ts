@@ -17,9 +17,10 @@ export const QUICK_CHECK_MAX_BYTES = 256 * 1024 * 1024;
 const TAIL_ROWS = 200;
 
 const TAILS = [
-  `SELECT id, run_uid, name, length(doc) FROM documents ORDER BY id DESC LIMIT ${TAIL_ROWS}`,
+  `SELECT id, run, name, length(doc) FROM documents ORDER BY id DESC LIMIT ${TAIL_ROWS}`,
   `SELECT seq, topic, time, length(data), doc_id FROM events ORDER BY seq DESC LIMIT ${TAIL_ROWS}`,
   `SELECT * FROM runs ORDER BY rowid DESC LIMIT ${TAIL_ROWS}`,
+  'SELECT * FROM topics',
   // The run index's own B-trees (start time, plan) at their ends too.
   'SELECT max(start_time), min(start_time) FROM runs',
   'SELECT count(*) FROM (SELECT plan_name FROM runs ORDER BY plan_name DESC, start_time DESC LIMIT 50)',

@@ -74,9 +74,11 @@ export class MemoryBackend implements StoreBackend {
 
   async readEvents(sinceSeq: number, limit: number): Promise<EventRow[]> {
     const out: EventRow[] = [];
-    // seq is dense from the first one kept, so the start index is arithmetic.
-    const first = this.#events[0]?.seq ?? 1;
-    for (let i = Math.max(0, sinceSeq + 1 - first); i < this.#events.length && out.length < limit; i++) {
+    // seq ascends but has gaps (transient events are not written): binary search for the first one past `sinceSeq`.
+    let lo = 0;
+    let hi = this.#events.length;
+    while (lo < hi) { const mid = (lo + hi) >> 1; if ((this.#events[mid]?.seq ?? 0) <= sinceSeq) lo = mid + 1; else hi = mid; }
+    for (let i = lo; i < this.#events.length && out.length < limit; i++) {
       const e = this.#events[i];
       if (e === undefined) break;
       const doc = e.docId === null ? undefined : this.#documents.get(e.docId);

@@ -11,7 +11,7 @@ import { BaseStore, type StoreOptions } from './base.js';
 import { StoreError, causeText } from './errors.js';
 import { checkIntegrity } from './integrity.js';
 import { DataDirLock } from './lock.js';
-import { SCHEMA_SQL, SCHEMA_VERSION } from './schema.js';
+import { SCHEMA_SQL, SCHEMA_VERSION, UPGRADE_FROM_V1_SQL } from './schema.js';
 import type { ListRunsQuery, RunSummary } from './types.js';
 
 export const DB_FILE = 'bluesky.sqlite';
@@ -65,13 +65,21 @@ export class SqliteBackend implements StoreBackend {
   readonly #db: Database.Database;
   readonly #write: (batch: WriteBatch) => void;
   readonly #q;
+  /** runs.id of the runs open in this process (their documents refer to it); others are looked up. */
+  readonly #runIds = new Map<string, number>();
+  /** topics.id by name (every topic but 'document'). */
+  #topicIds = new Map<string, number>();
 
   constructor(db: Database.Database, location: string) {
     this.#db = db;
     this.location = location;
     this.#q = {
       insertRun: db.prepare('INSERT INTO runs (uid, scan_id, plan_name, item_id, params, start_time, imported, first_doc) VALUES (?, ?, ?, ?, ?, ?, ?, ?)'),
-      insertDoc: db.prepare('INSERT INTO documents (id, run_uid, name, doc) VALUES (?, ?, ?, ?)'),
+      runId: db.prepare('SELECT id FROM runs WHERE uid = ?').pluck(),
+      insertDoc: db.prepare('INSERT INTO documents (id, run, name, doc) VALUES (?, ?, ?, ?)'),
+      insertTopic: db.prepare('INSERT OR IGNORE INTO topics (name) VALUES (?)'),
+      topicId: db.prepare('SELECT id FROM topics WHERE name = ?').pluck(),
+      topics: db.prepare('SELECT name, id FROM topics').raw(),
       insertEvent: db.prepare('INSERT INTO events (seq, topic, time, data, doc_id) VALUES (?, ?, ?, ?, ?)'),
       stopRun: db.prepare('UPDATE runs SET stop_time = ?, exit_status = ?, reason = ?, num_events = ?, interrupted = ?, last_doc = ? WHERE uid = ?'),
       hasRun: db.prepare('SELECT 1 FROM runs WHERE uid = ?').pluck(),
@@ -80,13 +88,13 @@ export class SqliteBackend implements StoreBackend {
         AND (@prefix IS NULL OR substr(uid, 1, length(@prefix)) = @prefix)
         ORDER BY start_time DESC, rowid DESC LIMIT @limit OFFSET @offset`),
       documents: db.prepare(`SELECT d.id, d.name, d.doc AS json FROM runs r JOIN documents d
-        ON d.id BETWEEN r.first_doc AND coalesce(r.last_doc, 9007199254740991) AND d.run_uid = r.uid
+        ON d.id BETWEEN r.first_doc AND coalesce(r.last_doc, 9007199254740991) AND d.run = r.id
         WHERE r.uid = ? ORDER BY d.id LIMIT ? OFFSET ?`),
       documentsAfter: db.prepare(`SELECT d.id, d.name, d.doc AS json FROM runs r JOIN documents d
-        ON d.id BETWEEN max(r.first_doc, ? + 1) AND coalesce(r.last_doc, 9007199254740991) AND d.run_uid = r.uid
+        ON d.id BETWEEN max(r.first_doc, ? + 1) AND coalesce(r.last_doc, 9007199254740991) AND d.run = r.id
         WHERE r.uid = ? ORDER BY d.id LIMIT ?`),
-      events: db.prepare(`SELECT e.seq, e.topic, e.time, e.data AS dataJson, d.name AS docName, d.doc AS docJson
-        FROM events e LEFT JOIN documents d ON d.id = e.doc_id WHERE e.seq > ? ORDER BY e.seq LIMIT ?`),
+      events: db.prepare(`SELECT e.seq, coalesce(t.name, 'document') AS topic, e.time, e.data AS dataJson, d.name AS docName, d.doc AS docJson
+        FROM events e LEFT JOIN topics t ON t.id = e.topic LEFT JOIN documents d ON d.id = e.doc_id WHERE e.seq > ? ORDER BY e.seq LIMIT ?`),
       minSeq: db.prepare('SELECT min(seq) FROM events').pluck(),
       maxSeq: db.prepare('SELECT max(seq) FROM events').pluck(),
       maxDocId: db.prepare('SELECT max(id) FROM documents').pluck(),
@@ -99,18 +107,42 @@ export class SqliteBackend implements StoreBackend {
       pruneBelow: db.prepare('DELETE FROM events WHERE seq <= ?'),
     };
     this.#write = db.transaction((batch: WriteBatch) => this.#apply(batch));
+    this.#loadTopics();
   }
+
+  #loadTopics(): void { this.#topicIds = new Map(this.#q.topics.all() as Array<[string, number]>); }
 
   #apply(batch: WriteBatch): void {
     const q = this.#q;
     for (const s of batch.starts) {
-      q.insertRun.run(s.uid, s.scanId, s.planName, s.itemId, s.params === null ? null : JSON.stringify(s.params), s.startTime, s.imported ? 1 : 0, s.firstDocId);
+      const info = q.insertRun.run(s.uid, s.scanId, s.planName, s.itemId, s.params === null ? null : JSON.stringify(s.params), s.startTime, s.imported ? 1 : 0, s.firstDocId);
+      this.#runIds.set(s.uid, Number(info.lastInsertRowid));
     }
-    for (const d of batch.documents) q.insertDoc.run(d.id, d.runUid, d.name, d.json);
-    for (const e of batch.events) q.insertEvent.run(e.seq, e.topic, e.time, e.dataJson, e.docId);
+    for (const d of batch.documents) q.insertDoc.run(d.id, d.runUid === null ? null : this.#runId(d.runUid), d.name, d.json);
+    for (const e of batch.events) q.insertEvent.run(e.seq, e.topic === 'document' ? null : this.#topicId(e.topic), e.time, e.dataJson, e.docId);
     for (const s of batch.stops) {
       q.stopRun.run(s.stopTime, s.exitStatus, s.reason, JSON.stringify(s.numEvents), s.interrupted ? 1 : 0, s.lastDocId, s.uid);
+      this.#runIds.delete(s.uid);
     }
+  }
+
+  #runId(uid: string): number | null {
+    const known = this.#runIds.get(uid);
+    if (known !== undefined) return known;
+    const id = this.#q.runId.get(uid) as number | undefined;
+    if (id === undefined) return null;
+    this.#runIds.set(uid, id);
+    return id;
+  }
+
+  #topicId(name: string): number {
+    let id = this.#topicIds.get(name);
+    if (id === undefined) {
+      this.#q.insertTopic.run(name);
+      id = this.#q.topicId.get(name) as number;
+      this.#topicIds.set(name, id);
+    }
+    return id;
   }
 
   // Synchronous underneath (better-sqlite3); the contract is asynchronous for remote backends.
@@ -123,7 +155,16 @@ export class SqliteBackend implements StoreBackend {
     };
   }
 
-  async write(batch: WriteBatch): Promise<void> { this.#write(batch); }
+  async write(batch: WriteBatch): Promise<void> {
+    try {
+      this.#write(batch);
+    } catch (e) {
+      // Rolled back: ids learnt inside the transaction may not exist.
+      this.#runIds.clear();
+      try { this.#loadTopics(); } catch { this.#topicIds.clear(); }
+      throw e;
+    }
+  }
   async hasRun(uid: string): Promise<boolean> { return this.#q.hasRun.get(uid) !== undefined; }
 
   async getRun(uid: string): Promise<RunSummary | undefined> {
@@ -167,12 +208,20 @@ function configure(db: Database.Database, path: string, options: SqliteStoreOpti
   if (version > SCHEMA_VERSION) {
     throw new StoreError('STORE_SCHEMA_MISMATCH', `${path} has schema version ${version}; this version of bluesky-dispatcher reads up to ${SCHEMA_VERSION}`);
   }
-  if (options.readonly === true) return;
+  if (options.readonly === true) {
+    if (version !== 0 && version < SCHEMA_VERSION) {
+      throw new StoreError('STORE_SCHEMA_MISMATCH', `${path} has schema version ${version}, older than this version's ${SCHEMA_VERSION}; opening it for writing once (serve --data, run --data) upgrades it`);
+    }
+    return;
+  }
   const mode = db.pragma('journal_mode = WAL', { simple: true });
   if (mode !== 'wal') throw new StoreError('STORE_OPEN_FAILED', `cannot put ${path} in WAL mode (journal_mode is ${String(mode)})`);
   db.pragma(`synchronous = ${options.durability === 'full' ? 'FULL' : 'NORMAL'}`);
-  db.exec(SCHEMA_SQL);
-  db.pragma(`user_version = ${SCHEMA_VERSION}`);
+  // A new file gets the schema; a version-1 file is rewritten once (docs/storage.md), all or nothing.
+  db.transaction(() => {
+    db.exec(version === 1 ? UPGRADE_FROM_V1_SQL : SCHEMA_SQL);
+    db.pragma(`user_version = ${SCHEMA_VERSION}`);
+  })();
   let bytes = 0;
   try { bytes = statSync(path).size; } catch { /* checked below by reading */ }
   checkIntegrity(db, path, bytes);

@@ -24,6 +24,14 @@ export interface EventInput {
   readonly topic: string;
   readonly time: number;
   readonly data: unknown;
+  /**
+   * Shown, not kept (progress: derivable from the documents, superseded by the next one). Numbered
+   * in the same stream and handed to `onCommit` listeners with its batch, in order, but not written
+   * to the backend's log, so a replay from the store passes over its seq. The last event of a
+   * commit is written whatever it is: the largest seq shown is on disk, and a reopened store never
+   * numbers anything with a seq someone has already seen.
+   */
+  readonly transient?: boolean;
 }
 
 /** A v2 server event as stored: `seq` is server-wide, +1 per event, continuing across restarts. */

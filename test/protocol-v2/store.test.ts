@@ -56,13 +56,20 @@ describe('serve --data', { timeout: 60_000 }, () => {
     assert.equal(hello.oldest_seq, 1);
     await c.ok('subscribe', { since: 0 });
     await c.waitSeq(hello.latest_seq);
-    // Everything before the restart, from disk, byte-for-byte the events seen live.
+    // Everything before the restart, from disk, byte-for-byte the events seen live, except progress:
+    // it is shown live but not stored (docs/storage.md), so the replay passes over its seqs.
     const replayed = c.events.filter((e) => e.seq <= last && e.seq >= (before[0] ?? 0));
-    assert.deepEqual(replayed, liveEvents);
+    const liveBySeq = new Map(liveEvents.map((e) => [e.seq, e]));
+    for (const e of replayed) assert.deepEqual(e, liveBySeq.get(e.seq), `seq ${String(e.seq)} replayed as it was seen`);
+    assert.deepEqual(replayed.filter((e) => e.topic !== 'progress'), liveEvents.filter((e) => e.topic !== 'progress'), 'every kept event is replayed');
+    assert.ok(replayed.length < liveEvents.length, 'progress was not all stored');
     assert.equal(c.events[0]?.seq, 1);
+    const replayEnd = c.events.length;
     await runPlan(c, 'count', { detectors: ['det'], num: 2 });
     const seqs = c.events.map((e) => e.seq);
-    assert.deepEqual(seqs, seqs.map((_x, i) => i + 1), 'still no gap nor repeat after the restart');
+    assert.ok(seqs.every((q, i) => i === 0 || q > (seqs[i - 1] ?? 0)), 'no repeat after the restart');
+    const liveAgain = seqs.slice(replayEnd - 1);
+    assert.deepEqual(liveAgain, liveAgain.map((_x, i) => (liveAgain[0] ?? 0) + i), 'live events have no gap');
 
     const { runs } = await c.ok<{ runs: Array<Record<string, unknown>> }>('runs.list', {});
     assert.equal(runs.length, 2);

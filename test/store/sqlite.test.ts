@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { after, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 import { DB_FILE, SqliteStore, StoreError } from '../../src/store/index.js';
-import { exportText, handRun } from './contract.js';
+import { exportLines, exportText, handRun } from './contract.js';
 import { TempDirs } from './tmp.js';
 
 const dirs = new TempDirs();
@@ -157,9 +157,66 @@ describe('SqliteStore refuses bad data directories with a clear error', () => {
     assert.throws(() => SqliteStore.open(dir), isStoreError('STORE_SCHEMA_MISMATCH', 'version 99'));
   });
 
+  it('a version-1 file (run uid in every document, topic as text) is upgraded at open; read-only opens ask for that first', async () => {
+    const dir = dirs.make();
+    const db = new Database(join(dir, DB_FILE));
+    db.exec(V1_SCHEMA);
+    const docs = handRun('r1', 2);
+    const open = handRun('r2', 1, { open: true, time: 1_700_000_100, scanId: 2 });
+    const insertDoc = db.prepare('INSERT INTO documents (id, run_uid, name, doc) VALUES (?, ?, ?, ?)');
+    const insertEvent = db.prepare('INSERT INTO events (seq, topic, time, data, doc_id) VALUES (?, ?, ?, ?, ?)');
+    insertEvent.run(1, 'state', 1, '{"new":"running"}', null);
+    [...docs, ...open].forEach(([name, doc], i) => {
+      insertDoc.run(i + 1, i < docs.length ? 'r1' : 'r2', name, JSON.stringify(doc));
+      insertEvent.run(i + 2, 'document', 2 + i, null, i + 1);
+    });
+    const last = docs.length + open.length + 2;
+    insertEvent.run(last, 'progress', 9, '{"done":1}', null);
+    db.prepare(`INSERT INTO runs (uid, scan_id, plan_name, start_time, stop_time, exit_status, reason, num_events, first_doc, last_doc)
+      VALUES ('r1', 1, 'count', 1700000000, 1700000003, 'success', '', '{"primary":2}', 1, ?)`).run(docs.length);
+    db.prepare("INSERT INTO runs (uid, scan_id, plan_name, start_time, first_doc) VALUES ('r2', 2, 'count', 1700000100, ?)").run(docs.length + 1);
+    db.pragma('user_version = 1');
+    db.close();
+
+    assert.throws(() => SqliteStore.open(dir, { readonly: true }), isStoreError('STORE_SCHEMA_MISMATCH', 'version 1', 'upgrades it'));
+    await withStore(dir, async (s) => {
+      assert.equal(s.latestSeq(), last);
+      assert.deepEqual((await s.listRuns()).map((r) => [r.uid, r.exitStatus]), [['r2', null], ['r1', 'success']]);
+      assert.deepEqual(await s.getDocuments('r1'), docs);
+      assert.deepEqual(await exportLines(s, 'r1'), docs.map((d) => JSON.stringify(d)));
+      const events = await s.readEvents(0, 100);
+      assert.deepEqual(events.map((e) => [e.seq, e.topic]), [[1, 'state'], ...[...docs, ...open].map((_d, i) => [i + 2, 'document']), [last, 'progress']]);
+      assert.deepEqual(events[2]?.data, { name: 'descriptor', doc: docs[1]?.[1] });
+      // The run left open is closed as after any restart, and joins its documents by the new run key.
+      const [stop] = await s.recoverInterrupted();
+      assert.deepEqual(stop?.num_events, { primary: 1 });
+      assert.equal((await s.getDocuments('r2')).length, open.length + 1);
+      assert.equal((await s.readEvents(last, 10))[0]?.seq, last + 1);
+    });
+    const after = new Database(join(dir, DB_FILE), { readonly: true });
+    try {
+      assert.equal(after.pragma('user_version', { simple: true }), 2);
+      assert.deepEqual(after.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE 'v1_%'").all(), [], 'the old tables are gone');
+    } finally { after.close(); }
+    await withStore(dir, async (s) => { assert.equal((await s.getRun('r2'))?.interrupted, true); });
+  });
+
   it('reading a directory with no store: STORE_OPEN_FAILED, and nothing is created', () => {
     const dir = join(dirs.make(), 'absent');
     assert.throws(() => SqliteStore.open(dir, { readonly: true }), isStoreError('STORE_OPEN_FAILED', dir));
     assert.equal(existsSync(dir), false);
   });
 });
+
+/** The schema a version-1 file has (bluesky-dispatcher before the compact layout), as that version created it. */
+const V1_SCHEMA = `
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE runs (
+  uid TEXT PRIMARY KEY, scan_id INTEGER, plan_name TEXT, item_id TEXT, params TEXT, start_time REAL NOT NULL, stop_time REAL,
+  exit_status TEXT, reason TEXT, num_events TEXT, interrupted INTEGER NOT NULL DEFAULT 0, imported INTEGER NOT NULL DEFAULT 0,
+  first_doc INTEGER NOT NULL, last_doc INTEGER);
+CREATE INDEX runs_by_start ON runs (start_time);
+CREATE INDEX runs_by_plan ON runs (plan_name, start_time);
+CREATE TABLE documents (id INTEGER PRIMARY KEY, run_uid TEXT, name TEXT NOT NULL, doc TEXT NOT NULL);
+CREATE TABLE events (seq INTEGER PRIMARY KEY, topic TEXT NOT NULL, time REAL NOT NULL, data TEXT, doc_id INTEGER);
+`;

@@ -3,6 +3,7 @@
  * durable store can replace the in-memory ring (seq continuing across restarts).
  * @module
  */
+import { storedDataJson } from '../../store/index.js';
 import type { Event, Topic, TopicData } from './types.js';
 
 /** The committed stream as readers see it (the journal writes it; see src/server/journal.ts). */
@@ -37,7 +38,15 @@ const FRAMES = new WeakMap<object, Buffer>();
 /** The JSON frame of an event (cached for events this process appended or encoded). */
 export function frameOf(event: Event): Buffer {
   let buf = FRAMES.get(event);
-  if (buf === undefined) { buf = Buffer.from(JSON.stringify(event), 'utf8'); FRAMES.set(event, buf); }
+  if (buf === undefined) {
+    // The store has the data's text already (a document's JSON is made once, at append): the
+    // same bytes as JSON.stringify(event), whose keys are always seq, topic, time, data.
+    const data = storedDataJson(event);
+    const text = data === undefined ? JSON.stringify(event)
+      : `{"seq":${String(event.seq)},"topic":${JSON.stringify(event.topic)},"time":${JSON.stringify(event.time)},"data":${data}}`;
+    buf = Buffer.from(text, 'utf8');
+    FRAMES.set(event, buf);
+  }
   return buf;
 }
 

@@ -29,7 +29,7 @@ export class StoreEventLog implements EventLog {
   #listeners: Array<() => void> = [];
   readonly #off: () => void;
   /** Disk pages by block number (block b holds seqs b*DISK_PAGE+1 ..), oldest inserted first. */
-  readonly #pages = new Map<number, Event[]>();
+  readonly #pages = new Map<number, DiskPage>();
   readonly #loading = new Set<number>();
   /** A failed disk read: replays that need the disk are refused ('too_old') rather than stalled. */
   #readFailure: unknown = null;
@@ -86,23 +86,32 @@ export class StoreEventLog implements EventLog {
       const block = Math.floor(cursor / DISK_PAGE);
       const page = this.#page(block);
       if (page === undefined) return; // loading: its arrival wakes the readers
-      for (const e of page) {
+      // From the ring's first seq on, the ring answers: it also has what the disk lacks.
+      const ringFrom = this.memory.oldest();
+      for (const e of page.events) {
         if (e.seq <= cursor) continue;
+        if (e.seq >= ringFrom) break;
         cursor = e.seq;
         yield e;
       }
+      // Seqs up to `complete` the page lacks were never stored (transient progress, events shown
+      // while the store had failed): the disk has gaps, and the replay passes over them.
+      if (page.complete > cursor) cursor = Math.min(page.complete, ringFrom - 1);
       // A short page read before later events reached the disk is stale once the ring has moved past it: read it again.
-      if (page.length < DISK_PAGE && cursor < this.memory.oldest() - 1) this.#pages.delete(block);
+      if (page.events.length < DISK_PAGE && cursor < this.memory.oldest() - 1) this.#pages.delete(block);
     }
   }
 
-  #page(block: number): Event[] | undefined {
+  #page(block: number): DiskPage | undefined {
     const hit = this.#pages.get(block);
     if (hit !== undefined) return hit;
     if (this.#loading.has(block)) return undefined;
     this.#loading.add(block);
+    // Everything committed by now is on disk when the read runs: a page that ends short is complete up to here.
+    const committed = this.store.latestSeq();
     this.store.readEvents(block * DISK_PAGE, DISK_PAGE).then((events) => {
-      this.#pages.set(block, events as Event[]);
+      const complete = events.length < DISK_PAGE ? committed : (events[events.length - 1]?.seq ?? committed);
+      this.#pages.set(block, { events: events as Event[], complete });
       for (const key of this.#pages.keys()) { if (this.#pages.size <= MAX_PAGES) break; this.#pages.delete(key); }
     }, (e: unknown) => { this.#readFailure = e; }).finally(() => {
       this.#loading.delete(block);
@@ -111,3 +120,6 @@ export class StoreEventLog implements EventLog {
     return undefined;
   }
 }
+
+/** Up to DISK_PAGE stored events after a block's first seq; every stored seq up to `complete` is among them. */
+interface DiskPage { readonly events: Event[]; readonly complete: number }
