@@ -49,7 +49,7 @@ export async function benchQueue(): Promise<Record<string, number>> {
     return { queue_gap_p50_ms: r(quantile(gaps, 0.5)), queue_gap_p99_ms: r(quantile(gaps, 0.99)), queue_items_per_s: Math.round(N / seconds) };
   } finally {
     await s.dispatcher.stop('bench done');
-    s.queueStore?.close();
+    await s.queueStore?.close();
     await s.store?.close().catch(() => undefined);
     rmSync(dir, { recursive: true, force: true });
   }

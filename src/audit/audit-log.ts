@@ -22,9 +22,11 @@ export interface AuditEntry {
   readonly outcome: string;
   /** The error's message, when it failed. */
   readonly message: string | null;
+  /** The server that recorded it, in a store several servers share (PostgreSQL); absent in a data directory's. */
+  readonly instance?: string;
 }
 
-export type AuditRecord = Omit<AuditEntry, 'id'>;
+export type AuditRecord = Omit<AuditEntry, 'id' | 'instance'>;
 
 export interface AuditQuery {
   readonly limit?: number;
@@ -33,17 +35,20 @@ export interface AuditQuery {
   readonly who?: string;
   /** Only entries at or after this time (seconds since the epoch). */
   readonly since?: number;
+  /** In a shared store: only this server's entries (default: the reading server's own); `*`: every server's. A data directory has one server: ignored. */
+  readonly instance?: string;
 }
 
-/** Where entries go: memory (no data directory) or the data directory's database. */
+/** Where entries go: memory (no data directory), the data directory's database, or PostgreSQL (`--store`). */
 export interface AuditLog {
-  /** Record an entry; never throws (a failing disk must not block an emergency stop). */
+  /** Record an entry; never throws and never waits (a failing disk or network must not block an emergency stop). */
   record(entry: AuditRecord): void;
-  /** Newest first. */
-  list(query?: AuditQuery): AuditEntry[];
+  /** Newest first; includes every entry recorded before the call. */
+  list(query?: AuditQuery): Promise<AuditEntry[]>;
   /** Recording failures since start (reported by /healthz and the log). */
   readonly failures: number;
-  close(): void;
+  /** Waits for the entries still being written, then releases the connection. */
+  close(): Promise<void>;
 }
 
 const SECRET = /^(key|secret|password|token|api_key|authorization)$/i;
@@ -86,6 +91,6 @@ export class MemoryAuditLog implements AuditLog {
     this.#entries.push({ id: this.#next++, ...entry });
     if (this.#entries.length > this.#max) this.#entries.splice(0, this.#entries.length - this.#max);
   }
-  list(query?: AuditQuery): AuditEntry[] { return select(this.#entries, query); }
-  close(): void {}
+  async list(query?: AuditQuery): Promise<AuditEntry[]> { return select(this.#entries, query); }
+  async close(): Promise<void> {}
 }

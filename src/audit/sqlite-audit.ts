@@ -42,7 +42,7 @@ export class SqliteAuditLog implements AuditLog {
     }
   }
 
-  list(q: AuditQuery = {}): AuditEntry[] {
+  async list(q: AuditQuery = {}): Promise<AuditEntry[]> {
     const where: string[] = [];
     const args: Array<string | number> = [];
     if (q.op !== undefined) { where.push('op = ?'); args.push(q.op); }
@@ -54,5 +54,5 @@ export class SqliteAuditLog implements AuditLog {
     return this.#db.prepare(sql).all(...args, q.limit ?? 100, q.offset ?? 0) as AuditEntry[];
   }
 
-  close(): void { if (this.#db.open) this.#db.close(); }
+  async close(): Promise<void> { if (this.#db.open) this.#db.close(); }
 }

@@ -27,7 +27,7 @@ export function addAuditCommand(program: Command, io: AuditIo = stdio): Command 
     .option('--data <dir>', `data directory (default ${DEFAULT_DATA_DIR})`, DEFAULT_DATA_DIR)
     .option('--limit <n>', 'at most N entries (default 100)').option('--op <name>', 'only this operation (start, abort, stop_all, lock.acquire, ...)')
     .option('--who <name>', 'only this caller (a key name, "v1 from ADDRESS", "anonymous")').option('--json', 'one JSON array instead of a table')
-    .action((o: AuditOpts) => {
+    .action(async (o: AuditOpts) => {
       try {
         const limit = o.limit === undefined ? 100 : Number(o.limit);
         if (!Number.isInteger(limit) || limit < 1) throw new Error(`--limit expects a positive integer, got '${String(o.limit)}'`);
@@ -37,10 +37,10 @@ export function addAuditCommand(program: Command, io: AuditIo = stdio): Command 
         store.close();
         const log = new SqliteAuditLog(path, { readonly: true });
         try {
-          const entries = log.list({ limit, ...(o.op === undefined ? {} : { op: o.op }), ...(o.who === undefined ? {} : { who: o.who }) });
+          const entries = await log.list({ limit, ...(o.op === undefined ? {} : { op: o.op }), ...(o.who === undefined ? {} : { who: o.who }) });
           io.out(o.json === true ? `${JSON.stringify(entries)}\n` : auditTable(entries));
         } finally {
-          log.close();
+          await log.close();
         }
       } catch (e) {
         io.err(`error: ${e instanceof Error ? e.message : String(e)}\n`);

@@ -128,7 +128,7 @@ export async function serve(opts: ServeOptions = {}): Promise<Served> {
   // (SQLite only: with a PostgreSQL store they are kept in memory; see docs/scale-out.md.)
   const services = !(store instanceof SqliteStore) ? {} : {
     audit: new SqliteAuditLog(store.path, { onError: (e) => logger.error({ err: e }, 'the audit log could not record an operation') }),
-    lock: new ControlLock(new SqliteLockStore(store.path)),
+    lock: await ControlLock.open(new SqliteLockStore(store.path)),
   };
   // The queue: its own tables and connection in the run store's database file.
   const queueStore = store === null || opts.data === undefined || opts.data === false ? null : SqliteQueueStore.open(opts.data, { durability });
@@ -166,10 +166,10 @@ export async function serve(opts: ServeOptions = {}): Promise<Served> {
     await dispatcher.start();
   } catch (e) {
     await engine.close();
-    services.audit?.close();
-    services.lock?.close();
+    await services.audit?.close();
+    await services.lock?.close();
     await auth?.keys.close();
-    queueStore?.close();
+    await queueStore?.close();
     await bus?.close(0);
     await store?.close().catch(() => undefined);
     throw e;
@@ -280,7 +280,7 @@ export async function serveCommand(opts: ServeOptions = {}): Promise<void> {
     process.once('SIGTERM', () => done('SIGTERM'));
   });
   await dispatcher.stop(`server received ${signal}`);
-  queueStore?.close();
+  await queueStore?.close();
   await bus?.close();
   await store?.close().catch((e: unknown) => { logger.error({ err: e }, 'closing the run store failed'); });
   logger.flush();

@@ -2,7 +2,12 @@
  * The control lock (bluesky-queueserver's "lock"): one caller holds the beamline;
  * while it does, other callers' control and queue operations are refused with
  * `locked` (the operation table checks it), reads and `stop_all` still work, and
- * an `admin` can break it. Kept in the data directory, so it survives restarts.
+ * an `admin` can break it. Kept in the data directory (or, with `--store`, in
+ * PostgreSQL, one lock per instance), so it survives restarts.
+ *
+ * The lock is one server's: only it changes its row, so the state in memory is
+ * the truth and `heldAgainst` (asked before every control operation) never
+ * waits for the database. Changes are written first, then applied, one at a time.
  * @module
  */
 
@@ -13,18 +18,19 @@ export interface LockState {
   readonly since: number;
 }
 
-/** Where the lock is kept between restarts. */
+/** Where the lock is kept between restarts (asynchronous: PostgreSQL is a network away). */
 export interface LockStore {
-  load(): LockState | null;
-  save(state: LockState | null): void;
-  close(): void;
+  load(): Promise<LockState | null>;
+  /** Rejects when it could not be kept (then the lock stays as it was). */
+  save(state: LockState | null): Promise<void>;
+  close(): Promise<void>;
 }
 
 export class MemoryLockStore implements LockStore {
   #state: LockState | null = null;
-  load(): LockState | null { return this.#state; }
-  save(state: LockState | null): void { this.#state = state; }
-  close(): void {}
+  async load(): Promise<LockState | null> { return this.#state; }
+  async save(state: LockState | null): Promise<void> { this.#state = state; }
+  async close(): Promise<void> {}
 }
 
 export type AcquireOutcome = { ok: true; state: LockState } | { ok: false; heldBy: LockState };
@@ -33,30 +39,41 @@ export type ReleaseOutcome = { ok: true; released: LockState | null } | { ok: fa
 export class ControlLock {
   readonly #store: LockStore;
   #state: LockState | null;
+  #chain: Promise<unknown> = Promise.resolve();
 
-  constructor(store: LockStore = new MemoryLockStore()) {
+  /** `initial`: what `store` holds (see `open`); a new memory lock is free. */
+  constructor(store: LockStore = new MemoryLockStore(), initial: LockState | null = null) {
     this.#store = store;
-    this.#state = store.load();
+    this.#state = initial;
+  }
+
+  /** The lock as `store` kept it. */
+  static async open(store: LockStore): Promise<ControlLock> {
+    return new ControlLock(store, await store.load());
   }
 
   get state(): LockState | null { return this.#state; }
 
   /** Take the lock for `who` (again, with a new note, if it already holds it). */
-  acquire(who: string, note: string, now = Date.now() / 1000): AcquireOutcome {
-    const held = this.#state;
-    if (held !== null && held.holder !== who) return { ok: false, heldBy: held };
-    const state = { holder: who, note, since: held?.since ?? now };
-    this.#set(state);
-    return { ok: true, state };
+  acquire(who: string, note: string, now = Date.now() / 1000): Promise<AcquireOutcome> {
+    return this.#serial(async () => {
+      const held = this.#state;
+      if (held !== null && held.holder !== who) return { ok: false, heldBy: held };
+      const state = { holder: who, note, since: held?.since ?? now };
+      await this.#set(state);
+      return { ok: true, state };
+    });
   }
 
   /** Give the lock up; another holder's only with `force` (the caller checked it may). Releasing a free lock is fine. */
-  release(who: string, force: boolean): ReleaseOutcome {
-    const held = this.#state;
-    if (held === null) return { ok: true, released: null };
-    if (held.holder !== who && !force) return { ok: false, heldBy: held };
-    this.#set(null);
-    return { ok: true, released: held };
+  release(who: string, force: boolean): Promise<ReleaseOutcome> {
+    return this.#serial(async () => {
+      const held = this.#state;
+      if (held === null) return { ok: true, released: null };
+      if (held.holder !== who && !force) return { ok: false, heldBy: held };
+      await this.#set(null);
+      return { ok: true, released: held };
+    });
   }
 
   /** The lock, if someone other than `who` holds it. */
@@ -65,10 +82,19 @@ export class ControlLock {
     return held !== null && held.holder !== who ? held : null;
   }
 
-  close(): void { this.#store.close(); }
+  async close(): Promise<void> {
+    await this.#chain;
+    await this.#store.close();
+  }
 
-  #set(state: LockState | null): void {
-    this.#store.save(state);
+  async #set(state: LockState | null): Promise<void> {
+    await this.#store.save(state);
     this.#state = state;
+  }
+
+  #serial<T>(fn: () => Promise<T>): Promise<T> {
+    const p = this.#chain.then(fn);
+    this.#chain = p.catch(() => undefined);
+    return p;
   }
 }

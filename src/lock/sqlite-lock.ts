@@ -12,15 +12,15 @@ export class SqliteLockStore implements LockStore {
     this.#db.exec('CREATE TABLE IF NOT EXISTS control_lock (id INTEGER PRIMARY KEY CHECK (id = 1), holder TEXT NOT NULL, note TEXT NOT NULL, since REAL NOT NULL)');
   }
 
-  load(): LockState | null {
+  async load(): Promise<LockState | null> {
     const row = this.#db.prepare('SELECT holder, note, since FROM control_lock WHERE id = 1').get() as LockState | undefined;
     return row ?? null;
   }
 
-  save(state: LockState | null): void {
+  async save(state: LockState | null): Promise<void> {
     if (state === null) this.#db.prepare('DELETE FROM control_lock').run();
     else this.#db.prepare('INSERT INTO control_lock (id, holder, note, since) VALUES (1, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET holder = excluded.holder, note = excluded.note, since = excluded.since').run(state.holder, state.note, state.since);
   }
 
-  close(): void { if (this.#db.open) this.#db.close(); }
+  async close(): Promise<void> { if (this.#db.open) this.#db.close(); }
 }

@@ -35,9 +35,9 @@ export const lockAcquire = defineOp({
   name: 'lock.acquire', summary: 'Take the control lock: until released, other callers\' control and queue operations are refused with `locked` (stop_all still works).',
   params: Type.Object({ note: Type.Optional(Type.String({ maxLength: 500, description: 'why, for the others (shown in their `locked` errors)' })) }, { additionalProperties: false }),
   result: LockStatus, scope: 'control', effect: 'change', errors: ['locked'],
-  handler: (p, ctx) => {
+  handler: async (p, ctx) => {
     const lock = lockOf(ctx);
-    const outcome = lock.acquire(ctx.caller.name, p.note ?? '');
+    const outcome = await lock.acquire(ctx.caller.name, p.note ?? '');
     if (!outcome.ok) throw lockedError(outcome.heldBy);
     return statusOf(lock);
   },
@@ -47,14 +47,14 @@ export const lockRelease = defineOp({
   name: 'lock.release', summary: 'Give the control lock up; `force` (admin scope) breaks another caller\'s lock.',
   params: Type.Object({ force: Type.Optional(Type.Boolean({ default: false, description: 'break another caller\'s lock (needs the admin scope)' })) }, { additionalProperties: false }),
   result: LockStatus, scope: 'control', effect: 'change', errors: ['locked', 'forbidden'],
-  handler: (p, ctx) => {
+  handler: async (p, ctx) => {
     const lock = lockOf(ctx);
     const force = p.force ?? false;
     const held = lock.heldAgainst(ctx.caller.name);
     if (held !== null && force && !ctx.caller.scopes.has('admin')) {
       throw new OpError('forbidden', { op: 'lock.release with force', scope: 'admin' }, [{ path: '/force', message: 'needs the admin scope', expected: 'admin', got: [...ctx.caller.scopes].join(',') }]);
     }
-    const outcome = lock.release(ctx.caller.name, force);
+    const outcome = await lock.release(ctx.caller.name, force);
     if (!outcome.ok) throw lockedError(outcome.heldBy);
     return statusOf(lock);
   },
@@ -77,8 +77,8 @@ export const auditList = defineOp({
     since: Type.Optional(Type.Number({ description: 'only entries at or after: seconds since the epoch' })),
   }, { additionalProperties: false }),
   result: Type.Object({ entries: Type.Array(AuditEntry) }), scope: 'admin', effect: 'read', errors: ['unavailable'],
-  handler: (p, ctx) => {
+  handler: async (p, ctx) => {
     if (ctx.audit === undefined || ctx.audit === null) throw new OpError('unavailable', { problem: 'this server keeps no audit log' });
-    return { entries: ctx.audit.list({ ...p, limit: Math.min(p.limit ?? 100, 1000) }) };
+    return { entries: await ctx.audit.list({ ...p, limit: Math.min(p.limit ?? 100, 1000) }) };
   },
 });

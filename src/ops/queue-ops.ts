@@ -160,7 +160,7 @@ export const queueUpdate = defineOp({
     const md = p.md ?? current.md;
     const outcome = await ctx.dispatcher.checkScan(current.plan, p.params, md);
     if (!outcome.ok) throw checkError(outcome);
-    return { item: q.update(p.item_uid, { params: p.params, ...(p.md === undefined ? {} : { md: p.md }) }) };
+    return { item: await q.update(p.item_uid, { params: p.params, ...(p.md === undefined ? {} : { md: p.md }) }) };
   }),
 });
 
@@ -169,7 +169,7 @@ export const queueRemove = defineOp({
   params: Type.Object({ item_uid: Uid('the pending item') }, { additionalProperties: false }),
   result: Type.Object({ item: QueueItemSchema }),
   scope: 'queue', effect: 'change', errors: ['unknown_item', 'item_not_pending', 'unavailable'],
-  handler: (p, ctx) => run(ctx, (q) => ({ item: q.remove(p.item_uid) })),
+  handler: (p, ctx) => run(ctx, async (q) => ({ item: await q.remove(p.item_uid) })),
 });
 
 export const queueMove = defineOp({
@@ -177,11 +177,11 @@ export const queueMove = defineOp({
   params: Type.Object({ item_uid: Uid('the pending item to move'), ...PositionFields }, { additionalProperties: false }),
   result: Type.Object({ index: Type.Integer({ description: 'its new index' }) }),
   scope: 'queue', effect: 'change', errors: ['unknown_item', 'item_not_pending', 'unavailable'],
-  handler: (p, ctx) => run(ctx, (q) => {
+  handler: (p, ctx) => run(ctx, async (q) => {
     if (p.pos === undefined && p.before_uid === undefined && p.after_uid === undefined) {
       throw new QueueError('bad_request', { problem: 'give where to move it: pos, before_uid or after_uid' }, [{ path: '/pos', message: 'is required', expected: 'one of pos, before_uid, after_uid', got: 'nothing' }]);
     }
-    return { index: q.move(p.item_uid, positionOf(p)) };
+    return { index: await q.move(p.item_uid, positionOf(p)) };
   }),
 });
 
@@ -189,7 +189,7 @@ export const queueClear = defineOp({
   name: 'queue.clear', summary: 'Remove every pending item (the running item runs on).',
   params: NoParams, result: Type.Object({ removed: Type.Integer() }),
   scope: 'queue', effect: 'change', errors: ['unavailable'],
-  handler: (_p, ctx) => run(ctx, (q) => ({ removed: q.clear() })),
+  handler: (_p, ctx) => run(ctx, async (q) => ({ removed: await q.clear() })),
 });
 
 export const queueStart = defineOp({
@@ -218,8 +218,8 @@ export const queueMode = defineOp({
   params: Type.Object({ loop: Type.Optional(Type.Boolean()), ignore_failures: Type.Optional(Type.Boolean()) }, { additionalProperties: false }),
   result: Type.Object({ mode: ModeSchema }),
   scope: 'queue', effect: 'change', errors: ['unavailable'],
-  handler: (p, ctx) => run(ctx, (q) => ({
-    mode: q.setMode({ ...(p.loop === undefined ? {} : { loop: p.loop }), ...(p.ignore_failures === undefined ? {} : { ignore_failures: p.ignore_failures }) }),
+  handler: (p, ctx) => run(ctx, async (q) => ({
+    mode: await q.setMode({ ...(p.loop === undefined ? {} : { loop: p.loop }), ...(p.ignore_failures === undefined ? {} : { ignore_failures: p.ignore_failures }) }),
   })),
 });
 
@@ -241,7 +241,7 @@ export const historyClear = defineOp({
   name: 'history.clear', summary: 'Forget the history (the runs stay in the run store).',
   params: NoParams, result: Type.Object({ removed: Type.Integer() }),
   scope: 'queue', effect: 'change', errors: ['unavailable'],
-  handler: (_p, ctx) => run(ctx, (q) => ({ removed: q.clearHistory() })),
+  handler: (_p, ctx) => run(ctx, async (q) => ({ removed: await q.clearHistory() })),
 });
 
 export const itemGet = defineOp({

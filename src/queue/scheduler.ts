@@ -5,6 +5,13 @@
  * per change) and tells listeners (v2's `queue` topic). While the queue runs
  * it starts the next item the moment the engine host reports the previous
  * item over (`item_end`), so the gap between items is the engine's own.
+ *
+ * The store is asynchronous (PostgreSQL is a network away), so every change
+ * runs in one serial chain: it reads the queue as the changes before it left
+ * it, waits for its write, and only then changes the memory copy and tells
+ * the listeners. A client's change that could not be kept is refused and
+ * leaves the queue as it was; an item's end that could not be kept is logged
+ * (the run happened) and the memory copy follows what happened.
  * @module
  */
 import { randomUUID } from 'node:crypto';
@@ -14,7 +21,7 @@ import { QueueError } from './errors.js';
 import { insertedAt, insertionIndex } from './positions.js';
 import { MemoryQueueStore, type QueueStore, type QueueWrite, type StoredItem } from './store.js';
 import {
-  type ExitStatus, type HistoryEntry, type ItemError, type ItemInput, type ItemRun, type Position, type QueueChange, type QueueItem,
+  DEFAULT_MODE, type ExitStatus, type HistoryEntry, type ItemError, type ItemInput, type ItemRun, type Position, type QueueChange, type QueueItem,
   type QueueMode, type QueueState, type RunningItem,
 } from './types.js';
 
@@ -65,6 +72,8 @@ interface Track {
   verb: 'stop' | 'abort' | 'halt' | null;
   /** The host accepted it (an `item_end` will follow). */
   started: boolean;
+  /** Its end is on the chain (an item ends once). */
+  ended: boolean;
 }
 
 export class QueueScheduler {
@@ -81,6 +90,8 @@ export class QueueScheduler {
   /** Left over from the last process: recorded as interrupted by `recover()`. */
   #crashed: RunningItem | null;
   #listeners: Array<(c: QueueChange) => void> = [];
+  /** Every change, one after another (see the module comment). */
+  #chain: Promise<unknown> = Promise.resolve();
   /** Set by `beginShutdown`: the item the shutdown aborts is recorded as interrupted. */
   #shutdown: { reason: string; requeue: boolean } | null = null;
   readonly #undo: Array<() => void> = [];
@@ -90,11 +101,10 @@ export class QueueScheduler {
     this.#store = options.store ?? new MemoryQueueStore();
     this.#now = options.now ?? (() => Date.now() / 1000);
     this.#onError = options.onError ?? (() => {});
-    const snap = this.#store.load();
-    this.#items = snap.items;
-    this.#mode = snap.mode;
-    this.#history = snap.history;
-    this.#crashed = snap.running;
+    this.#items = [];
+    this.#mode = { ...DEFAULT_MODE };
+    this.#history = [];
+    this.#crashed = null;
     this.#undo.push(dispatcher.engineHost.onEvent((e) => this.#onHostEvent(e)));
     this.#undo.push(dispatcher.listenDocuments((name, doc) => this.#onDocument(name, doc as Record<string, unknown>)));
   }
@@ -105,6 +115,20 @@ export class QueueScheduler {
   get runningItem(): RunningItem | null { return this.#running === null ? null : structuredClone(this.#running.entry); }
   get length(): number { return this.#items.length; }
   get storeLocation(): string { return this.#store.location; }
+
+  /** Read the queue from the store (before `recover()` and before the first change; a new scheduler is empty until then). */
+  load(): Promise<void> {
+    return this.#serial(async () => {
+      const snap = await this.#store.load();
+      this.#items = snap.items;
+      this.#mode = snap.mode;
+      this.#history = snap.history;
+      this.#crashed = snap.running;
+    });
+  }
+
+  /** Resolves once every change asked so far is written (or failed) and applied. */
+  async settled(): Promise<void> { await this.#chain; }
 
   /** Listen to every change; returns the removal function. */
   onChange(fn: (c: QueueChange) => void): () => void {
@@ -117,7 +141,11 @@ export class QueueScheduler {
    * (its runs' verdicts from `runInfo`, the run store's, when given) and, with
    * `requeue`, back to the front of the queue with its uid. The queue stays stopped.
    */
-  async recover(options: { requeue: boolean; runInfo?: (uid: string) => Promise<ItemRun | undefined> | ItemRun | undefined }): Promise<HistoryEntry | null> {
+  recover(options: { requeue: boolean; runInfo?: (uid: string) => Promise<ItemRun | undefined> | ItemRun | undefined }): Promise<HistoryEntry | null> {
+    return this.#serial(() => this.#recover(options));
+  }
+
+  async #recover(options: { requeue: boolean; runInfo?: (uid: string) => Promise<ItemRun | undefined> | ItemRun | undefined }): Promise<HistoryEntry | null> {
     const crashed = this.#crashed;
     this.#crashed = null;
     if (crashed === null) return null;
@@ -136,7 +164,7 @@ export class QueueScheduler {
       requeued = { item: crashed.item, pos: this.#posAt(0) };
       write.items = [{ op: 'put', item: requeued.item, pos: requeued.pos }];
     }
-    this.#store.write(write);
+    await this.#store.write(write);
     this.#history.push(entry);
     this.#emit({ change: 'finished', entry });
     if (requeued !== null) {
@@ -153,26 +181,30 @@ export class QueueScheduler {
   }
 
   /** Queue already-validated items at `position`, all or none; returns them with their uids. */
-  add(inputs: readonly ItemInput[], position: Position, user: string): { index: number; items: QueueItem[] } {
-    const index = insertionIndex(this.#uids(), position);
-    const items = inputs.map((input) => this.#newItem(input, user));
-    const stored = this.#place(index, items);
-    this.#write({ items: stored.writes });
-    this.#items = stored.list;
-    this.#emit({ change: 'added', index, items: structuredClone(items) });
-    return { index, items: structuredClone(items) };
+  add(inputs: readonly ItemInput[], position: Position, user: string): Promise<{ index: number; items: QueueItem[] }> {
+    return this.#serial(async () => {
+      const index = insertionIndex(this.#uids(), position);
+      const items = inputs.map((input) => this.#newItem(input, user));
+      const stored = this.#place(index, items);
+      await this.#write({ items: stored.writes });
+      this.#items = stored.list;
+      this.#emit({ change: 'added', index, items: structuredClone(items) });
+      return { index, items: structuredClone(items) };
+    });
   }
 
   /** Replace the params (and md, when given) of a pending plan item; keeps its uid and place. */
-  update(uid: string, change: { params?: unknown; md?: Record<string, unknown> }): QueueItem {
-    const i = this.#pendingIndex(uid);
-    const s = this.#items[i] as StoredItem;
-    if (s.item.item_type !== 'plan') throw new QueueError('bad_request', { problem: `item ${uid} is an instruction: it has no params` }, [{ path: '/item_uid', message: 'an instruction has no params', expected: 'a plan item', got: uid }]);
-    const item: QueueItem = { ...s.item, ...(change.params === undefined ? {} : { params: change.params }), ...(change.md === undefined ? {} : { md: change.md }) };
-    this.#write({ items: [{ op: 'put', item, pos: s.pos }] });
-    this.#items = this.#items.map((x, j) => (j === i ? { item, pos: s.pos } : x));
-    this.#emit({ change: 'updated', item: structuredClone(item) });
-    return structuredClone(item);
+  update(uid: string, change: { params?: unknown; md?: Record<string, unknown> }): Promise<QueueItem> {
+    return this.#serial(async () => {
+      const i = this.#pendingIndex(uid);
+      const s = this.#items[i] as StoredItem;
+      if (s.item.item_type !== 'plan') throw new QueueError('bad_request', { problem: `item ${uid} is an instruction: it has no params` }, [{ path: '/item_uid', message: 'an instruction has no params', expected: 'a plan item', got: uid }]);
+      const item: QueueItem = { ...s.item, ...(change.params === undefined ? {} : { params: change.params }), ...(change.md === undefined ? {} : { md: change.md }) };
+      await this.#write({ items: [{ op: 'put', item, pos: s.pos }] });
+      this.#items = this.#items.map((x) => (x.item.item_uid === uid ? { item, pos: s.pos } : x));
+      this.#emit({ change: 'updated', item: structuredClone(item) });
+      return structuredClone(item);
+    });
   }
 
   /** The item of a pending uid (for re-validation before `update`). */
@@ -180,37 +212,42 @@ export class QueueScheduler {
     return structuredClone((this.#items[this.#pendingIndex(uid)] as StoredItem).item);
   }
 
-  remove(uid: string): QueueItem {
-    const i = this.#pendingIndex(uid);
-    const s = this.#items[i] as StoredItem;
-    this.#write({ items: [{ op: 'delete', item_uid: uid }] });
-    this.#items = this.#items.filter((_x, j) => j !== i);
-    this.#emit({ change: 'removed', item_uids: [uid] });
-    return structuredClone(s.item);
+  remove(uid: string): Promise<QueueItem> {
+    return this.#serial(async () => {
+      const s = this.#items[this.#pendingIndex(uid)] as StoredItem;
+      await this.#write({ items: [{ op: 'delete', item_uid: uid }] });
+      this.#items = this.#items.filter((x) => x.item.item_uid !== uid);
+      this.#emit({ change: 'removed', item_uids: [uid] });
+      return structuredClone(s.item);
+    });
   }
 
   /** Move a pending item; `position` is read against the queue without it. Returns its new index. */
-  move(uid: string, position: Position): number {
-    const i = this.#pendingIndex(uid);
-    const s = this.#items[i] as StoredItem;
-    const rest = this.#items.filter((_x, j) => j !== i);
-    if (position.before_uid === uid || position.after_uid === uid) return i;
-    const index = insertionIndex(rest.map((x) => x.item.item_uid), position);
-    if (index === i) return i;
-    const stored = this.#place(index, [s.item], rest);
-    this.#write({ items: stored.writes });
-    this.#items = stored.list;
-    this.#emit({ change: 'moved', item_uid: uid, index });
-    return index;
+  move(uid: string, position: Position): Promise<number> {
+    return this.#serial(async () => {
+      const i = this.#pendingIndex(uid);
+      const s = this.#items[i] as StoredItem;
+      const rest = this.#items.filter((_x, j) => j !== i);
+      if (position.before_uid === uid || position.after_uid === uid) return i;
+      const index = insertionIndex(rest.map((x) => x.item.item_uid), position);
+      if (index === i) return i;
+      const stored = this.#place(index, [s.item], rest);
+      await this.#write({ items: stored.writes });
+      this.#items = stored.list;
+      this.#emit({ change: 'moved', item_uid: uid, index });
+      return index;
+    });
   }
 
   /** Remove every pending item (the running one runs on). Returns how many. */
-  clear(): number {
-    const n = this.#items.length;
-    this.#write({ items: [{ op: 'clear' }] });
-    this.#items = [];
-    this.#emit({ change: 'cleared' });
-    return n;
+  clear(): Promise<number> {
+    return this.#serial(async () => {
+      const n = this.#items.length;
+      await this.#write({ items: [{ op: 'clear' }] });
+      this.#items = [];
+      this.#emit({ change: 'cleared' });
+      return n;
+    });
   }
 
   /** Start taking items. @throws QueueError illegal_state (running, or empty), busy (a direct start runs) */
@@ -236,12 +273,14 @@ export class QueueScheduler {
     this.#setState('running', false);
   }
 
-  setMode(change: Partial<QueueMode>): QueueMode {
-    const mode = { ...this.#mode, ...change };
-    this.#write({ mode });
-    this.#mode = mode;
-    this.#emit({ change: 'mode', mode: { ...mode } });
-    return { ...mode };
+  setMode(change: Partial<QueueMode>): Promise<QueueMode> {
+    return this.#serial(async () => {
+      const mode = { ...this.#mode, ...change };
+      await this.#write({ mode });
+      this.#mode = mode;
+      this.#emit({ change: 'mode', mode: { ...mode } });
+      return { ...mode };
+    });
   }
 
   /** History entries, newest first. */
@@ -252,12 +291,14 @@ export class QueueScheduler {
     return { entries: structuredClone(this.#history.slice(start, end).reverse()), total };
   }
 
-  clearHistory(): number {
-    const n = this.#history.length;
-    this.#write({ clearHistory: true });
-    this.#history = [];
-    this.#emit({ change: 'history_cleared' });
-    return n;
+  clearHistory(): Promise<number> {
+    return this.#serial(async () => {
+      const n = this.#history.length;
+      await this.#write({ clearHistory: true });
+      this.#history = [];
+      this.#emit({ change: 'history_cleared' });
+      return n;
+    });
   }
 
   /** Where an item is and how it ended. @throws QueueError unknown_item */
@@ -295,14 +336,26 @@ export class QueueScheduler {
   // -- running items --------------------------------------------------------
 
   #next(): void {
+    void this.#serial(() => this.#takeNext());
+  }
+
+  async #takeNext(): Promise<void> {
     if (this.#state !== 'running' || this.#running !== null) return;
     if (this.#stopPending) { this.#setState('stopped', false); return; }
     const head = this.#items[0];
     if (head === undefined) { this.#setState('stopped', false); return; }
     if (this.dispatcher.busy) return; // the item_end of what runs calls #next again
     const item = head.item;
-    const track: Track = { entry: { item, time_start: this.#now(), runs: [] }, error: null, verb: null, started: false };
-    this.#write({ items: [{ op: 'delete', item_uid: item.item_uid }], running: track.entry });
+    const track: Track = { entry: { item, time_start: this.#now(), runs: [] }, error: null, verb: null, started: false, ended: false };
+    try {
+      await this.#write({ items: [{ op: 'delete', item_uid: item.item_uid }], running: structuredClone(track.entry) });
+    } catch (e) {
+      // Not recorded as running: not run (it stays first in the queue), and the queue stops.
+      this.#onError('the queue could not record the item it was about to start; the queue stops', e);
+      this.#setState('stopped', false);
+      return;
+    }
+    if (this.#items[0]?.item.item_uid !== item.item_uid) return; // cannot happen: changes run one at a time
     this.#items = this.#items.slice(1);
     this.#running = track;
     this.#emit({ change: 'running', running: structuredClone(track.entry) });
@@ -343,8 +396,11 @@ export class QueueScheduler {
     if (name === 'start' && this.dispatcher.itemId === track.entry.item.item_uid) {
       const run: ItemRun = { uid: String(doc.uid), exit_status: null, reason: null };
       track.entry.runs.push(run);
-      this.#write({ running: track.entry });
-      this.#emit({ change: 'run', item_uid: track.entry.item.item_uid, run: { ...run } });
+      const entry = structuredClone(track.entry);
+      void this.#serial(async () => {
+        await this.#internalWrite({ running: entry }, 'the queue could not record the run its item opened');
+        this.#emit({ change: 'run', item_uid: entry.item.item_uid, run: { ...run } });
+      });
     } else if (name === 'stop') {
       const run = track.entry.runs.find((r) => r.uid === doc.run_start);
       if (run !== undefined) {
@@ -363,15 +419,20 @@ export class QueueScheduler {
   }
 
   #finish(track: Track, outcome: ExitStatus): void {
-    if (this.#running !== track) return;
-    this.#running = null;
-    const runs = track.entry.runs;
+    if (this.#running !== track || track.ended) return;
+    track.ended = true;
+    const timeStop = this.#now();
+    void this.#serial(() => this.#end(track, outcome, timeStop));
+  }
+
+  async #end(track: Track, outcome: ExitStatus, timeStop: number): Promise<void> {
+    const runs = structuredClone(track.entry.runs);
     const shutdown = this.#shutdown;
     const exit: ExitStatus = shutdown === null ? outcome : 'interrupted';
     const error = shutdown !== null ? { type: 'ServerShutdown', message: shutdown.reason } : exit === 'completed' || exit === 'stopped' ? null : track.error;
     const entry: HistoryEntry = {
       item: track.entry.item,
-      result: { exit_status: exit, time_start: track.entry.time_start, time_stop: this.#now(), runs, run_uids: runs.map((r) => r.uid), error },
+      result: { exit_status: exit, time_start: track.entry.time_start, time_stop: timeStop, runs, run_uids: runs.map((r) => r.uid), error },
     };
     const write: QueueWrite = { running: null, history: [entry] };
     let again: QueueItem | null = null;
@@ -388,7 +449,8 @@ export class QueueScheduler {
       againPos = this.#posAt(this.#items.length);
       write.items = [{ op: 'put', item: again, pos: againPos }];
     }
-    this.#write(write);
+    await this.#internalWrite(write, 'the queue could not record how its item ended');
+    this.#running = null;
     this.#history.push(entry);
     this.#emit({ change: 'finished', entry: structuredClone(entry) });
     if (again !== null) {
@@ -461,7 +523,19 @@ export class QueueScheduler {
     this.#emit({ change: 'state', state, stop_pending: stopPending });
   }
 
-  #write(change: QueueWrite): void { this.#store.write(change); }
+  #write(change: QueueWrite): Promise<void> { return this.#store.write(change); }
+
+  /** A change that happened whatever the store says (an item ran): a failed write is reported, the memory copy follows anyway. */
+  async #internalWrite(change: QueueWrite, what: string): Promise<void> {
+    try { await this.#store.write(change); } catch (e) { this.#onError(what, e); }
+  }
+
+  /** Run `fn` after every change asked before it; its outcome is the caller's, the chain goes on either way. */
+  #serial<T>(fn: () => Promise<T> | T): Promise<T> {
+    const p = this.#chain.then(fn);
+    this.#chain = p.catch(() => undefined);
+    return p;
+  }
 
   #emit(c: QueueChange): void {
     for (const fn of this.#listeners) {

@@ -67,7 +67,7 @@ export class SqliteQueueStore implements QueueStore {
     return new SqliteQueueStore(join(dir, DB_FILE), options);
   }
 
-  load(): QueueSnapshot {
+  async load(): Promise<QueueSnapshot> {
     const items = (this.#db.prepare('SELECT item, pos FROM queue_items ORDER BY pos').all() as Array<{ item: string; pos: number }>)
       .map((r): StoredItem => ({ item: JSON.parse(r.item) as StoredItem['item'], pos: r.pos }));
     const running = this.#db.prepare('SELECT entry FROM queue_running WHERE id = 1').get() as { entry: string } | undefined;
@@ -82,7 +82,7 @@ export class SqliteQueueStore implements QueueStore {
     };
   }
 
-  write(change: QueueWrite): void { this.#apply(change); }
+  async write(change: QueueWrite): Promise<void> { this.#apply(change); }
 
-  close(): void { if (this.#db.open) this.#db.close(); }
+  async close(): Promise<void> { if (this.#db.open) this.#db.close(); }
 }

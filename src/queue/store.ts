@@ -2,8 +2,9 @@
  * Where the queue is kept: the `QueueStore` contract and its memory
  * implementation. The scheduler holds the queue in memory and writes every
  * change through one `write` (one transaction), so a backend needs only
- * these two calls; SQLite is in sqlite-store.ts, a PostgreSQL backend can
- * implement the same contract later.
+ * these two calls. The contract is asynchronous so a network database can
+ * implement it: SQLite is in sqlite-store.ts, PostgreSQL in pg-store.ts; both
+ * pass test/queue/store-contract.ts.
  * @module
  */
 import { DEFAULT_MODE, type HistoryEntry, type QueueItem, type QueueMode, type RunningItem } from './types.js';
@@ -39,10 +40,10 @@ export interface QueueWrite {
 export interface QueueStore {
   /** Where it keeps the queue, for logs (a path, or `memory`). */
   readonly location: string;
-  load(): QueueSnapshot;
-  /** @throws when the change could not be kept (nothing of it is). */
-  write(change: QueueWrite): void;
-  close(): void;
+  load(): Promise<QueueSnapshot>;
+  /** Rejects when the change could not be kept (nothing of it is). The scheduler calls it one at a time, in order. */
+  write(change: QueueWrite): Promise<void>;
+  close(): Promise<void>;
 }
 
 /** The queue in this process only (servers without `--data`, tests). A new store starts empty. */
@@ -53,12 +54,12 @@ export class MemoryQueueStore implements QueueStore {
   #mode: QueueMode = { ...DEFAULT_MODE };
   #history: HistoryEntry[] = [];
 
-  load(): QueueSnapshot {
+  async load(): Promise<QueueSnapshot> {
     const items = [...this.#items.values()].sort((a, b) => a.pos - b.pos);
     return structuredClone({ items, running: this.#running, mode: this.#mode, history: this.#history });
   }
 
-  write(change: QueueWrite): void {
+  async write(change: QueueWrite): Promise<void> {
     const c = structuredClone(change);
     for (const w of c.items ?? []) {
       if (w.op === 'put') this.#items.set(w.item.item_uid, { item: w.item, pos: w.pos });
@@ -71,5 +72,5 @@ export class MemoryQueueStore implements QueueStore {
     if (c.history !== undefined) this.#history.push(...c.history);
   }
 
-  close(): void { /* nothing held */ }
+  async close(): Promise<void> { /* nothing held */ }
 }

@@ -209,6 +209,7 @@ export class DispatcherServer implements DispatcherHost {
     });
     await this.#api.ready();
     // An item that was running when the server died: history (interrupted), requeued, the queue stopped.
+    await this.#queue.load();
     const store = this.#store;
     const interrupted = await this.#queue.recover({
       requeue: this.#requeue,
@@ -247,6 +248,8 @@ export class DispatcherServer implements DispatcherHost {
     this.#queue.beginShutdown(reason, this.#requeue);
     const timedOut = await withTimeout(this.#dispatcher.shutdown(reason), this.#opts.shutdownTimeout);
     if (timedOut) this.#log.warn({ seconds: this.#opts.shutdownTimeout }, 'the scan did not end in time; closing anyway');
+    // The aborted item's end (interrupted, requeued) is written before the queue's store is closed.
+    await this.#queue.settled();
     // The run's last documents reach the clients before the close: commit them, then give the
     // v2 pumps (woken by the commit, run on the next turn) their turn; the close frame follows.
     await this.#commit();
@@ -264,8 +267,8 @@ export class DispatcherServer implements DispatcherHost {
     this.#stopRetry();
     await this.#commit();
     this.#journal.dispose();
-    this.#services.audit.close();
-    this.#services.lock.close();
+    await this.#services.audit.close().catch((e: unknown) => { this.#log.error({ err: e }, 'closing the audit log failed'); });
+    await this.#services.lock.close().catch((e: unknown) => { this.#log.error({ err: e }, 'closing the control lock failed'); });
     this.#log.info('stopped');
   }
 

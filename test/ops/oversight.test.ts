@@ -93,29 +93,31 @@ describe('control lock and audit log through the table', () => {
 });
 
 describe('the lock and the audit log in the data directory', () => {
-  it('survive a restart', () => {
+  it('survive a restart', async () => {
     const dir = dirs.make();
     const store = SqliteStore.open(dir);
     const file = store.path;
-    const lock = new ControlLock(new SqliteLockStore(file));
-    lock.acquire('ada', 'overnight', 1000);
+    const lock = await ControlLock.open(new SqliteLockStore(file));
+    await lock.acquire('ada', 'overnight', 1000);
     const audit = new SqliteAuditLog(file);
     audit.record({ time: 1, who: 'ada', protocol: 'v2', op: 'start', params: '{}', outcome: 'ok', message: null });
-    lock.close();
-    audit.close();
-    store.close();
+    await lock.close();
+    await audit.close();
+    await store.close();
     assert.equal(file, join(dir, DB_FILE));
-    const lock2 = new ControlLock(new SqliteLockStore(file));
+    const lock2 = await ControlLock.open(new SqliteLockStore(file));
     assert.deepEqual(lock2.state, { holder: 'ada', note: 'overnight', since: 1000 });
-    lock2.release('ada', false);
-    lock2.close();
-    assert.equal(new ControlLock(new SqliteLockStore(file)).state, null);
+    await lock2.release('ada', false);
+    await lock2.close();
+    const lock3 = await ControlLock.open(new SqliteLockStore(file));
+    assert.equal(lock3.state, null);
+    await lock3.close();
     const reader = new SqliteAuditLog(file, { readonly: true });
-    assert.deepEqual(reader.list().map((e) => [e.id, e.who, e.op]), [[1, 'ada', 'start']]);
+    assert.deepEqual((await reader.list()).map((e) => [e.id, e.who, e.op]), [[1, 'ada', 'start']]);
     // A log that cannot record says so by its count, and never throws at the operation it records.
     assert.doesNotThrow(() => reader.record({ time: 2, who: 'x', protocol: 'v2', op: 'stop', params: '{}', outcome: 'ok', message: null }));
     assert.equal(reader.failures, 1);
-    reader.close();
+    await reader.close();
   });
 });
 

@@ -58,8 +58,8 @@ function applyChange(copy: string[], c: QueueChange): string[] {
 const dirs: string[] = [];
 after(() => { for (const d of dirs) rmSync(d, { recursive: true, force: true }); });
 
-function check(makeStore: () => { store: QueueStore; reopen: () => QueueStore }, runs: number): void {
-  fc.assert(fc.property(fc.array(cmdArb, { maxLength: 40 }), (cmds) => {
+async function check(makeStore: () => { store: QueueStore; reopen: () => QueueStore }, runs: number): Promise<void> {
+  await fc.assert(fc.asyncProperty(fc.array(cmdArb, { maxLength: 40 }), async (cmds) => {
     const { store, reopen } = makeStore();
     const d = new Dispatcher();
     const q = new QueueScheduler(d, { store });
@@ -72,7 +72,7 @@ function check(makeStore: () => { store: QueueStore; reopen: () => QueueStore },
         if (p === null) continue;
         const index = p.pos !== undefined || (p.before_uid === undefined && p.after_uid === undefined) ? modelIndex(model, p.pos)
           : model.indexOf((p.before_uid ?? p.after_uid) as string) + (p.after_uid !== undefined ? 1 : 0);
-        const r = q.add(Array.from({ length: c.n }, () => ({ plan: 'count' })), p, 'prop');
+        const r = await q.add(Array.from({ length: c.n }, () => ({ plan: 'count' })), p, 'prop');
         assert.equal(r.index, index);
         model = [...model.slice(0, index), ...r.items.map((i: QueueItem) => i.item_uid), ...model.slice(index)];
       } else if (c.op === 'move') {
@@ -83,26 +83,26 @@ function check(makeStore: () => { store: QueueStore; reopen: () => QueueStore },
         if (p === null) continue;
         const anchor = p.before_uid ?? p.after_uid;
         const index = anchor === undefined ? modelIndex(rest, p.pos) : rest.indexOf(anchor) + (p.after_uid !== undefined ? 1 : 0);
-        if (anchor === uid) { q.move(uid, p); continue; }
-        q.move(uid, p);
+        if (anchor === uid) { await q.move(uid, p); continue; }
+        await q.move(uid, p);
         model = [...rest.slice(0, index), uid, ...rest.slice(index)];
       } else {
         const uid = model[c.which % Math.max(1, model.length)];
         if (uid === undefined) {
-          assert.throws(() => q.remove('nope'), (e: unknown) => e instanceof QueueError && e.code === 'unknown_item');
+          await assert.rejects(q.remove('nope'), (e: unknown) => e instanceof QueueError && e.code === 'unknown_item');
           continue;
         }
-        q.remove(uid);
+        await q.remove(uid);
         model = model.filter((u) => u !== uid);
       }
       assert.deepEqual(q.view().items.map((i) => i.item_uid), model);
       assert.deepEqual(copy, model);
     }
     q.dispose();
-    store.close();
+    await store.close();
     const again = reopen();
-    assert.deepEqual(again.load().items.map((s) => s.item.item_uid), model);
-    again.close();
+    assert.deepEqual((await again.load()).items.map((s) => s.item.item_uid), model);
+    await again.close();
   }), { numRuns: runs });
 }
 
@@ -113,32 +113,32 @@ describe('queue order: random add/move/remove against a model', () => {
     }));
   });
 
-  it('memory store', () => {
-    check(() => { const store = new MemoryQueueStore(); return { store, reopen: () => store }; }, 300);
+  it('memory store', async () => {
+    await check(() => { const store = new MemoryQueueStore(); return { store, reopen: () => store }; }, 300);
   });
 
-  it('SQLite store (reloaded from the file)', () => {
-    check(() => {
+  it('SQLite store (reloaded from the file)', async () => {
+    await check(() => {
       const dir = mkdtempSync(join(tmpdir(), 'queue-prop-'));
       dirs.push(dir);
       return { store: SqliteQueueStore.open(dir), reopen: () => SqliteQueueStore.open(dir) };
     }, 60);
   });
 
-  it('ordering keys that run out of precision are renumbered', () => {
+  it('ordering keys that run out of precision are renumbered', async () => {
     const store = new MemoryQueueStore();
     const q = new QueueScheduler(new Dispatcher(), { store });
-    const first = q.add([{ plan: 'a' }, { plan: 'b' }], {}, 't').items;
+    const first = (await q.add([{ plan: 'a' }, { plan: 'b' }], {}, 't')).items;
     let anchor = first[1]?.item_uid as string;
     const model = first.map((i) => i.item_uid);
     // Always between the first and the newest: the key gap halves each time.
     for (let k = 0; k < 80; k++) {
-      const uid = q.add([{ plan: 'c' }], { before_uid: anchor }, 't').items[0]?.item_uid as string;
+      const uid = (await q.add([{ plan: 'c' }], { before_uid: anchor }, 't')).items[0]?.item_uid as string;
       model.splice(model.indexOf(anchor), 0, uid);
       anchor = uid;
     }
     assert.deepEqual(q.view().items.map((i) => i.item_uid), model);
-    assert.deepEqual(store.load().items.map((s) => s.item.item_uid), model);
+    assert.deepEqual((await store.load()).items.map((s) => s.item.item_uid), model);
     q.dispose();
   });
 });
