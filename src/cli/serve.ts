@@ -7,12 +7,13 @@
 import type { Command } from 'commander';
 import { type Catalog, type Dispatcher, type EngineKind, createEngineHost } from '../dispatcher/index.js';
 import { type DispatcherServer, type Logger, type ServerOptions, createDispatcher, createLogger, normalizeOrigin, serverOf } from '../server/index.js';
-import { type BaseStore, DEFAULT_DATA_DIR, SqliteStore, StoreError, openPostgresStore } from '../store/index.js';
-import { SqliteAuditLog } from '../audit/index.js';
-import { Authenticator, type KeyStore, SqliteKeyStore, parseScopes, parseTrusted } from '../auth/index.js';
+import { BaseStore, DEFAULT_DATA_DIR, SqliteStore, StoreError } from '../store/index.js';
+import type { PostgresBackend } from '../store/pg/index.js';
+import { type AuditLog, PgAuditLog, SqliteAuditLog } from '../audit/index.js';
+import { Authenticator, type KeyStore, PgKeyStore, SqliteKeyStore, parseScopes, parseTrusted } from '../auth/index.js';
 import type { Scope } from '../ops/index.js';
-import { ControlLock, SqliteLockStore } from '../lock/index.js';
-import { SqliteQueueStore } from '../queue/index.js';
+import { ControlLock, PgLockStore, SqliteLockStore } from '../lock/index.js';
+import { PgQueueStore, type QueueStore, SqliteQueueStore } from '../queue/index.js';
 import { BusError, RedisBus, checkInstance, defaultInstance } from '../bus/index.js';
 import { VERSION } from '../version.js';
 import { UsageError, describeListenError, parsePort } from './errors.js';
@@ -59,7 +60,7 @@ export interface ServeOptions {
   v1Scopes?: string;
   /** With --auth: where v1 clients may connect from (`loopback` and IP addresses, comma-separated; default loopback). */
   v1Trusted?: string;
-  /** With --auth: the key store (default the data directory's; tests pass a memory one). */
+  /** With --auth: the key store (default the data directory's, or the --store database's; tests pass a memory one). */
   keys?: KeyStore;
   /** Put a queue item interrupted by a crash or shutdown back at the front (default true; `--no-requeue`). */
   requeue?: boolean;
@@ -90,8 +91,8 @@ export interface Served {
   logger: Logger;
   /** The run store (close it after `dispatcher.stop()`), or null without `data`. */
   store: BaseStore | null;
-  /** The queue's store in the same database (close it with the run store), or null without `data`. */
-  queueStore: SqliteQueueStore | null;
+  /** The queue's store in the same database (close it before the run store), or null without `data` or `store`. */
+  queueStore: QueueStore | null;
   /** The Redis Streams bus (close it after `dispatcher.stop()`, before the store), or null without `bus`. */
   bus: RedisBus | null;
 }
@@ -119,19 +120,34 @@ export async function serve(opts: ServeOptions = {}): Promise<Served> {
     throw new UsageError('--bus publishes what the run store committed: it needs --data or --store (drop --no-data)');
   }
   const plans = opts.plans === undefined ? [] : typeof opts.plans === 'string' ? [opts.plans] : [...opts.plans];
-  const auth = authenticator(opts);
+  refuseExposure(opts);
   // Throws StoreError (one line naming the path and the cause): never a silent fallback to memory.
   // PostgreSQL (shared by several servers, each its --instance) when --store is given; SQLite in --data otherwise.
-  const store: BaseStore | null = opts.store !== undefined ? await openPostgresStore(opts.store, { instance })
-    : noData ? null : SqliteStore.open(opts.data as string, { durability });
-  // The audit log and the control lock live beside the runs (their own tables), so both survive restarts.
-  // (SQLite only: with a PostgreSQL store they are kept in memory; see docs/scale-out.md.)
-  const services = !(store instanceof SqliteStore) ? {} : {
-    audit: new SqliteAuditLog(store.path, { onError: (e) => logger.error({ err: e }, 'the audit log could not record an operation') }),
-    lock: await ControlLock.open(new SqliteLockStore(store.path)),
-  };
-  // The queue: its own tables and connection in the run store's database file.
-  const queueStore = store === null || opts.data === undefined || opts.data === false ? null : SqliteQueueStore.open(opts.data, { durability });
+  const pg = opts.store === undefined ? null : await openPostgres(opts.store, instance);
+  let store: BaseStore | null = null;
+  let auth: Authenticator | null = null;
+  let services: { audit?: AuditLog; lock?: ControlLock } = {};
+  let queueStore: QueueStore | null = null;
+  const onAuditError = (e: unknown): void => { logger.error({ err: e }, 'the audit log could not record an operation'); };
+  try {
+    store = pg !== null ? await BaseStore.over(pg) : noData ? null : SqliteStore.open(opts.data as string, { durability });
+    // Beside the runs, in tables of their own: the keys (the facility's, shared by every instance of a
+    // --store database), the queue, the audit log and the control lock (this server's), so all survive restarts.
+    auth = authenticator(opts, pg);
+    if (pg !== null) {
+      services = { audit: new PgAuditLog(pg.pool, instance, { onError: onAuditError }), lock: await ControlLock.open(new PgLockStore(pg.pool, instance)) };
+      queueStore = new PgQueueStore(pg.pool, instance, pg.location);
+    } else if (store instanceof SqliteStore) {
+      services = { audit: new SqliteAuditLog(store.path, { onError: onAuditError }), lock: await ControlLock.open(new SqliteLockStore(store.path)) };
+      // The queue: its own tables and connection in the run store's database file.
+      queueStore = SqliteQueueStore.open(opts.data as string, { durability });
+    }
+  } catch (e) {
+    await services.audit?.close().catch(() => undefined);
+    await auth?.keys.close().catch(() => undefined);
+    await (store ?? pg)?.close().catch(() => undefined);
+    throw e;
+  }
   // Devices, plans and the engine live in the host (a worker thread by default): only data reaches this thread.
   const engine = createEngineHost({
     kind, simulatedDevices: true, standardPlans: true, plans, graceSeconds, maxMemoryMb,
@@ -196,21 +212,27 @@ function logLoaded(catalog: Catalog, devicesFile: string | undefined, logger: Lo
   }
 }
 
-/**
- * `--auth` and its v1 options as an Authenticator (null without --auth); refuses a non-loopback
- * address without --auth or --insecure: anyone who reaches the port would control the beamline.
- */
-function authenticator(opts: ServeOptions): Authenticator | null {
+/** Connect to `--store` and migrate its schema (`pg` is loaded only then). */
+async function openPostgres(url: string, instance: string): Promise<PostgresBackend> {
+  const { PostgresBackend } = await import('../store/pg/index.js');
+  return PostgresBackend.open(url, { instance });
+}
+
+/** A non-loopback address without --auth or --insecure is refused: anyone who reaches the port would control the beamline. */
+function refuseExposure(opts: ServeOptions): void {
   const host = opts.host ?? '127.0.0.1';
-  if (opts.auth !== true) {
-    if (opts.insecure !== true && !isLoopbackAddress(host)) {
-      throw new UsageError(`refusing to serve ${host} without --auth: anyone who can reach it could control the beamline (add --auth and create keys with 'bluesky-dispatcher keys create NAME --scopes read,control', or --insecure to accept that)`);
-    }
-    return null;
+  if (opts.auth !== true && opts.insecure !== true && !isLoopbackAddress(host)) {
+    throw new UsageError(`refusing to serve ${host} without --auth: anyone who can reach it could control the beamline (add --auth and create keys with 'bluesky-dispatcher keys create NAME --scopes read,control', or --insecure to accept that)`);
   }
+}
+
+/** `--auth` and its v1 options as an Authenticator (null without --auth); the keys are `pg`'s (--store) or the data directory's. */
+function authenticator(opts: ServeOptions, pg: PostgresBackend | null): Authenticator | null {
+  if (opts.auth !== true) return null;
   let keys = opts.keys;
+  if (keys === undefined && pg !== null) keys = new PgKeyStore(pg.pool, pg.location);
   if (keys === undefined) {
-    if (opts.data === undefined || opts.data === false || opts.data === '') throw new UsageError('--auth needs a data directory (the keys live in DIR/bluesky.sqlite): drop --no-data or give --data DIR');
+    if (opts.data === undefined || opts.data === false || opts.data === '') throw new UsageError('--auth needs a data directory or a --store database (the keys live there): drop --no-data, give --data DIR or --store postgres://…');
     try { keys = SqliteKeyStore.open(opts.data, { server: true }); } catch (e) { throw new UsageError((e as Error).message); }
   }
   let v1Scopes: Scope[];

@@ -65,6 +65,7 @@ const AuditEntry = Type.Object({
   who: Type.String(), protocol: Type.String(), op: Type.String(),
   params: Type.String({ description: 'the parameters as compact JSON, secrets redacted, cut at 300 characters' }),
   outcome: Type.String({ description: '`ok`, or the error code' }), message: Nullable(Type.String()),
+  instance: Type.Optional(Type.String({ description: 'with a shared PostgreSQL store: the server that recorded it (`*`: a facility-wide change, such as a key made from the command line)' })),
 }, { $id: 'AuditEntry' });
 
 export const auditList = defineOp({
@@ -75,6 +76,7 @@ export const auditList = defineOp({
     op: Type.Optional(Type.String({ description: 'only this operation' })),
     who: Type.Optional(Type.String({ description: 'only this caller' })),
     since: Type.Optional(Type.Number({ description: 'only entries at or after: seconds since the epoch' })),
+    instance: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'with a shared PostgreSQL store: this server\'s name to see its entries instead (default this server\'s; `*`: every server\'s); facility-wide entries are always included' })),
   }, { additionalProperties: false }),
   result: Type.Object({ entries: Type.Array(AuditEntry) }), scope: 'admin', effect: 'read', errors: ['unavailable'],
   handler: async (p, ctx) => {

@@ -4,5 +4,6 @@ export { QueueError, type QueueErrorCode, type QueueErrorDetail } from './errors
 export { insertionIndex, insertedAt } from './positions.js';
 export { MemoryQueueStore, type ItemWrite, type QueueSnapshot, type QueueStore, type QueueWrite, type StoredItem } from './store.js';
 export { SqliteQueueStore, type SqliteQueueOptions } from './sqlite-store.js';
+export { PgQueueStore } from './pg-store.js';
 export { QueueScheduler, type ItemStatus, type QueueView, type SchedulerOptions } from './scheduler.js';
 export { attachQueue, detachQueue, queueOf } from './registry.js';

@@ -32,7 +32,8 @@ describe('PostgreSQL schema migrations (real PostgreSQL)', { skip, timeout: 180_
       const { rows } = await c.query<{ version: number; name: string }>('SELECT version, name FROM bluesky_migrations ORDER BY version');
       assert.deepEqual(rows.map((r) => r.version), MIGRATIONS.map((m) => m.version));
       const tables = await c.query<{ t: string }>("SELECT tablename AS t FROM pg_tables WHERE schemaname = 'public' ORDER BY 1");
-      assert.deepEqual(tables.rows.map((r) => r.t), ['bluesky_migrations', 'documents', 'events', 'runs']);
+      assert.deepEqual(tables.rows.map((r) => r.t), ['bluesky_migrations', 'documents', 'events', 'runs']
+        .concat(['api_keys', 'audit_log', 'control_lock', 'queue_history', 'queue_items', 'queue_meta', 'queue_running']).sort());
       assert.deepEqual(await migrate(c, url), []);
     } finally { await c.end(); }
   });

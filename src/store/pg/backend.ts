@@ -106,6 +106,12 @@ export class PostgresBackend implements StoreBackend {
     return new PostgresBackend(pool, location, options.instance);
   }
 
+  /**
+   * The connection pool, which the server's other PostgreSQL tables (queue, keys, audit
+   * log, control lock) share; it ends with `close()`.
+   */
+  get pool(): pg.Pool { return this.#pool; }
+
   async state(): Promise<BackendState> {
     const { rows } = await this.#q<{ max_seq: string | null; oldest: string | null; max_doc: string | null; max_scan: string | null }>(`SELECT
       (SELECT max(seq) FROM events WHERE instance = $1) AS max_seq,

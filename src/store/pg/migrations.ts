@@ -63,6 +63,60 @@ CREATE TABLE events (
 );
 `,
   },
+  // -- the server's own tables beside the runs (queue, keys, audit log, control lock) --
+  {
+    version: 2,
+    name: 'queue, API keys, audit log and control lock',
+    sql: `
+-- API keys are the facility's: one list for every instance (a key works on every server).
+CREATE TABLE api_keys (
+  id        bigserial PRIMARY KEY,
+  name      text NOT NULL,
+  hash      text NOT NULL UNIQUE,   -- SHA-256 of the key, hex (the key itself is never stored)
+  scopes    text NOT NULL,          -- comma-separated
+  created   double precision NOT NULL,
+  last_used double precision,
+  revoked   double precision        -- NULL while active
+);
+CREATE UNIQUE INDEX api_keys_active_name ON api_keys (name) WHERE revoked IS NULL;
+
+-- The plan queue is each instance's own (one beamline, one queue): items, the running item, mode, history.
+CREATE TABLE queue_items (
+  instance text NOT NULL,
+  item_uid text NOT NULL,
+  pos      double precision NOT NULL,  -- the scheduler's ordering key
+  item     text NOT NULL,              -- JSON
+  PRIMARY KEY (instance, item_uid)
+);
+CREATE INDEX queue_items_by_pos ON queue_items (instance, pos);
+CREATE TABLE queue_running (instance text PRIMARY KEY, entry text NOT NULL);
+CREATE TABLE queue_meta (instance text NOT NULL, key text NOT NULL, value text NOT NULL, PRIMARY KEY (instance, key));
+CREATE TABLE queue_history (
+  id       bigserial PRIMARY KEY,
+  instance text NOT NULL,
+  item_uid text NOT NULL,
+  entry    text NOT NULL               -- JSON
+);
+CREATE INDEX queue_history_by_instance ON queue_history (instance, id);
+
+-- Who did what, on which server; instance '*' marks facility-wide changes (keys from the command line).
+CREATE TABLE audit_log (
+  id       bigserial PRIMARY KEY,
+  instance text NOT NULL,
+  time     double precision NOT NULL,
+  who      text NOT NULL,
+  protocol text NOT NULL,
+  op       text NOT NULL,
+  params   text NOT NULL,
+  outcome  text NOT NULL,
+  message  text
+);
+CREATE INDEX audit_log_by_instance ON audit_log (instance, id DESC);
+
+-- The control lock: one per instance (one beamline's lock holds back only that server).
+CREATE TABLE control_lock (instance text PRIMARY KEY, holder text NOT NULL, note text NOT NULL, since double precision NOT NULL);
+`,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.at(-1)?.version ?? 0;

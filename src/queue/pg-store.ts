@@ -1,0 +1,98 @@
+/**
+ * The queue in PostgreSQL (`serve --store postgres://…`), beside the runs and
+ * on their connection pool: tables `queue_items`, `queue_running`,
+ * `queue_meta`, `queue_history` (migration 2, src/store/pg/migrations.ts).
+ * Every row carries the instance: each server (beamline) has its own queue,
+ * history and mode, and one server's crash recovery reads and writes only its
+ * own rows. Each `write` is one transaction, so a `kill -9` leaves the queue as
+ * it was before or after a change, never half way.
+ * @module
+ */
+import type pg from 'pg';
+import type { QueueSnapshot, QueueStore, QueueWrite, StoredItem } from './store.js';
+import { DEFAULT_MODE, type HistoryEntry, type QueueItem, type QueueMode, type RunningItem } from './types.js';
+
+export class PgQueueStore implements QueueStore {
+  readonly location: string;
+  readonly instance: string;
+  readonly #pool: pg.Pool;
+
+  /** `pool`: the run store's (`PostgresBackend.pool`), already migrated; its owner ends it. `location`: the URL without password. */
+  constructor(pool: pg.Pool, instance: string, location: string) {
+    this.#pool = pool;
+    this.instance = instance;
+    this.location = `${location} (instance ${instance})`;
+  }
+
+  async load(): Promise<QueueSnapshot> {
+    const i = [this.instance];
+    const [items, running, mode, history] = await Promise.all([
+      this.#pool.query<{ item: string; pos: number }>('SELECT item, pos FROM queue_items WHERE instance = $1 ORDER BY pos', i),
+      this.#pool.query<{ entry: string }>('SELECT entry FROM queue_running WHERE instance = $1', i),
+      this.#pool.query<{ value: string }>("SELECT value FROM queue_meta WHERE instance = $1 AND key = 'mode'", i),
+      this.#pool.query<{ entry: string }>('SELECT entry FROM queue_history WHERE instance = $1 ORDER BY id', i),
+    ]);
+    const run = running.rows[0];
+    const m = mode.rows[0];
+    return {
+      items: items.rows.map((r): StoredItem => ({ item: JSON.parse(r.item) as QueueItem, pos: r.pos })),
+      running: run === undefined ? null : JSON.parse(run.entry) as RunningItem,
+      mode: m === undefined ? { ...DEFAULT_MODE } : { ...DEFAULT_MODE, ...(JSON.parse(m.value) as Partial<QueueMode>) },
+      history: history.rows.map((r) => JSON.parse(r.entry) as HistoryEntry),
+    };
+  }
+
+  async write(c: QueueWrite): Promise<void> {
+    const client = await this.#pool.connect();
+    try {
+      await client.query('BEGIN');
+      await this.#apply(client, c);
+      await client.query('COMMIT');
+    } catch (e) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw e;
+    } finally {
+      client.release();
+    }
+  }
+
+  /** The pool is the run store's: closing the queue leaves it open. */
+  async close(): Promise<void> { /* nothing of its own */ }
+
+  async #apply(client: pg.PoolClient, c: QueueWrite): Promise<void> {
+    const instance = this.instance;
+    // Consecutive puts go in one statement (a batch add or a renumbering puts many); deletes and clears keep their place.
+    let puts = new Map<string, { pos: number; json: string }>();
+    const flush = async (): Promise<void> => {
+      if (puts.size === 0) return;
+      const rows = [...puts.entries()];
+      puts = new Map();
+      await client.query(`INSERT INTO queue_items (instance, item_uid, pos, item)
+        SELECT $1, u, p, j FROM unnest($2::text[], $3::float8[], $4::text[]) AS t(u, p, j)
+        ON CONFLICT (instance, item_uid) DO UPDATE SET pos = excluded.pos, item = excluded.item`,
+      [instance, rows.map(([u]) => u), rows.map(([, r]) => r.pos), rows.map(([, r]) => r.json)]);
+    };
+    for (const w of c.items ?? []) {
+      if (w.op === 'put') { puts.set(w.item.item_uid, { pos: w.pos, json: JSON.stringify(w.item) }); continue; }
+      await flush();
+      if (w.op === 'delete') await client.query('DELETE FROM queue_items WHERE instance = $1 AND item_uid = $2', [instance, w.item_uid]);
+      else await client.query('DELETE FROM queue_items WHERE instance = $1', [instance]);
+    }
+    await flush();
+    if (c.running === null) await client.query('DELETE FROM queue_running WHERE instance = $1', [instance]);
+    else if (c.running !== undefined) {
+      await client.query('INSERT INTO queue_running (instance, entry) VALUES ($1, $2) ON CONFLICT (instance) DO UPDATE SET entry = excluded.entry', [instance, JSON.stringify(c.running)]);
+    }
+    if (c.mode !== undefined) {
+      await client.query("INSERT INTO queue_meta (instance, key, value) VALUES ($1, 'mode', $2) ON CONFLICT (instance, key) DO UPDATE SET value = excluded.value", [instance, JSON.stringify(c.mode)]);
+    }
+    if (c.clearHistory === true) await client.query('DELETE FROM queue_history WHERE instance = $1', [instance]);
+    const history = c.history ?? [];
+    if (history.length > 0) {
+      // Inserted in order: the history is read back by id.
+      await client.query(`INSERT INTO queue_history (instance, item_uid, entry)
+        SELECT $1, u, e FROM unnest($2::text[], $3::text[]) WITH ORDINALITY AS t(u, e, n) ORDER BY n`,
+      [instance, history.map((h) => h.item.item_uid), history.map((h) => JSON.stringify(h))]);
+    }
+  }
+}
