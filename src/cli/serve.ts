@@ -135,14 +135,16 @@ export async function serve(opts: ServeOptions = {}): Promise<Served> {
     // --store database), the queue, the audit log and the control lock (this server's), so all survive restarts.
     auth = authenticator(opts, pg);
     if (pg !== null) {
+      // First: a second server with the same --instance is refused before it touches anything.
+      queueStore = await PgQueueStore.open(pg.pool, instance, pg.location);
       services = { audit: new PgAuditLog(pg.pool, instance, { onError: onAuditError }), lock: await ControlLock.open(new PgLockStore(pg.pool, instance)) };
-      queueStore = new PgQueueStore(pg.pool, instance, pg.location);
     } else if (store instanceof SqliteStore) {
       services = { audit: new SqliteAuditLog(store.path, { onError: onAuditError }), lock: await ControlLock.open(new SqliteLockStore(store.path)) };
       // The queue: its own tables and connection in the run store's database file.
       queueStore = SqliteQueueStore.open(opts.data as string, { durability });
     }
   } catch (e) {
+    await queueStore?.close().catch(() => undefined);
     await services.audit?.close().catch(() => undefined);
     await auth?.keys.close().catch(() => undefined);
     await (store ?? pg)?.close().catch(() => undefined);

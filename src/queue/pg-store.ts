@@ -6,22 +6,62 @@
  * history and mode, and one server's crash recovery reads and writes only its
  * own rows. Each `write` is one transaction, so a `kill -9` leaves the queue as
  * it was before or after a change, never half way.
+ *
+ * One server per instance: `open` takes a session advisory lock named for the
+ * instance, on a connection held until `close()`. Two servers started with the
+ * same `--instance` (easy: the default is the host name) would share one
+ * queue and recover each other's items; the second is refused instead. A
+ * killed server's lock goes with its connection.
  * @module
  */
 import type pg from 'pg';
+import { StoreError } from '../store/index.js';
 import type { QueueSnapshot, QueueStore, QueueWrite, StoredItem } from './store.js';
 import { DEFAULT_MODE, type HistoryEntry, type QueueItem, type QueueMode, type RunningItem } from './types.js';
+
+/** The first key of the instance locks (any number: "bluq"); the second is the instance name's hash. */
+const INSTANCE_LOCK = 0x626c7571;
 
 export class PgQueueStore implements QueueStore {
   readonly location: string;
   readonly instance: string;
   readonly #pool: pg.Pool;
+  /** The connection holding the instance's lock (see `open`), or null. */
+  #guard: pg.PoolClient | null = null;
 
-  /** `pool`: the run store's (`PostgresBackend.pool`), already migrated; its owner ends it. `location`: the URL without password. */
+  /**
+   * `pool`: the run store's (`PostgresBackend.pool`), already migrated; its owner ends it after
+   * `close()`. `location`: the URL without password. No instance lock: a server uses `open`.
+   */
   constructor(pool: pg.Pool, instance: string, location: string) {
     this.#pool = pool;
     this.instance = instance;
     this.location = `${location} (instance ${instance})`;
+  }
+
+  /**
+   * The queue of `instance`, claimed for this process until `close()`.
+   * @throws StoreError STORE_LOCKED when another server holds the instance for `waitMs` (default 5 s: a killed server's connection may take a moment to end).
+   */
+  static async open(pool: pg.Pool, instance: string, location: string, options: { waitMs?: number } = {}): Promise<PgQueueStore> {
+    const store = new PgQueueStore(pool, instance, location);
+    const guard = await pool.connect();
+    const until = Date.now() + (options.waitMs ?? 5000);
+    try {
+      for (;;) {
+        const { rows } = await guard.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1, hashtext($2)) AS ok', [INSTANCE_LOCK, instance]);
+        if (rows[0]?.ok === true) break;
+        if (Date.now() >= until) {
+          throw new StoreError('STORE_LOCKED', `instance '${instance}' is served by another server on ${location}: give each server its own --instance (the default is the host name)`);
+        }
+        await new Promise((r) => setTimeout(r, 200));
+      }
+    } catch (e) {
+      guard.release(true);
+      throw e;
+    }
+    store.#guard = guard;
+    return store;
   }
 
   async load(): Promise<QueueSnapshot> {
@@ -56,8 +96,11 @@ export class PgQueueStore implements QueueStore {
     }
   }
 
-  /** The pool is the run store's: closing the queue leaves it open. */
-  async close(): Promise<void> { /* nothing of its own */ }
+  /** Gives the instance up (its connection is ended, and the lock with it); the pool is the run store's and stays open. */
+  async close(): Promise<void> {
+    this.#guard?.release(true);
+    this.#guard = null;
+  }
 
   async #apply(client: pg.PoolClient, c: QueueWrite): Promise<void> {
     const instance = this.instance;

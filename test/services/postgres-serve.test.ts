@@ -54,6 +54,10 @@ describe('serve --store postgres://: queue, keys, audit log and lock in the shar
     const admin = await createKey(url, 'ops', 'read,control,queue,admin');
     const a = await start(url, 'bl01', '--auth');
     const b = await start(url, 'bl02', '--auth');
+    // A third server with bl01's name would share its queue and lock: refused, one line.
+    const twin = await runCli(['serve', '--port', '0', '--store', url, '--instance', 'bl01', '--auth']);
+    assert.equal(twin.code, 2);
+    assert.match(twin.stderr, /instance 'bl01' is served by another server .*STORE_LOCKED/);
     const listed = await runCli(['keys', 'list', '--store', url, '--json']);
     assert.deepEqual((JSON.parse(listed.stdout) as Array<{ name: string }>).map((k) => k.name), ['ops']);
 

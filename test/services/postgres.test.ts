@@ -108,8 +108,11 @@ if (skip !== undefined) {
       const logB = new PgAuditLog(b.pool, 'bl02');
       const cli = new PgAuditLog(a.pool, FACILITY);
       const rec = (op: string) => ({ time: 1, who: 'ada', protocol: 'v2', op, params: '{}', outcome: 'ok', message: null });
+      // One after another (each log writes in the background; the ids give the order).
       logA.record(rec('start'));
+      await logA.list();
       logB.record(rec('abort'));
+      await logB.list();
       cli.record(rec('keys.create'));
       await cli.close();
       assert.deepEqual((await logA.list()).map((e) => [e.instance, e.op]), [['*', 'keys.create'], ['bl01', 'start']]);
