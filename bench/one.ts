@@ -15,7 +15,7 @@ const groups: Record<string, () => Promise<object>> = {
   epics: async () => (await import('./epics.js')).benchEpics(),
   queue: async () => (await import('./queue.js')).benchQueue(),
   size: async () => (await import('./plan-size.js')).benchPlanSize(),
-  firstrun: async () => (await import('./first-run.js')).benchFirstRun(),
+  firstrun: async () => ({ ...await (await import('./first-run.js')).benchFirstRun(), ...(await import('./server-first-run.js')).benchServerFirstRun() }),
   stall: async () => (await import('./stall.js')).benchStall(),
   scale: async () => (await import('./scale.js')).benchScale(),
 };

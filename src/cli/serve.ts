@@ -20,6 +20,9 @@ import { UsageError, describeListenError, parsePort } from './errors.js';
 import { LOG_FORMATS, type LogFormat, humanLogDestination } from './human-log.js';
 import { schedulingPolicy, setRealtimePriority } from './realtime.js';
 
+/** Commits of a burst at most every 2 ms (docs/storage.md "The durability promise"): a fast scan's events wait ≤ 2 ms longer to be shown. */
+const GROUP_COMMIT_MS = 2;
+
 export interface ServeOptions {
   port?: number | string;
   host?: string;
@@ -31,6 +34,8 @@ export interface ServeOptions {
   engineGrace?: number | string;
   /** Heap limit of the engine's worker in MiB. Default 2048. */
   engineMaxMemory?: number | string;
+  /** The worker warms its JIT up on a private plan once loaded, until the first request (docs/engine.md). Default false here; the CLI's default is on. */
+  engineWarmup?: boolean;
   /** pino level; default `LOG_LEVEL` or `info`. */
   logLevel?: string;
   /** `json` lines (default), or `human`: the ready line and warnings only (the CLI's default on a terminal). */
@@ -130,7 +135,7 @@ export async function serve(opts: ServeOptions = {}): Promise<Served> {
   let queueStore: QueueStore | null = null;
   const onAuditError = (e: unknown): void => { logger.error({ err: e }, 'the audit log could not record an operation'); };
   try {
-    store = pg !== null ? await BaseStore.over(pg) : noData ? null : SqliteStore.open(opts.data as string, { durability });
+    store = pg !== null ? await BaseStore.over(pg) : noData ? null : SqliteStore.open(opts.data as string, { durability, groupCommitMs: GROUP_COMMIT_MS });
     // Beside the runs, in tables of their own: the keys (the facility's, shared by every instance of a
     // --store database), the queue, the audit log and the control lock (this server's), so all survive restarts.
     auth = authenticator(opts, pg);
@@ -152,7 +157,7 @@ export async function serve(opts: ServeOptions = {}): Promise<Served> {
   }
   // Devices, plans and the engine live in the host (a worker thread by default): only data reaches this thread.
   const engine = createEngineHost({
-    kind, simulatedDevices: true, standardPlans: true, plans, graceSeconds, maxMemoryMb,
+    kind, simulatedDevices: true, standardPlans: true, plans, graceSeconds, maxMemoryMb, warmUp: opts.engineWarmup === true,
     ...(maxPoints === undefined ? {} : { maxPoints }),
     ...(opts.devices === undefined ? {} : { devicesFile: opts.devices, requireDevices: opts.requireDevices === true }),
     onNotice: (message, fields) => logger.warn(fields, message),
@@ -321,6 +326,7 @@ export function addServeCommand(program: Command): Command {
     .option('--engine <kind>', 'where plans run: worker (isolated: a stuck plan is ended) | inprocess', 'worker')
     .option('--engine-grace <seconds>', 'how long a halt, abort or stop may go unanswered before the engine\'s worker is terminated', '1')
     .option('--engine-max-memory <MiB>', 'heap limit of the engine\'s worker; a plan that needs more is ended', '2048')
+    .option('--no-engine-warmup', 'skip the worker\'s warm-up run at start (it makes the first plan as fast as later ones)')
     .option('--log-level <level>', 'fatal | error | warn | info | debug | trace | silent')
     .option('--data <dir>', 'data directory of the run store (documents, run index, v2 event log)', DEFAULT_DATA_DIR)
     .option('--no-data', 'keep nothing on disk (no run store, v2 seq restarts at 1)')
@@ -346,7 +352,7 @@ export function addServeCommand(program: Command): Command {
     .option('--bus-buffer <n>', 'most entries waiting while Redis is unreachable (then the oldest are dropped and reported)', '100000')
     .option('--instance <name>', 'this server\'s name on the bus (bluesky:NAME:documents) and in a shared --store; default the host name')
     .option('--log-format <format>', 'human (one ready line, then warnings; the default on a terminal) | json (pino lines; the default otherwise)')
-    .action(async (o: { port: string; host: string; plans: string[]; engine: string; engineGrace: string; engineMaxMemory: string; logLevel?: string; logFormat?: string; data: string | false; durability: string; eventsMaxAge: string; eventsMaxBytes: string; rtPriority?: string; maxPoints: string; devices?: string; requireDevices?: boolean; auth?: boolean; insecure?: boolean; v1Scopes: string; v1Trusted: string; requeue: boolean ; allowOrigin: string[]; allowHost: string[]; idleTimeout: string; maxConnections?: string; bus?: string; busMaxlen: string; busBuffer: string; instance?: string; store?: string }) => {
+    .action(async (o: { port: string; host: string; plans: string[]; engine: string; engineGrace: string; engineMaxMemory: string; engineWarmup: boolean; logLevel?: string; logFormat?: string; data: string | false; durability: string; eventsMaxAge: string; eventsMaxBytes: string; rtPriority?: string; maxPoints: string; devices?: string; requireDevices?: boolean; auth?: boolean; insecure?: boolean; v1Scopes: string; v1Trusted: string; requeue: boolean ; allowOrigin: string[]; allowHost: string[]; idleTimeout: string; maxConnections?: string; bus?: string; busMaxlen: string; busBuffer: string; instance?: string; store?: string }) => {
       const logFormat = o.logFormat ?? (process.stderr.isTTY ? 'human' : 'json');
       if (!(LOG_FORMATS as readonly string[]).includes(logFormat)) throw new UsageError(`--log-format must be human or json, got '${logFormat}'`);
       if (o.durability !== 'normal' && o.durability !== 'full') throw new UsageError(`--durability must be normal or full, got '${o.durability}'`);
@@ -354,7 +360,7 @@ export function addServeCommand(program: Command): Command {
       await serveCommand({
         port: parsePort(o.port), host: o.host, data: o.data, durability: o.durability, maxPoints: o.maxPoints,
         eventsMaxAge: o.eventsMaxAge, eventsMaxBytes: o.eventsMaxBytes, logFormat: logFormat as LogFormat,
-        plans: o.plans, engine: o.engine, engineGrace: o.engineGrace, engineMaxMemory: o.engineMaxMemory, requeue: o.requeue,
+        plans: o.plans, engine: o.engine, engineGrace: o.engineGrace, engineMaxMemory: o.engineMaxMemory, engineWarmup: o.engineWarmup, requeue: o.requeue,
         ...(o.devices === undefined ? {} : { devices: o.devices, requireDevices: o.requireDevices === true }),
         ...(o.rtPriority === undefined ? {} : { rtPriority: o.rtPriority }),
         ...(o.bus === undefined ? {} : { bus: o.bus, busMaxlen: o.busMaxlen, busBuffer: o.busBuffer }),

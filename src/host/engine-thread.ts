@@ -34,6 +34,9 @@ export interface ThreadOptions {
   readonly onExit: (error: Error | null) => void;
 }
 
+/** Items handled before the worker is credited (at most its LOW mark, see worker-main.ts). */
+const ACK_EVERY = 64;
+
 export class EngineThread {
   readonly worker: Worker;
   /** Resolves with the catalog once the worker has loaded its plans; rejects with the load error. */
@@ -111,7 +114,10 @@ export class EngineThread {
    */
   #ack(n: number): void {
     this.#acked += n;
-    if (this.#ackPending) return;
+    // Credit in blocks: each message wakes the worker's thread (most of the main thread's cost of an
+    // ack). Holding back fewer than ACK_EVERY is safe: the worker only waits with more than HIGH
+    // (256) items unacknowledged and resumes at LOW (64) — every one of those reaches this thread.
+    if (this.#ackPending || this.#acked < ACK_EVERY) return;
     this.#ackPending = true;
     setImmediate(() => {
       this.#ackPending = false;

@@ -25,6 +25,8 @@ export interface EngineSetup {
   readonly devicesFile?: string;
   /** With `devicesFile`: fail to open when a device does not connect (default: skip it, listed in the catalog). */
   readonly requireDevices?: boolean;
+  /** The worker host's thread runs a private warm-up once loaded, until the first request (src/host/warm-up.ts). Default false. */
+  readonly warmUp?: boolean;
 }
 
 /** Live objects an in-process host may be given instead of (or beside) a setup. */

@@ -11,6 +11,7 @@ import { type Clock, systemClock } from '../model/clock.js';
 import { errorInfo, type EngineRoom } from './room.js';
 import { loadDevices, loadPlans, makeRoom } from './setup.js';
 import type { HostEvent } from './types.js';
+import { type WarmUp, warmUp } from './warm-up.js';
 import type { FromWorkerItem, ToWorker, WorkerBoot, WorkerRequest } from './wire.js';
 
 const port = parentPort;
@@ -67,6 +68,7 @@ function urgent(e: HostEvent): boolean {
 
 const boot = workerData as WorkerBoot;
 let room: EngineRoom | null = null;
+let warming: WarmUp | null = null;
 
 async function handle(req: WorkerRequest): Promise<unknown> {
   if (room === null) throw new Error('the engine is not loaded');
@@ -91,6 +93,11 @@ port.on('message', (msg: ToWorker) => {
     return;
   }
   if (msg.t === 'ping') { post({ t: 'pong', id: msg.id }, true); return; }
+  // The warm-up only ever has the thread while no plan needs it (a check or a scan id is no reason to stop it).
+  if (msg.req.op !== 'validate' && msg.req.op !== 'setScanId') {
+    warming?.stop();
+    warming = null;
+  }
   handle(msg.req).then(
     (result) => post({ t: 'reply', id: msg.id, result }, true),
     (error: unknown) => post({ t: 'reply', id: msg.id, result: { ok: false, reason: 'error', error: errorInfo(error) } }, true),
@@ -104,6 +111,8 @@ try {
   const catalog = await loadPlans(r, boot.setup);
   room = r;
   post({ t: 'ready', catalog }, true);
+  // Each plan's parameter validator is compiled on its first check: a check with no parameters compiles it (and fails).
+  if (boot.setup.warmUp === true) warming = warmUp(() => { for (const plan of catalog.plans) r.check(plan.name, {}); });
 } catch (e) {
   post({ t: 'failed', error: errorInfo(e) }, true);
 }

@@ -50,6 +50,8 @@ export class Journal {
   readonly #undo: Array<() => void> = [];
   #run: RunTrack | null = null;
   #appending = false;
+  /** Primary events were counted since the last progress event: one is appended before anything else, or at the end of this task. */
+  #progressDue = false;
   #pendingLogs: LogData[] = [];
   /** The control verb behind the latest interrupting transition, and the reason of the latest stop document: for exceptions' human wording. */
   #interrupt: { by: Interruption | null; reason: string } = { by: null, reason: '' };
@@ -105,8 +107,13 @@ export class Journal {
     for (const undo of this.#undo.splice(0)) undo();
   }
 
-  /** Write one event ahead (store) or number it at once (ring). */
+  /** Write one event ahead (store) or number it at once (ring); a progress event that is due goes first. */
   append<T extends Topic>(topic: T, data: TopicData[T]): void {
+    if (this.#progressDue) this.#flushProgress();
+    this.#appendNow(topic, data);
+  }
+
+  #appendNow<T extends Topic>(topic: T, data: TopicData[T]): void {
     this.#appending = true;
     try {
       if (this.#memory !== null) this.#memory.append(topic, data);
@@ -158,13 +165,16 @@ export class Journal {
   }
 
   #onDocument(name: string, doc: Record<string, unknown>): void {
+    if ((name === 'event' || name === 'event_page') && this.#run !== null && this.#run.primary.has(String(doc.descriptor))) {
+      // The run's next points: appended without the progress due for the previous ones (they join it).
+      this.#appendNow('document', { name, doc });
+      this.#advance(name === 'event' ? 1 : Array.isArray(doc.seq_num) ? doc.seq_num.length : 1);
+      return;
+    }
     this.append('document', { name, doc });
     if (name === 'start') this.#startRun(doc);
     else if (name === 'descriptor' && this.#run !== null && doc.name === 'primary') this.#run.primary.add(String(doc.uid));
-    else if (name === 'event' && this.#run !== null && this.#run.primary.has(String(doc.descriptor))) this.#advance(1);
-    else if (name === 'event_page' && this.#run !== null && this.#run.primary.has(String(doc.descriptor))) {
-      this.#advance(Array.isArray(doc.seq_num) ? doc.seq_num.length : 1);
-    } else if (name === 'stop') {
+    else if (name === 'stop') {
       this.#run = null;
       this.#interrupt.reason = typeof doc.reason === 'string' ? doc.reason : '';
     }
@@ -179,6 +189,13 @@ export class Journal {
     this.append('progress', { ...progress });
   }
 
+  /**
+   * Count points; their progress event follows once this task's burst of events is in (a
+   * microtask), or before any other event. A worker hands over its events in batches, so a fast
+   * scan gets one progress event per batch (about 10 points) instead of one per point: progress
+   * was a third of a count's events through the whole pipeline (store, frames, sockets, clients),
+   * and the next one supersedes each. A slow scan, whose points arrive one by one, still gets one per point.
+   */
   #advance(points: number): void {
     const track = this.#run;
     if (track === null) return;
@@ -189,8 +206,17 @@ export class Journal {
       const elapsed = (performance.now() - track.t0) / 1000;
       p.eta_s = Math.max(0, Math.round((elapsed / p.done) * (p.total - p.done) * 1000) / 1000);
     }
-    this.append('progress', { ...p });
+    if (this.#progressDue) return;
+    this.#progressDue = true;
+    queueMicrotask(this.#flushProgress);
   }
+
+  readonly #flushProgress = (): void => {
+    if (!this.#progressDue) return;
+    this.#progressDue = false;
+    const track = this.#run;
+    if (track !== null) this.#appendNow('progress', { ...track.run.progress });
+  };
 
   #onLog(level: number, args: readonly unknown[]): void {
     const label = LEVELS[level];
