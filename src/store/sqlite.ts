@@ -11,6 +11,7 @@ import {
   type StoreBackend, type WriteBatch,
 } from './backend.js';
 import { BaseStore, type StoreOptions } from './base.js';
+import { Checkpointer } from './checkpointer.js';
 import { StoreError, causeText } from './errors.js';
 import { checkIntegrity } from './integrity.js';
 import { DataDirLock } from './lock.js';
@@ -75,10 +76,13 @@ export class SqliteBackend implements StoreBackend {
   readonly #runIds = new Map<string, number>();
   /** topics.id by name (every topic but 'document'). */
   #topicIds = new Map<string, number>();
+  /** Checkpoints the WAL off this thread (null: read-only). */
+  readonly checkpoints: Checkpointer | null;
 
-  constructor(db: Database.Database, location: string) {
+  constructor(db: Database.Database, location: string, checkpoints: Checkpointer | null = null) {
     this.#db = db;
     this.location = location;
+    this.checkpoints = checkpoints;
     this.#q = {
       insertRun: db.prepare('INSERT INTO runs (uid, scan_id, plan_name, item_id, params, start_time, imported, first_doc) VALUES (?, ?, ?, ?, ?, ?, ?, ?)'),
       runId: db.prepare('SELECT id FROM runs WHERE uid = ?').pluck(),
@@ -190,6 +194,7 @@ export class SqliteBackend implements StoreBackend {
       try { this.#loadTopics(); } catch { this.#topicIds.clear(); }
       throw e;
     }
+    this.checkpoints?.committed();
   }
   async hasRun(uid: string): Promise<boolean> { return this.#q.hasRun.get(uid) !== undefined; }
 
@@ -225,7 +230,7 @@ export class SqliteBackend implements StoreBackend {
     return (q.minSeq.get() as number | null) ?? null;
   }
 
-  async close(): Promise<void> { this.#db.close(); }
+  async close(): Promise<void> { await this.checkpoints?.close(); this.#db.close(); }
 }
 
 function configure(db: Database.Database, path: string, options: SqliteStoreOptions): void {
@@ -271,7 +276,7 @@ export function openSqliteBackend(dir: string, options: SqliteStoreOptions = {})
   } catch (e) { throw openError(path, 'open the data file', e); }
   try {
     configure(db, path, options);
-    return new SqliteBackend(db, path);
+    return new SqliteBackend(db, path, readonly ? null : new Checkpointer(db, path));
   } catch (e) {
     db.close();
     throw e instanceof StoreError ? e : openError(path, 'initialise the data file', e);
