@@ -38,6 +38,9 @@ export class SqliteQueueStore implements QueueStore {
     this.#db.pragma('journal_mode = WAL');
     this.#db.pragma('busy_timeout = 5000');
     this.#db.pragma(`synchronous = ${options.durability === 'full' ? 'FULL' : 'NORMAL'}`);
+    // The run store's checkpointer (src/store/checkpointer.ts) checkpoints the shared WAL; left on, every
+    // queue commit past 1,000 WAL pages would checkpoint (and fsync) on the server's thread between items.
+    this.#db.pragma('wal_autocheckpoint = 0');
     this.#db.exec(SCHEMA);
     const put = this.#db.prepare('INSERT OR REPLACE INTO queue_items (item_uid, pos, item) VALUES (?, ?, ?)');
     const del = this.#db.prepare('DELETE FROM queue_items WHERE item_uid = ?');
