@@ -5,6 +5,7 @@
  * @module
  */
 import type { DocumentMap, DocumentName } from '../model/documents.js';
+import { keepMemo, memoOf } from '../model/memo.js';
 import type { BackendState, EventRow, PendingDocument, RetentionRule, StoreBackend, WriteBatch } from './backend.js';
 import { StoreError, causeText } from './errors.js';
 import { parseJsonl, planImport } from './jsonl.js';
@@ -43,22 +44,15 @@ function emptyBatch(): WriteBatch { return { starts: [], documents: [], events: 
 /**
  * The JSON text of an event's `data` that the store already made (committed and read-back events):
  * whoever encodes the event (v2 frames) reuses it instead of serialising the document a second time.
- * A non-enumerable symbol property of the event: JSON, structuredClone and deepEqual see only
- * `{seq, topic, time, data}`. Not a WeakMap: with the v2 ring's 100,000 events alive, each time
- * the map's table grew it rehashed them all on the server's thread (138 ms, the stall bench).
  */
 const DATA_JSON: unique symbol = Symbol('stored data JSON');
 
-function keepDataJson(event: StoredEvent, json: string): void {
-  if (Object.isExtensible(event)) Object.defineProperty(event, DATA_JSON, { value: json, writable: true, configurable: true });
-}
-
 /** `JSON.stringify(event.data)` if the store made it for this event object, else undefined. */
-export function storedDataJson(event: StoredEvent): string | undefined { return (event as { [DATA_JSON]?: string })[DATA_JSON]; }
+export function storedDataJson(event: StoredEvent): string | undefined { return memoOf<string>(event, DATA_JSON); }
 
 function textEvent(seq: number, topic: string, time: number, data: unknown, dataJson: string): StoredEvent {
   const e: StoredEvent = { seq, topic, time, data };
-  keepDataJson(e, dataJson);
+  keepMemo(e, DATA_JSON, dataJson);
   return e;
 }
 
@@ -231,7 +225,7 @@ export class BaseStore implements RunStore {
       if (tail !== null) {
         const dataJson = JSON.stringify(tail.data ?? null);
         batch.events.push({ seq: tail.seq, topic: tail.topic, time: tail.time, dataJson, docId: null });
-        if (tail.data !== undefined) keepDataJson(tail, dataJson);
+        if (tail.data !== undefined) keepMemo(tail, DATA_JSON, dataJson);
       }
       this.#tail = null;
       this.#flight = waiters;

@@ -3,6 +3,7 @@
  * durable store can replace the in-memory ring (seq continuing across restarts).
  * @module
  */
+import { keepMemo, memoOf } from '../../model/index.js';
 import { storedDataJson } from '../../store/index.js';
 import type { Event, Topic, TopicData } from './types.js';
 
@@ -33,14 +34,12 @@ export interface MemoryLogOptions {
 }
 
 // Encoded once when appended: the byte count bounds the log, and every subscriber sends the same bytes.
-// Kept on the event as a non-enumerable symbol property (JSON, structuredClone and deepEqual skip it),
-// not in a WeakMap: a WeakMap of the ring's 100,000 live events rehashed them all each time its table
-// grew, on the server's thread (44–59 ms per batch in the stall bench).
+// Kept on the event itself (src/model/memo.ts says why not in a WeakMap).
 const FRAME: unique symbol = Symbol('v2 frame');
 
 /** The JSON frame of an event (cached for events this process appended or encoded). */
 export function frameOf(event: Event): Buffer {
-  let buf = (event as { [FRAME]?: Buffer })[FRAME];
+  let buf = memoOf<Buffer>(event, FRAME);
   if (buf === undefined) {
     // The store has the data's text already (a document's JSON is made once, at append): the
     // same bytes as JSON.stringify(event), whose keys are always seq, topic, time, data.
@@ -48,7 +47,7 @@ export function frameOf(event: Event): Buffer {
     const text = data === undefined ? JSON.stringify(event)
       : `{"seq":${String(event.seq)},"topic":${JSON.stringify(event.topic)},"time":${JSON.stringify(event.time)},"data":${data}}`;
     buf = Buffer.from(text, 'utf8');
-    if (Object.isExtensible(event)) Object.defineProperty(event, FRAME, { value: buf, writable: true, configurable: true });
+    keepMemo(event, FRAME, buf);
   }
   return buf;
 }

@@ -1,0 +1,22 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { keepMemo, memoOf } from './memo.js';
+
+test('a memo is kept on the object, invisible to JSON, structuredClone and deepEqual', () => {
+  const key = Symbol('k');
+  const e = { seq: 1, data: { a: 1 } };
+  assert.equal(memoOf(e, key), undefined);
+  keepMemo(e, key, 'text');
+  keepMemo(e, key, 'again'); // replaceable
+  assert.equal(memoOf<string>(e, key), 'again');
+  assert.equal(JSON.stringify(e), '{"seq":1,"data":{"a":1}}');
+  assert.deepStrictEqual(e, { seq: 1, data: { a: 1 } });
+  assert.equal(memoOf(structuredClone(e), key), undefined);
+});
+
+test('a frozen object keeps nothing (readers compute again)', () => {
+  const key = Symbol('k');
+  const e = Object.freeze({ seq: 1 });
+  keepMemo(e, key, 'text');
+  assert.equal(memoOf(e, key), undefined);
+});
