@@ -12,6 +12,7 @@ import type { Event } from '../../src/protocol/v2/types.js';
 import type { QueueChange } from '../../src/queue/index.js';
 import { TEST_PLANS } from '../helpers/engine.js';
 import { startServe } from '../helpers/child.js';
+import { assertRequeuedAfterCrash } from '../helpers/queue.js';
 import { V2Conn } from '../protocol-v2/helpers.js';
 import { TempDirs } from '../store/tmp.js';
 
@@ -109,16 +110,8 @@ it('kill -9 during the second of three items: interrupted in the history, requeu
   const second = await startServe(['--port', '0', '--data', dir], { deadlineMs: 120_000 });
   try {
     const c = await V2Conn.connect(second.v2);
-    await c.ok('subscribe', { topics: ['queue'] });
-    const view = await c.ok<Res<'queue.get'>>('queue.get');
-    assert.equal(view.state, 'stopped');
-    assert.equal(view.running, null);
-    assert.deepEqual(view.items.map((i) => i.item_uid), [u2, u3]);
-    const h = await c.ok<Res<'history.get'>>('history.get');
-    assert.deepEqual(h.entries.map((x) => [x.item.item_uid, x.result.exit_status]), [[u2, 'interrupted'], [u1, 'completed']]);
-    const run = h.entries[0]?.result.runs[0];
-    assert.equal(run?.exit_status, 'abort');
-    assert.match(run?.reason ?? '', /interrupt/i);
+    const h = await assertRequeuedAfterCrash(c, [u1, u2, u3]);
+    assert.match(h.entries[0]?.result.runs[0]?.reason ?? '', /interrupt/i);
     const two = await c.ok<Res<'item.get'>>('item.get', { item_uid: u2 });
     assert.equal(two.status, 'pending');
     assert.equal(two.attempts[0]?.result.exit_status, 'interrupted');

@@ -13,6 +13,7 @@ import { after, before, describe, test } from 'node:test';
 import type { Operations } from '../../src/ops/index.js';
 import { type ServeChild, runCli, startServe } from '../helpers/child.js';
 import { TestPostgres, postgresSkip } from '../helpers/postgres.js';
+import { assertRequeuedAfterCrash } from '../helpers/queue.js';
 import { V2Conn } from '../protocol-v2/helpers.js';
 
 const skip = postgresSkip();
@@ -127,14 +128,7 @@ describe('serve --store postgres://: queue, keys, audit log and lock in the shar
 
     const second = await start(url, 'bl01');
     const d = await V2Conn.connect(second.v2);
-    await d.ok('subscribe', { topics: ['queue'] });
-    const view = await d.ok<Res<'queue.get'>>('queue.get');
-    assert.equal(view.state, 'stopped');
-    assert.equal(view.running, null);
-    assert.deepEqual(view.items.map((i) => i.item_uid), [u2, u3]);
-    const h = await d.ok<Res<'history.get'>>('history.get');
-    assert.deepEqual(h.entries.map((x) => [x.item.item_uid, x.result.exit_status]), [[u2, 'interrupted'], [u1, 'completed']]);
-    assert.equal(h.entries[0]?.result.runs[0]?.exit_status, 'abort', 'the run\'s verdict comes from the run store\'s crash recovery');
+    await assertRequeuedAfterCrash(d, [u1, u2, u3]);
     // The other server: its queue, mode and (empty) history as they were.
     const ov = await o.ok<Res<'queue.get'>>('queue.get');
     assert.deepEqual(ov.items.map((i) => i.item_uid), otherUids);
