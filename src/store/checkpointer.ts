@@ -26,6 +26,13 @@ export interface CheckpointerOptions {
   readonly resetPages?: number;
   /** Default 1,000 (SQLite's own checkpoint size). */
   readonly tailPages?: number;
+  /**
+   * The WAL's bound. When commits arrive faster than the worker copies (a busy or slow disk), no
+   * worker checkpoint ever leaves a small tail; once a worker reports a WAL this large the main
+   * thread finishes the checkpoint whatever it costs, so the WAL never grows with the run.
+   * Default 4 × `resetPages` (256 MiB).
+   */
+  readonly maxPages?: number;
 }
 
 // Plain JavaScript run with `eval`: no TypeScript loader is needed in the worker, from src/ or dist/.
@@ -75,6 +82,7 @@ export class Checkpointer {
   readonly #everyMs: number;
   readonly #resetPages: number;
   readonly #tailPages: number;
+  readonly #maxPages: number;
 
   /** `db` is the writing connection of the file at `path` (already in WAL mode). */
   constructor(db: Database.Database, path: string, options: CheckpointerOptions = {}) {
@@ -83,6 +91,7 @@ export class Checkpointer {
     this.#everyMs = options.everyMs ?? 200;
     this.#resetPages = options.resetPages ?? 16_384;
     this.#tailPages = options.tailPages ?? 1_000;
+    this.#maxPages = options.maxPages ?? 4 * this.#resetPages;
     db.pragma('wal_autocheckpoint = 0');
     // After the WAL starts over, its file is cut back to this size instead of keeping a large run's.
     db.pragma(`journal_size_limit = ${String(this.#resetPages * 4096)}`);
@@ -90,9 +99,8 @@ export class Checkpointer {
 
   #start(): Worker {
     const driver = createRequire(import.meta.url).resolve('better-sqlite3');
-    const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { driver, path: this.#path } });
-    // A checkpointer never keeps a process alive; close() ends it properly.
-    worker.unref();
+    // execArgv []: the plain-JavaScript thread needs none of the process's loaders (tsx in development).
+    const worker = new Worker(WORKER_SOURCE, { eval: true, execArgv: [], workerData: { driver, path: this.#path } });
     worker.on('message', (m: { ok: true } & CheckpointResult | { ok: false; error: string }) => {
       this.#inFlight = false;
       if (!m.ok) { this.#fail(m.error); return; }
@@ -102,6 +110,9 @@ export class Checkpointer {
     });
     worker.on('error', (e) => { this.#fail(e.message); });
     worker.on('exit', () => { if (this.#closed === null) this.#fail('the checkpoint thread exited'); });
+    // A checkpointer never keeps a process alive; close() ends it properly. After the listeners:
+    // adding a 'message' listener refs the worker's port again.
+    worker.unref();
     return worker;
   }
 
@@ -111,8 +122,9 @@ export class Checkpointer {
   committed(): void {
     if (this.#stats.failure !== null || this.#closed !== null) return;
     const tail = this.#tail;
-    if (tail !== null && !this.#inFlight && tail.log >= this.#resetPages && tail.left <= this.#tailPages) {
-      // A small copy on this thread completes the checkpoint, so the next commit starts the WAL over.
+    if (tail !== null && !this.#inFlight && tail.log >= this.#resetPages && (tail.left <= this.#tailPages || tail.log >= this.#maxPages)) {
+      // A small copy on this thread completes the checkpoint, so the next commit starts the WAL over
+      // (or, past the bound, a large one: a stall is better than a WAL without end).
       this.#tail = null;
       const [r] = this.#db.pragma('wal_checkpoint(PASSIVE)') as CheckpointResult[];
       this.#stats.tails++;

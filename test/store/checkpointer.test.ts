@@ -7,11 +7,14 @@
  * @module
  */
 import assert from 'node:assert/strict';
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, statSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
-import { Checkpointer } from '../../src/store/checkpointer.js';
+import { Checkpointer, type CheckpointerOptions } from '../../src/store/checkpointer.js';
+import { TestChild } from '../helpers/child.js';
 import { until } from '../helpers/wait.js';
 import { TempDirs } from './tmp.js';
 
@@ -29,32 +32,75 @@ function walDb(): { db: Database.Database; path: string } {
 
 const pause = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-test('a long stream of commits is checkpointed by the worker and the WAL starts over', { timeout: 120_000 }, async () => {
-  const { db, path } = walDb();
-  // A 4 MiB reset point (the default is 64 MiB) keeps the test short.
-  const cp = new Checkpointer(db, path, { resetPages: 1024 });
-  assert.equal(db.pragma('wal_autocheckpoint', { simple: true }), 0, 'the writing connection does not checkpoint by itself');
+/** 32 MB in 256 kB commits, with the event loop free between them (as a server's is); answers the bytes written. */
+async function streamCommits(db: Database.Database, cp: Checkpointer): Promise<number> {
   const insert = db.prepare('INSERT INTO t (v) VALUES (?)');
   const many = db.transaction((n: number) => { for (let i = 0; i < n; i++) insert.run(Buffer.alloc(1000, i % 251)); });
   let written = 0;
-  // 32 MB in 256 kB commits, with the event loop free between them (as a server's is).
   for (let i = 0; i < 128; i++) {
     many(256);
     written += 256 * 1000;
     cp.committed();
     await pause(2);
   }
-  const s = cp.stats;
-  assert.equal(s.failure, null);
-  assert.ok(s.worker > 0, `the worker checkpointed (${JSON.stringify(s)})`);
-  assert.ok(s.tails > 0, `the main thread finished at least one tail, so the WAL could start over (${JSON.stringify(s)})`);
-  const wal = statSync(`${path}-wal`).size;
-  assert.ok(wal < written / 2, `the WAL (${String(wal)} bytes) stays well below what was written (${String(written)})`);
-  await cp.close();
-  db.close();
+  return written;
+}
+
+/** Streams commits through a checkpointer with `options`, checks the WAL started over, closes, checks nothing is lost. */
+async function walStartsOver(options: CheckpointerOptions): Promise<void> {
+  const { db, path } = walDb();
+  const cp = new Checkpointer(db, path, options);
+  try {
+    assert.equal(db.pragma('wal_autocheckpoint', { simple: true }), 0, 'the writing connection does not checkpoint by itself');
+    const written = await streamCommits(db, cp);
+    const s = cp.stats;
+    assert.equal(s.failure, null);
+    assert.ok(s.worker > 0, `the worker checkpointed (${JSON.stringify(s)})`);
+    assert.ok(s.tails > 0, `the main thread finished at least one checkpoint, so the WAL could start over (${JSON.stringify(s)})`);
+    const wal = statSync(`${path}-wal`).size;
+    assert.ok(wal < written / 2, `the WAL (${String(wal)} bytes) stays well below what was written (${String(written)})`);
+  } finally {
+    // Also after a failed assertion: an open connection and thread must not outlive the test.
+    await cp.close();
+    db.close();
+  }
   assert.equal(existsSync(`${path}-wal`), false, 'the last connection checkpointed and removed the WAL');
   const again = new Database(path, { readonly: true });
   try { assert.equal(again.prepare('SELECT count(*) FROM t').pluck().get(), 128 * 256); } finally { again.close(); }
+}
+
+test('a long stream of commits is checkpointed by the worker and the WAL starts over', { timeout: 120_000 }, async () => {
+  // A 4 MiB reset point and an 8 MiB bound (the defaults are 64 and 256 MiB) keep the test short. On a
+  // busy machine the worker may never leave a small tail; the bound then restarts the WAL.
+  await walStartsOver({ resetPages: 1024, maxPages: 2048 });
+});
+
+test('a worker that never leaves a small tail: the bound still restarts the WAL', { timeout: 120_000 }, async () => {
+  // tailPages -1: no worker checkpoint ever counts as "small", as when a slow disk cannot keep up with the
+  // commits. Before the bound existed the WAL then grew for the whole run (to 32 MB here).
+  await walStartsOver({ resetPages: 1024, tailPages: -1, maxPages: 2048 });
+});
+
+test('a process that never closes its checkpointer still exits', { timeout: 60_000 }, async () => {
+  // A test that failed before close(), or a server that dies without closing its store, must not hang:
+  // the thread is unref'd after its listeners (adding a 'message' listener refs the worker's port again).
+  const dir = dirs.make();
+  const script = join(dir, 'leave-open.mts');
+  writeFileSync(script, [
+    `import Database from ${JSON.stringify(createRequire(import.meta.url).resolve('better-sqlite3'))};`,
+    `import { Checkpointer } from ${JSON.stringify(fileURLToPath(new URL('../../src/store/checkpointer.ts', import.meta.url)))};`,
+    `const path = ${JSON.stringify(join(dir, 'open.sqlite'))};`,
+    "const db = new Database(path); db.pragma('journal_mode = WAL'); db.exec('CREATE TABLE t (v BLOB)');",
+    'const cp = new Checkpointer(db, path, { everyMs: 0 });',
+    "const insert = db.prepare('INSERT INTO t VALUES (?)');",
+    'for (let i = 0; i < 20; i++) { insert.run(Buffer.alloc(1000)); cp.committed(); await new Promise((r) => setTimeout(r, 5)); }',
+    "if (cp.stats.worker === 0) throw new Error('the worker never checkpointed');",
+    "console.log('left open');",
+  ].join('\n'));
+  const child = new TestChild(process.execPath, ['--import', 'tsx', script], { deadlineMs: 30_000 });
+  const exit = await child.exited;
+  assert.deepEqual(exit, { code: 0, signal: null }, `the process exited by itself (stderr: ${child.err})`);
+  assert.match(child.out, /left open/);
 });
 
 test('a checkpoint thread that cannot open the file hands checkpoints back to SQLite', { timeout: 60_000 }, async () => {
