@@ -27,6 +27,7 @@ import type { Authenticator } from '../auth/index.js';
 import { type Refusal, checkFrontDoor, exposureWarning, isWildcard, localNames } from './front-door.js';
 import { type ConnectionLimits, connectionLimits } from './connection-limits.js';
 import { WarnLimiter } from './warn-limiter.js';
+import { textFrame } from './ws-frame.js';
 
 export interface ServerOptions {
   /** Default 8765, the seed's port; 0 picks a free one. */
@@ -501,20 +502,12 @@ export class DispatcherServer implements DispatcherHost {
 
 // A broadcast sends one text to every subscriber: frame it once, not per socket.
 let lastText = '';
-let lastFrame = Buffer.alloc(0);
-/** `text` as one unmasked, final websocket text frame (RFC 6455 5.2), as ws frames it. */
+let lastFrame: Buffer = Buffer.alloc(0);
+/** `text` as one websocket text frame, as ws frames it (the last one is reused). */
 function encoded(text: string): Buffer {
   if (text !== lastText) {
-    const n = Buffer.byteLength(text, 'utf8');
-    const head = n < 126 ? 2 : n < 65536 ? 4 : 10;
-    const frame = Buffer.allocUnsafe(head + n);
-    frame[0] = 0x81; // FIN, opcode 1 (text)
-    if (n < 126) frame[1] = n;
-    else if (n < 65536) { frame[1] = 126; frame.writeUInt16BE(n, 2); }
-    else { frame[1] = 127; frame.writeBigUInt64BE(BigInt(n), 2); }
-    frame.write(text, head, 'utf8');
+    lastFrame = textFrame(text);
     lastText = text;
-    lastFrame = frame;
   }
   return lastFrame;
 }

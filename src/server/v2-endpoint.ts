@@ -14,6 +14,7 @@ import { Journal } from './journal.js';
 import type { V2Limits } from '../protocol/v2/ops.js';
 import { type SessionAccess, V2Session } from '../protocol/v2/session.js';
 import type { Logger } from './logger.js';
+import { textFrames } from './ws-frame.js';
 
 export interface V2Options {
   /** Events the in-memory log keeps for `since` replay. Default 100 000. */
@@ -33,8 +34,8 @@ export interface V2Options {
   heartbeatMs?: number;
 }
 
-/** A stream that can hold writes and pass them on together (net.Socket). */
-export interface Corkable { cork(): void; uncork(): void }
+/** The connection's TCP socket (net.Socket): held writes pass on together; whole frames can be written past ws. */
+export interface Corkable { cork(): void; uncork(): void; write(data: Buffer, done: () => void): boolean }
 
 export class V2Endpoint {
   readonly hub: V2Hub;
@@ -84,6 +85,12 @@ export class V2Endpoint {
         batch: (write: () => void) => {
           socket.cork();
           try { write(); } finally { socket.uncork(); }
+        },
+        // Whole frames, after whatever ws queued before them (ws writes to this socket at once:
+        // no compression is negotiated), so messages and ws's own frames never interleave.
+        sendEach: (payloads: readonly Buffer[], done: () => void) => {
+          if (ws.readyState !== WebSocket.OPEN) return;
+          socket.write(textFrames(payloads), () => { peer.drainedAt = performance.now(); done(); });
         },
       }),
       get buffered() { return ws.bufferedAmount; },

@@ -21,6 +21,12 @@ export interface V2Transport {
   close(code: number, reason: string): void;
   /** Run `write` (several sends) as one socket write, e.g. by corking the TCP socket. */
   batch?(write: () => void): void;
+  /**
+   * Send each payload as its own message, in one write (`done` once, when all are handed to the
+   * OS). Optional: without it each goes through `send`. The server frames them itself
+   * (src/server/ws-frame.ts): a burst to one subscriber is one buffer, not three objects a frame.
+   */
+  sendEach?(payloads: readonly Buffer[], done: () => void): void;
 }
 
 /** Who a connection acts for (`serve --auth`). */
@@ -224,14 +230,19 @@ export class V2Session implements HubSubscriber {
     if (this.#io.buffered >= limit) { this.#blocked = true; return; } // before reading: a full socket reads nothing
     const events = this.#hub.log.since(sub.cursor);
     if (events === 'too_old') { this.#tooSlow(sub.cursor); return; }
-    // Batched (`subscribe {batch: true}`): frames wait in `parts` and leave as one JSON
-    // array when BATCH_BYTES are waiting or the pump ends; otherwise each leaves at once.
+    // Frames wait in `parts` and leave together when BATCH_BYTES are waiting or the pump ends:
+    // batched (`subscribe {batch: true}`) as one JSON array, otherwise each as its own message,
+    // in one write when the transport can (`sendEach`), else one send each.
+    const each = sub.batch ? undefined : this.#io.sendEach?.bind(this.#io);
     let parts: Buffer[] = [];
     let waiting = 0;
     const flush = (): void => {
       if (parts.length === 0) return;
-      parts.push(CLOSE);
-      this.#io.send(Buffer.concat(parts), this.#onSent);
+      if (each !== undefined) each(parts, this.#onSent);
+      else {
+        parts.push(CLOSE);
+        this.#io.send(Buffer.concat(parts), this.#onSent);
+      }
       parts = [];
       waiting = 0;
     };
@@ -241,8 +252,9 @@ export class V2Session implements HubSubscriber {
       sub.cursor = e.seq;
       if (!sub.topics.has(e.topic)) continue;
       const frame = frameOf(e);
-      if (!sub.batch) { this.#io.send(frame, this.#onSent); continue; }
-      parts.push(parts.length === 0 ? OPEN : COMMA, frame);
+      if (each !== undefined) parts.push(frame);
+      else if (!sub.batch) { this.#io.send(frame, this.#onSent); continue; }
+      else parts.push(parts.length === 0 ? OPEN : COMMA, frame);
       waiting += frame.length + 1;
       if (waiting >= BATCH_BYTES) flush();
     }
