@@ -356,7 +356,8 @@ export class QueueScheduler {
       return;
     }
     if (this.#items[0]?.item.item_uid !== item.item_uid) return; // cannot happen: changes run one at a time
-    this.#items = this.#items.slice(1);
+    // In place (no other holder of the array: views copy it); a copy per item made a night's queue O(n²).
+    this.#items.shift();
     this.#running = track;
     this.#emit({ change: 'running', running: structuredClone(track.entry) });
     if (item.item_type === 'instruction') {
