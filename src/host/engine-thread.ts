@@ -8,7 +8,7 @@ import { Worker } from 'node:worker_threads';
 import { CodedError } from '../model/errors.js';
 import type { Catalog, ErrorInfo } from './types.js';
 import { workerEntry } from './worker-entry.js';
-import type { FromWorker, FromWorkerItem, ToWorker, WorkerBoot, WorkerRequest } from './wire.js';
+import { FLOW_LOW, type FromWorker, type FromWorkerItem, type ToWorker, type WorkerBoot, type WorkerRequest } from './wire.js';
 
 /** An eval'd bootstrap: a worker's first module is loaded before any --import hook would apply. */
 function bootstrap(): string {
@@ -34,8 +34,8 @@ export interface ThreadOptions {
   readonly onExit: (error: Error | null) => void;
 }
 
-/** Items handled before the worker is credited (at most its LOW mark, see worker-main.ts). */
-const ACK_EVERY = 64;
+/** Items handled before the worker is credited: its low mark, the most that may be held back (wire.ts). */
+const ACK_EVERY = FLOW_LOW;
 
 export class EngineThread {
   readonly worker: Worker;
@@ -115,8 +115,8 @@ export class EngineThread {
   #ack(n: number): void {
     this.#acked += n;
     // Credit in blocks: each message wakes the worker's thread (most of the main thread's cost of an
-    // ack). Holding back fewer than ACK_EVERY is safe: the worker only waits with more than HIGH
-    // (256) items unacknowledged and resumes at LOW (64) — every one of those reaches this thread.
+    // ack). Holding back fewer than ACK_EVERY is safe: the worker only waits with more than
+    // FLOW_HIGH items unacknowledged and resumes at FLOW_LOW — every one of those reaches this thread.
     if (this.#ackPending || this.#acked < ACK_EVERY) return;
     this.#ackPending = true;
     setImmediate(() => {

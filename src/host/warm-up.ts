@@ -22,8 +22,6 @@ import { count, scan } from '../plans/index.js';
 const EVENTS = 3000;
 
 export interface WarmUp {
-  /** Resolves when the warm-up has ended (done or stopped). */
-  readonly done: Promise<void>;
   /** End it now (a real request arrived); idempotent. */
   stop(): void;
 }
@@ -45,9 +43,9 @@ export function warmUp(prime: () => void = () => {}): WarmUp {
       await engine.run(plan());
     }
   };
-  const done = run().catch(() => undefined).finally(() => { re = null; });
+  // The private engine and devices are let go once it has ended (done or stopped).
+  void run().catch(() => undefined).finally(() => { re = null; });
   return {
-    done,
     stop: () => {
       if (stopped) return;
       stopped = true;

@@ -7,6 +7,16 @@
 import type { EngineSetup } from './setup.js';
 import type { Catalog, ControlVerb, ErrorInfo, HostEvent, StartRequest } from './types.js';
 
+/**
+ * Flow control: items the worker has posted that the main thread has not yet handled. Above
+ * FLOW_HIGH the engine waits at its next yield point until the main thread has caught up to
+ * FLOW_LOW, so a plan cannot outrun the dispatcher (and its queue of messages cannot grow
+ * without bound). The main thread credits in blocks of at most FLOW_LOW items: a waiting worker
+ * always has that many on their way to it, so a held-back credit never leaves it waiting.
+ */
+export const FLOW_HIGH = 256;
+export const FLOW_LOW = 64;
+
 /** `workerData` of the worker: what to load. */
 export interface WorkerBoot {
   readonly setup: EngineSetup;

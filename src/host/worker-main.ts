@@ -12,7 +12,7 @@ import { errorInfo, type EngineRoom } from './room.js';
 import { loadDevices, loadPlans, makeRoom } from './setup.js';
 import type { HostEvent } from './types.js';
 import { type WarmUp, warmUp } from './warm-up.js';
-import type { FromWorkerItem, ToWorker, WorkerBoot, WorkerRequest } from './wire.js';
+import { FLOW_HIGH, FLOW_LOW, type FromWorkerItem, type ToWorker, type WorkerBoot, type WorkerRequest } from './wire.js';
 
 const port = parentPort;
 if (port === null) throw new Error('worker-main.ts runs only as a worker thread (see worker-host.ts)');
@@ -22,14 +22,8 @@ let outbox: FromWorkerItem[] = [];
 let flushPending = false;
 const MAX_BATCH = 512;
 
-/**
- * Flow control: items posted but not yet handled by the main thread. Above HIGH the
- * engine waits at its next yield point until the main thread has caught up to LOW, so a
- * plan cannot outrun the dispatcher (and its queue of messages cannot grow without bound).
- */
+/** Flow control (see FLOW_HIGH in wire.ts): items posted but not yet handled by the main thread. */
 let unacked = 0;
-const HIGH = 256;
-const LOW = 64;
 let creditWaiters: Array<() => void> = [];
 
 function flush(): void {
@@ -45,7 +39,7 @@ function flush(): void {
 const clock: Clock = {
   ...systemClock,
   yieldToLoop: () => new Promise<void>((resolve) => {
-    if (unacked <= HIGH) { setImmediate(resolve); return; }
+    if (unacked <= FLOW_HIGH) { setImmediate(resolve); return; }
     flush();
     creditWaiters.push(resolve);
   }),
@@ -85,7 +79,7 @@ async function handle(req: WorkerRequest): Promise<unknown> {
 port.on('message', (msg: ToWorker) => {
   if (msg.t === 'ack') {
     unacked -= msg.n;
-    if (unacked <= LOW && creditWaiters.length > 0) {
+    if (unacked <= FLOW_LOW && creditWaiters.length > 0) {
       const waiters = creditWaiters;
       creditWaiters = [];
       for (const w of waiters) w();

@@ -10,7 +10,7 @@
  */
 
 /** Bytes of the header of a frame carrying `n` payload bytes. */
-export function headerLength(n: number): number {
+function headerLength(n: number): number {
   return n < 126 ? 2 : n < 65536 ? 4 : 10;
 }
 

@@ -64,6 +64,8 @@ export class V2Session implements HubSubscriber {
   readonly #limits: V2Limits;
   readonly #hooks: SessionHooks;
   #sub: Subscription | null = null;
+  /** Each payload as its own message: in one write when the transport can, else one send each. */
+  readonly #sendEach: NonNullable<V2Transport['sendEach']>;
   #blocked = false;
   #pumping = false;
   #wakePending = false;
@@ -82,6 +84,7 @@ export class V2Session implements HubSubscriber {
     this.#caller = access.caller ?? (access.authenticate === undefined ? { ...ANONYMOUS, protocol: 'v2' } : null);
     this.#hub = hub;
     this.#io = io;
+    this.#sendEach = io.sendEach?.bind(io) ?? ((payloads, done) => { for (const p of payloads) io.send(p, done); });
     this.#serverId = serverId;
     this.#limits = limits;
     this.#hooks = hooks;
@@ -231,17 +234,16 @@ export class V2Session implements HubSubscriber {
     const events = this.#hub.log.since(sub.cursor);
     if (events === 'too_old') { this.#tooSlow(sub.cursor); return; }
     // Frames wait in `parts` and leave together when BATCH_BYTES are waiting or the pump ends:
-    // batched (`subscribe {batch: true}`) as one JSON array, otherwise each as its own message,
-    // in one write when the transport can (`sendEach`), else one send each.
-    const each = sub.batch ? undefined : this.#io.sendEach?.bind(this.#io);
+    // batched (`subscribe {batch: true}`) as one JSON array, otherwise each as its own message.
     let parts: Buffer[] = [];
     let waiting = 0;
     const flush = (): void => {
       if (parts.length === 0) return;
-      if (each !== undefined) each(parts, this.#onSent);
-      else {
+      if (sub.batch) {
         parts.push(CLOSE);
         this.#io.send(Buffer.concat(parts), this.#onSent);
+      } else {
+        this.#sendEach(parts, this.#onSent);
       }
       parts = [];
       waiting = 0;
@@ -252,9 +254,8 @@ export class V2Session implements HubSubscriber {
       sub.cursor = e.seq;
       if (!sub.topics.has(e.topic)) continue;
       const frame = frameOf(e);
-      if (each !== undefined) parts.push(frame);
-      else if (!sub.batch) { this.#io.send(frame, this.#onSent); continue; }
-      else parts.push(parts.length === 0 ? OPEN : COMMA, frame);
+      if (sub.batch) parts.push(parts.length === 0 ? OPEN : COMMA, frame);
+      else parts.push(frame);
       waiting += frame.length + 1;
       if (waiting >= BATCH_BYTES) flush();
     }
