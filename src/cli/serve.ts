@@ -5,7 +5,7 @@
  * @module
  */
 import type { Command } from 'commander';
-import { type Catalog, type Dispatcher, type EngineKind, createEngineHost } from '../dispatcher/index.js';
+import { type Catalog, type Dispatcher, type EngineHost, type EngineKind, createEngineHost } from '../dispatcher/index.js';
 import { type DispatcherServer, type Logger, type ServerOptions, createDispatcher, createLogger, normalizeOrigin, serverOf } from '../server/index.js';
 import { BaseStore, DEFAULT_DATA_DIR, SqliteStore, StoreError } from '../store/index.js';
 import type { PostgresBackend } from '../store/pg/index.js';
@@ -133,6 +133,15 @@ export async function serve(opts: ServeOptions = {}): Promise<Served> {
   let auth: Authenticator | null = null;
   let services: { audit?: AuditLog; lock?: ControlLock } = {};
   let queueStore: QueueStore | null = null;
+  let engine: EngineHost | null = null;
+  let bus: RedisBus | null = null;
+  // A start-up that fails part-way closes everything opened so far, in one order, whatever failed
+  // (with --store, the queue's instance claim holds a database connection that must go back before the pool can end).
+  const closeAll = async (): Promise<void> => {
+    const steps = [() => engine?.close(), () => queueStore?.close(), () => services.audit?.close(), () => services.lock?.close(),
+      () => auth?.keys.close(), () => bus?.close(0), () => (store ?? pg)?.close()];
+    for (const step of steps) await Promise.resolve().then(step).catch(() => undefined);
+  };
   const onAuditError = (e: unknown): void => { logger.error({ err: e }, 'the audit log could not record an operation'); };
   try {
     store = pg !== null ? await BaseStore.over(pg) : noData ? null : SqliteStore.open(opts.data as string, { durability, groupCommitMs: GROUP_COMMIT_MS });
@@ -149,21 +158,17 @@ export async function serve(opts: ServeOptions = {}): Promise<Served> {
       queueStore = SqliteQueueStore.open(opts.data as string, { durability });
     }
   } catch (e) {
-    await queueStore?.close().catch(() => undefined);
-    await services.audit?.close().catch(() => undefined);
-    await auth?.keys.close().catch(() => undefined);
-    await (store ?? pg)?.close().catch(() => undefined);
+    await closeAll();
     throw e;
   }
   // Devices, plans and the engine live in the host (a worker thread by default): only data reaches this thread.
-  const engine = createEngineHost({
+  engine = createEngineHost({
     kind, simulatedDevices: true, standardPlans: true, plans, graceSeconds, maxMemoryMb, warmUp: opts.engineWarmup === true,
     ...(maxPoints === undefined ? {} : { maxPoints }),
     ...(opts.devices === undefined ? {} : { devicesFile: opts.devices, requireDevices: opts.requireDevices === true }),
     onNotice: (message, fields) => logger.warn(fields, message),
   });
   // Attached before the dispatcher starts: crash recovery's stop documents are published too.
-  let bus: RedisBus | null = null;
   try {
     bus = opts.bus === undefined ? null : await RedisBus.create({
       url: opts.bus, instance, logger,
@@ -171,7 +176,7 @@ export async function serve(opts: ServeOptions = {}): Promise<Served> {
       ...(opts.busBuffer === undefined ? {} : { bufferEntries: wholeNumber('--bus-buffer', opts.busBuffer) }),
     });
   } catch (e) {
-    await store?.close().catch(() => undefined);
+    await closeAll();
     throw e;
   }
   if (bus !== null && store !== null) bus.attach(store);
@@ -188,13 +193,7 @@ export async function serve(opts: ServeOptions = {}): Promise<Served> {
     logLoaded(await dispatcher.open(), opts.devices, logger);
     await dispatcher.start();
   } catch (e) {
-    await engine.close();
-    await services.audit?.close();
-    await services.lock?.close();
-    await auth?.keys.close();
-    await queueStore?.close();
-    await bus?.close(0);
-    await store?.close().catch(() => undefined);
+    await closeAll();
     throw e;
   }
   const server = serverOf(dispatcher);

@@ -50,6 +50,18 @@ describe('serve --store postgres://: queue, keys, audit log and lock in the shar
     return r.stdout.trim().split('\n').at(-1) ?? '';
   };
 
+  test('a start-up that fails after the queue claimed its instance (a bad --bus-maxlen) exits with its error and frees the instance', async () => {
+    const url = await pg.createDatabase('startup');
+    // The queue's claim on bl09 holds a pooled connection: before one clean-up path closed everything, this failure
+    // ended the pool with that connection still out, and the process waited for it until the deadline killed it.
+    const bad = await runCli(['serve', '--port', '0', '--store', url, '--instance', 'bl09', '--bus', 'redis://127.0.0.1:1', '--bus-maxlen', 'many'], { deadlineMs: 30_000 });
+    assert.equal(bad.signal, null, `serve ended by itself (stderr: ${bad.stderr})`);
+    assert.equal(bad.code, 2, bad.stderr);
+    assert.match(bad.stderr, /--bus-maxlen/);
+    const s = await start(url, 'bl09');
+    assert.ok(s.port > 0, 'the instance is free again');
+  });
+
   test('two servers: one key list; separate queues, locks and audit logs; a key revoked from the command line is refused by both; forged keys refused', async () => {
     const url = await pg.createDatabase('facility');
     const admin = await createKey(url, 'ops', 'read,control,queue,admin');
