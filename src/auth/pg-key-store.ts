@@ -28,16 +28,11 @@ export class PgKeyStore implements KeyStore {
   readonly location: string;
   readonly #pool: pg.Pool;
   readonly #touched = new Map<string, number>();
-  readonly #onClose: () => Promise<void>;
 
-  /**
-   * `pool`: already migrated (the run store's, `PostgresBackend.pool`). `onClose`: what `close()`
-   * ends (the command line's own backend; nothing for a server, whose run store owns the pool).
-   */
-  constructor(pool: pg.Pool, location: string, onClose: () => Promise<void> = async () => {}) {
+  /** `pool`: already migrated (the run store's, `PostgresBackend.pool`), and closed by its owner, not here. */
+  constructor(pool: pg.Pool, location: string) {
     this.#pool = pool;
     this.location = location;
-    this.#onClose = onClose;
   }
 
   async create(name: string, scopes: readonly Scope[]): Promise<{ key: string; record: KeyRecord }> {
@@ -78,7 +73,8 @@ export class PgKeyStore implements KeyStore {
     return record(row);
   }
 
-  async close(): Promise<void> { await this.#onClose(); }
+  /** Nothing to close: the pool is the run store's (or the command line's backend's). */
+  async close(): Promise<void> {}
 
   #failed(what: string, e: unknown): AuthError {
     return new AuthError('AUTH_STORE_FAILED', `cannot ${what} ${this.location}: ${e instanceof Error ? e.message : String(e)}`);

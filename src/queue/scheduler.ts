@@ -455,7 +455,7 @@ export class QueueScheduler {
     this.#history.push(entry);
     this.#emit({ change: 'finished', entry: structuredClone(entry) });
     if (again !== null) {
-      this.#items = [...this.#items, { item: again, pos: againPos }];
+      this.#items.push({ item: again, pos: againPos });
       this.#emit({ change: 'added', index: this.#items.length - 1, items: [structuredClone(again)] });
     }
     if (requeued !== null) {

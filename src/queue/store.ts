@@ -38,7 +38,7 @@ export interface QueueWrite {
 }
 
 export interface QueueStore {
-  /** Where it keeps the queue, for logs (a path, or `memory`). */
+  /** Where it keeps the queue, for logs (a path, `memory`, or the database and instance). */
   readonly location: string;
   load(): Promise<QueueSnapshot>;
   /** Rejects when the change could not be kept (nothing of it is). The scheduler calls it one at a time, in order. */
