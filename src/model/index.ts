@@ -8,4 +8,4 @@ export * from './clock.js';
 export * from './timers.js';
 export { validateDocument, documentErrors } from './validate.js';
 export * from './python-repr.js';
-export { keepMemo, memoOf } from './memo.js';
+export { keepMemo, memoOf, takeMemo } from './memo.js';

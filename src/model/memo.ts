@@ -13,6 +13,14 @@ export function memoOf<T>(obj: object, key: symbol): T | undefined {
   return (obj as Record<symbol, T | undefined>)[key];
 }
 
+/** The value kept on `obj` under `key`, which `obj` then lets go (for a memo only its first reader needs). */
+export function takeMemo<T>(obj: object, key: symbol): T | undefined {
+  const value = memoOf<T>(obj, key);
+  // A plain store: the property exists and is writable (keepMemo made it), so no defineProperty again.
+  if (value !== undefined) (obj as Record<symbol, T | undefined>)[key] = undefined;
+  return value;
+}
+
 /** Keep `value` on `obj` under `key` (a frozen object keeps nothing: readers compute it again). */
 export function keepMemo(obj: object, key: symbol, value: unknown): void {
   if (Object.isExtensible(obj)) Object.defineProperty(obj, key, { value, writable: true, configurable: true });

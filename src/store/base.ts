@@ -5,7 +5,7 @@
  * @module
  */
 import type { DocumentMap, DocumentName } from '../model/documents.js';
-import { keepMemo, memoOf } from '../model/memo.js';
+import { keepMemo, takeMemo } from '../model/memo.js';
 import type { BackendState, EventRow, PendingDocument, RetentionRule, StoreBackend, WriteBatch } from './backend.js';
 import { StoreError, causeText } from './errors.js';
 import { parseJsonl, planImport } from './jsonl.js';
@@ -47,8 +47,12 @@ function emptyBatch(): WriteBatch { return { starts: [], documents: [], events: 
  */
 const DATA_JSON: unique symbol = Symbol('stored data JSON');
 
-/** `JSON.stringify(event.data)` if the store made it for this event object, else undefined. */
-export function storedDataJson(event: StoredEvent): string | undefined { return memoOf<string>(event, DATA_JSON); }
+/**
+ * `JSON.stringify(event.data)` if the store made it for this event object, else undefined. Taken: the
+ * event lets the text go, since its one reader (the v2 frame) keeps what it builds from it; kept, it
+ * doubled the memory of the ring's and the disk pages' events beyond the bytes their bound counts.
+ */
+export function takeStoredDataJson(event: StoredEvent): string | undefined { return takeMemo<string>(event, DATA_JSON); }
 
 function textEvent(seq: number, topic: string, time: number, data: unknown, dataJson: string): StoredEvent {
   const e: StoredEvent = { seq, topic, time, data };

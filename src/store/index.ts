@@ -5,7 +5,7 @@ export type {
 } from './types.js';
 export { runSummaryJson } from './types.js';
 export type { RunSummaryJson } from './types.js';
-export { BaseStore, storedDataJson } from './base.js';
+export { BaseStore, takeStoredDataJson } from './base.js';
 export type { StoreOptions, RecoverOptions } from './base.js';
 export { MemoryStore, MemoryBackend } from './memory.js';
 export { EVENT_ROW_OVERHEAD } from './backend.js';

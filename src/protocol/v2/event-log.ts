@@ -4,7 +4,7 @@
  * @module
  */
 import { keepMemo, memoOf } from '../../model/index.js';
-import { storedDataJson } from '../../store/index.js';
+import { takeStoredDataJson } from '../../store/index.js';
 import type { Event, Topic, TopicData } from './types.js';
 
 /** The committed stream as readers see it (the journal writes it; see src/server/journal.ts). */
@@ -43,7 +43,7 @@ export function frameOf(event: Event): Buffer {
   if (buf === undefined) {
     // The store has the data's text already (a document's JSON is made once, at append): the
     // same bytes as JSON.stringify(event), whose keys are always seq, topic, time, data.
-    const data = storedDataJson(event);
+    const data = takeStoredDataJson(event);
     const text = data === undefined ? JSON.stringify(event)
       : `{"seq":${String(event.seq)},"topic":${JSON.stringify(event.topic)},"time":${JSON.stringify(event.time)},"data":${data}}`;
     buf = Buffer.from(text, 'utf8');
