@@ -7,7 +7,7 @@ import { accessSync, constants, existsSync, mkdirSync, statSync, statfsSync } fr
 import { join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import {
-  type BackendState, type DocumentPage, type DocumentRow, EVENT_ROW_OVERHEAD, type EventRow, type PendingDocument, type PendingEvent, type RetentionRule,
+  type BackendState, type DocumentPage, type DocumentRow, EVENT_ROW_OVERHEAD, type EventRow, type RetentionRule,
   type StoreBackend, type WriteBatch,
 } from './backend.js';
 import { BaseStore, type StoreOptions } from './base.js';
@@ -66,6 +66,24 @@ function prepareDirectory(dir: string, readonly: boolean): void {
   try { accessSync(dir, constants.W_OK); } catch (e) { throw openError(dir, 'write to the data directory', e); }
 }
 
+/**
+ * `rows` through `many` (ROWS rows per statement) while there are that many, the rest through `one`:
+ * a third less time per row than one statement each. `put` appends one row's values to `out`.
+ */
+function insertRows<T>(rows: readonly T[], one: Database.Statement, many: Database.Statement, put: (row: T, out: unknown[]) => void): void {
+  let i = 0;
+  for (; i + ROWS <= rows.length; i += ROWS) {
+    const values: unknown[] = [];
+    for (let j = i; j < i + ROWS; j++) put(rows[j] as T, values);
+    many.run(values);
+  }
+  for (; i < rows.length; i++) {
+    const values: unknown[] = [];
+    put(rows[i] as T, values);
+    one.run(values);
+  }
+}
+
 /** The SQLite backend (synchronous underneath); open it with {@link openSqliteBackend}. */
 export class SqliteBackend implements StoreBackend {
   readonly location: string;
@@ -77,12 +95,12 @@ export class SqliteBackend implements StoreBackend {
   /** topics.id by name (every topic but 'document'). */
   #topicIds = new Map<string, number>();
   /** Checkpoints the WAL off this thread (null: read-only). */
-  readonly checkpoints: Checkpointer | null;
+  readonly #checkpoints: Checkpointer | null;
 
   constructor(db: Database.Database, location: string, checkpoints: Checkpointer | null = null) {
     this.#db = db;
     this.location = location;
-    this.checkpoints = checkpoints;
+    this.#checkpoints = checkpoints;
     this.#q = {
       insertRun: db.prepare('INSERT INTO runs (uid, scan_id, plan_name, item_id, params, start_time, imported, first_doc) VALUES (?, ?, ?, ?, ?, ?, ?, ?)'),
       runId: db.prepare('SELECT id FROM runs WHERE uid = ?').pluck(),
@@ -130,23 +148,8 @@ export class SqliteBackend implements StoreBackend {
       const info = q.insertRun.run(s.uid, s.scanId, s.planName, s.itemId, s.params === null ? null : JSON.stringify(s.params), s.startTime, s.imported ? 1 : 0, s.firstDocId);
       this.#runIds.set(s.uid, Number(info.lastInsertRowid));
     }
-    // ROWS rows per statement while there are that many (a third less time per row than one statement each), then one by one.
-    const docs = batch.documents;
-    let i = 0;
-    for (; i + ROWS <= docs.length; i += ROWS) {
-      const values: unknown[] = [];
-      for (let j = i; j < i + ROWS; j++) { const d = docs[j] as PendingDocument; values.push(d.id, this.#runRef(d.runUid), d.name, d.json); }
-      q.insertDocs.run(values);
-    }
-    for (; i < docs.length; i++) { const d = docs[i] as PendingDocument; q.insertDoc.run(d.id, this.#runRef(d.runUid), d.name, d.json); }
-    const events = batch.events;
-    i = 0;
-    for (; i + ROWS <= events.length; i += ROWS) {
-      const values: unknown[] = [];
-      for (let j = i; j < i + ROWS; j++) { const e = events[j] as PendingEvent; values.push(e.seq, this.#topicRef(e.topic), e.time, e.dataJson, e.docId); }
-      q.insertEvents.run(values);
-    }
-    for (; i < events.length; i++) { const e = events[i] as PendingEvent; q.insertEvent.run(e.seq, this.#topicRef(e.topic), e.time, e.dataJson, e.docId); }
+    insertRows(batch.documents, q.insertDoc, q.insertDocs, (d, out) => { out.push(d.id, this.#runRef(d.runUid), d.name, d.json); });
+    insertRows(batch.events, q.insertEvent, q.insertEvents, (e, out) => { out.push(e.seq, this.#topicRef(e.topic), e.time, e.dataJson, e.docId); });
     for (const s of batch.stops) {
       q.stopRun.run(s.stopTime, s.exitStatus, s.reason, JSON.stringify(s.numEvents), s.interrupted ? 1 : 0, s.lastDocId, s.uid);
       this.#runIds.delete(s.uid);
@@ -194,7 +197,7 @@ export class SqliteBackend implements StoreBackend {
       try { this.#loadTopics(); } catch { this.#topicIds.clear(); }
       throw e;
     }
-    this.checkpoints?.committed();
+    this.#checkpoints?.committed();
   }
   async hasRun(uid: string): Promise<boolean> { return this.#q.hasRun.get(uid) !== undefined; }
 
@@ -230,7 +233,7 @@ export class SqliteBackend implements StoreBackend {
     return (q.minSeq.get() as number | null) ?? null;
   }
 
-  async close(): Promise<void> { await this.checkpoints?.close(); this.#db.close(); }
+  async close(): Promise<void> { await this.#checkpoints?.close(); this.#db.close(); }
 }
 
 function configure(db: Database.Database, path: string, options: SqliteStoreOptions): void {
