@@ -34,7 +34,7 @@ export interface EventInput {
   readonly transient?: boolean;
 }
 
-/** A v2 server event as stored: `seq` is server-wide, +1 per event, continuing across restarts. */
+/** A v2 server event as stored: `seq` is server-wide, +1 per event, continuing across restarts (transient events are numbered but not stored, so stored seqs have gaps). */
 export interface StoredEvent {
   readonly seq: number;
   readonly topic: string;
@@ -156,7 +156,7 @@ export interface RunStore {
    */
   skipSeq(): number;
 
-  /** Committed events with `seq > sinceSeq`, oldest first, at most `limit`. */
+  /** Stored events with `seq > sinceSeq` (transient ones are committed but not stored), oldest first, at most `limit`. */
   readEvents(sinceSeq: number, limit: number): Promise<StoredEvent[]>;
   /** Smallest stored seq, or null when the log is empty. */
   oldestSeq(): number | null;
