@@ -11,15 +11,10 @@
  * @module
  */
 import { withFreshRunner } from './fresh.js';
+import { median } from './stats.js';
 
 /** [label, N, runs per process, fresh processes]: the median over processes, since one load spike on a shared machine moves a single sample. */
 const SIZES: ReadonlyArray<[string, number, number, number]> = [['1e3', 1_000, 8, 5], ['1e4', 10_000, 5, 3], ['1e5', 100_000, 3, 1]];
-
-function median(xs: readonly number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 === 1 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
-}
 
 export async function benchFirstRun(): Promise<Record<string, number>> {
   const out: Record<string, number> = {};
