@@ -5,7 +5,7 @@
  * @module
  */
 import type { Scope } from '../ops/index.js';
-import { AuthError, type KeyRecord, checkName, hashKey, newKey } from './keys.js';
+import { type KeyRecord, issueKey, nameTaken } from './keys.js';
 
 export interface KeyStore {
   /** A new key named `name` (unique among the keys not revoked); the secret is returned once and never stored. */
@@ -25,12 +25,10 @@ export class MemoryKeyStore implements KeyStore {
   readonly #rows: Row[] = [];
 
   async create(name: string, scopes: readonly Scope[]): Promise<{ key: string; record: KeyRecord }> {
-    checkName(name);
-    if (this.#rows.some((r) => r.record.name === name && r.record.revoked === null)) throw new AuthError('AUTH_NAME_TAKEN', `a key named '${name}' exists; revoke it first or pick another name`);
-    const key = newKey();
-    const record: KeyRecord = { name, scopes: [...scopes], created: Date.now() / 1000, lastUsed: null, revoked: null };
-    this.#rows.push({ record, hash: hashKey(key) });
-    return { key, record };
+    const made = issueKey(name, scopes);
+    if (this.#rows.some((r) => r.record.name === name && r.record.revoked === null)) throw nameTaken(name);
+    this.#rows.push({ record: made.record, hash: made.hash });
+    return { key: made.key, record: made.record };
   }
 
   async list(): Promise<KeyRecord[]> { return this.#rows.map((r) => r.record); }

@@ -65,6 +65,18 @@ export class AuthError extends Error {
   }
 }
 
+/** A new key named `name` (checked): the secret (shown once), its hash (stored) and its record. */
+export function issueKey(name: string, scopes: readonly Scope[]): { key: string; hash: string; record: KeyRecord } {
+  checkName(name);
+  const key = newKey();
+  return { key, hash: hashKey(key), record: { name, scopes: [...scopes], created: Date.now() / 1000, lastUsed: null, revoked: null } };
+}
+
+/** `create` of a name an active key has (every store says it the same way). */
+export function nameTaken(name: string): AuthError {
+  return new AuthError('AUTH_NAME_TAKEN', `a key named '${name}' exists; revoke it first or pick another name`);
+}
+
 export function checkName(name: string): void {
   if (!KEY_NAME.test(name)) throw new AuthError('AUTH_BAD_NAME', `a key name is 1-64 letters, digits and _ . @ - (starting with a letter or digit), got '${name.slice(0, 80)}'`);
 }

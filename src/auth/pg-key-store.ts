@@ -9,25 +9,15 @@
  * @module
  */
 import type pg from 'pg';
-import { SCOPES, type Scope } from '../ops/index.js';
+import type { Scope } from '../ops/index.js';
 import type { KeyStore } from './key-store.js';
-import { AuthError, type KeyRecord, checkName, hashKey, newKey } from './keys.js';
-
-interface KeyRow { name: string; scopes: string; created: number; last_used: number | null; revoked: number | null }
-
-function record(r: KeyRow): KeyRecord {
-  const words = r.scopes.split(',');
-  return { name: r.name, scopes: SCOPES.filter((s) => words.includes(s)), created: r.created, lastUsed: r.last_used, revoked: r.revoked };
-}
-
-/** Marking a key used more often than this would be a write per request. */
-const TOUCH_EVERY_S = 60;
-const COLUMNS = 'name, scopes, created, last_used, revoked';
+import { KEY_COLUMNS, type KeyRow, TouchThrottle, keyRecord } from './key-rows.js';
+import { AuthError, type KeyRecord, issueKey, nameTaken } from './keys.js';
 
 export class PgKeyStore implements KeyStore {
   readonly location: string;
   readonly #pool: pg.Pool;
-  readonly #touched = new Map<string, number>();
+  readonly #touches = new TouchThrottle();
 
   /** `pool`: already migrated (the run store's, `PostgresBackend.pool`), and closed by its owner, not here. */
   constructor(pool: pg.Pool, location: string) {
@@ -36,22 +26,20 @@ export class PgKeyStore implements KeyStore {
   }
 
   async create(name: string, scopes: readonly Scope[]): Promise<{ key: string; record: KeyRecord }> {
-    checkName(name);
-    const key = newKey();
-    const created = Date.now() / 1000;
+    const { key, hash, record } = issueKey(name, scopes);
     try {
-      await this.#pool.query('INSERT INTO api_keys (name, hash, scopes, created) VALUES ($1, $2, $3, $4)', [name, hashKey(key), scopes.join(','), created]);
+      await this.#pool.query('INSERT INTO api_keys (name, hash, scopes, created) VALUES ($1, $2, $3, $4)', [name, hash, scopes.join(','), record.created]);
     } catch (e) {
       // 23505: unique_violation (an active key of that name; a hash collision of 256-bit keys does not happen).
-      if ((e as { code?: string }).code === '23505') throw new AuthError('AUTH_NAME_TAKEN', `a key named '${name}' exists; revoke it first or pick another name`);
+      if ((e as { code?: string }).code === '23505') throw nameTaken(name);
       throw this.#failed('store the key in', e);
     }
-    return { key, record: { name, scopes: [...scopes], created, lastUsed: null, revoked: null } };
+    return { key, record };
   }
 
   async list(): Promise<KeyRecord[]> {
     try {
-      return (await this.#pool.query<KeyRow>(`SELECT ${COLUMNS} FROM api_keys ORDER BY name, created`)).rows.map(record);
+      return (await this.#pool.query<KeyRow>(`SELECT ${KEY_COLUMNS} FROM api_keys ORDER BY name, created`)).rows.map(keyRecord);
     } catch (e) { throw this.#failed('read the keys of', e); }
   }
 
@@ -62,15 +50,12 @@ export class PgKeyStore implements KeyStore {
   }
 
   async find(hash: string): Promise<KeyRecord | undefined> {
-    const row = (await this.#pool.query<KeyRow>(`SELECT ${COLUMNS} FROM api_keys WHERE hash = $1 AND revoked IS NULL`, [hash])).rows[0];
+    const row = (await this.#pool.query<KeyRow>(`SELECT ${KEY_COLUMNS} FROM api_keys WHERE hash = $1 AND revoked IS NULL`, [hash])).rows[0];
     if (row === undefined) return undefined;
     const now = Date.now() / 1000;
-    if (now - (this.#touched.get(hash) ?? 0) > TOUCH_EVERY_S) {
-      this.#touched.set(hash, now);
-      // Best effort and not awaited: the mark never holds up or fails the request.
-      this.#pool.query('UPDATE api_keys SET last_used = $1 WHERE hash = $2', [now, hash]).catch(() => undefined);
-    }
-    return record(row);
+    // Best effort and not awaited: the mark never holds up or fails the request.
+    if (this.#touches.due(hash, now)) this.#pool.query('UPDATE api_keys SET last_used = $1 WHERE hash = $2', [now, hash]).catch(() => undefined);
+    return keyRecord(row);
   }
 
   /** Nothing to close: the pool is the run store's (or the command line's backend's). */

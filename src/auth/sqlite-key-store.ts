@@ -10,10 +10,11 @@
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
-import { SCOPES, type Scope } from '../ops/index.js';
+import type { Scope } from '../ops/index.js';
 import { DB_FILE } from '../store/index.js';
 import type { KeyStore } from './key-store.js';
-import { AuthError, type KeyRecord, checkName, hashKey, newKey } from './keys.js';
+import { KEY_COLUMNS, type KeyRow, TouchThrottle, keyRecord } from './key-rows.js';
+import { AuthError, type KeyRecord, issueKey, nameTaken } from './keys.js';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS api_keys (
@@ -28,27 +29,17 @@ CREATE TABLE IF NOT EXISTS api_keys (
 CREATE UNIQUE INDEX IF NOT EXISTS api_keys_active_name ON api_keys (name) WHERE revoked IS NULL;
 `;
 
-interface KeyRow { name: string; scopes: string; created: number; last_used: number | null; revoked: number | null }
-
-function record(r: KeyRow): KeyRecord {
-  const words = r.scopes.split(',');
-  return { name: r.name, scopes: SCOPES.filter((s) => words.includes(s)), created: r.created, lastUsed: r.last_used, revoked: r.revoked };
-}
-
-/** Marking a key used more often than this would be a write per request. */
-const TOUCH_EVERY_S = 60;
-
 export class SqliteKeyStore implements KeyStore {
   readonly path: string;
   readonly #db: Database.Database;
   readonly #find: Database.Statement<[string], KeyRow>;
   readonly #touch: Database.Statement<[number, string]>;
-  readonly #touched = new Map<string, number>();
+  readonly #touches = new TouchThrottle();
 
   private constructor(db: Database.Database, path: string) {
     this.#db = db;
     this.path = path;
-    this.#find = db.prepare<[string], KeyRow>('SELECT name, scopes, created, last_used, revoked FROM api_keys WHERE hash = ? AND revoked IS NULL');
+    this.#find = db.prepare<[string], KeyRow>(`SELECT ${KEY_COLUMNS} FROM api_keys WHERE hash = ? AND revoked IS NULL`);
     this.#touch = db.prepare<[number, string]>('UPDATE api_keys SET last_used = ? WHERE hash = ?');
   }
 
@@ -73,20 +64,18 @@ export class SqliteKeyStore implements KeyStore {
   }
 
   async create(name: string, scopes: readonly Scope[]): Promise<{ key: string; record: KeyRecord }> {
-    checkName(name);
-    const key = newKey();
-    const created = Date.now() / 1000;
+    const { key, hash, record } = issueKey(name, scopes);
     try {
-      this.#db.prepare('INSERT INTO api_keys (name, hash, scopes, created) VALUES (?, ?, ?, ?)').run(name, hashKey(key), scopes.join(','), created);
+      this.#db.prepare('INSERT INTO api_keys (name, hash, scopes, created) VALUES (?, ?, ?, ?)').run(name, hash, scopes.join(','), record.created);
     } catch (e) {
-      if ((e as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE') throw new AuthError('AUTH_NAME_TAKEN', `a key named '${name}' exists; revoke it first or pick another name`);
+      if ((e as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE') throw nameTaken(name);
       throw new AuthError('AUTH_STORE_FAILED', `cannot store the key in ${this.path}: ${e instanceof Error ? e.message : String(e)}`);
     }
-    return { key, record: { name, scopes: [...scopes], created, lastUsed: null, revoked: null } };
+    return { key, record };
   }
 
   async list(): Promise<KeyRecord[]> {
-    return this.#db.prepare<[], KeyRow>('SELECT name, scopes, created, last_used, revoked FROM api_keys ORDER BY name, created').all().map(record);
+    return this.#db.prepare<[], KeyRow>(`SELECT ${KEY_COLUMNS} FROM api_keys ORDER BY name, created`).all().map(keyRecord);
   }
 
   async revoke(name: string): Promise<boolean> {
@@ -97,12 +86,11 @@ export class SqliteKeyStore implements KeyStore {
     const row = this.#find.get(hash);
     if (row === undefined) return undefined;
     const now = Date.now() / 1000;
-    if (now - (this.#touched.get(hash) ?? 0) > TOUCH_EVERY_S) {
-      this.#touched.set(hash, now);
+    if (this.#touches.due(hash, now)) {
       // Best effort: a write lock held by the run store (or a CLI) skips the mark, never the request.
       try { this.#touch.run(now, hash); } catch { /* SQLITE_BUSY */ }
     }
-    return record(row);
+    return keyRecord(row);
   }
 
   async close(): Promise<void> { this.#db.close(); }
