@@ -8,7 +8,7 @@
  */
 import type { Command } from 'commander';
 import { type AuditEntry, type AuditQuery, FACILITY, PgAuditLog, SqliteAuditLog } from '../audit/index.js';
-import { DEFAULT_DATA_DIR, SqliteStore } from '../store/index.js';
+import { DEFAULT_DATA_DIR, SqliteStore, openPostgres } from '../store/index.js';
 import { isoTime, textTable } from './format.js';
 import { writeOut } from './output.js';
 
@@ -30,8 +30,7 @@ export function auditTable(entries: readonly AuditEntry[]): string {
 
 /** The entries of `--store URL`: every server's, or one `--instance`'s and the facility's (key changes). */
 async function fromPostgres(url: string, query: AuditQuery): Promise<AuditEntry[]> {
-  const { PostgresBackend } = await import('../store/pg/index.js');
-  const backend = await PostgresBackend.open(url, { instance: FACILITY });
+  const backend = await openPostgres(url, { instance: FACILITY });
   try {
     return await new PgAuditLog(backend.pool, FACILITY).list(query);
   } finally {

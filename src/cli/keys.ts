@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import type { Command } from 'commander';
 import { type AuditLog, FACILITY, PgAuditLog, SqliteAuditLog } from '../audit/index.js';
 import { AuthError, type KeyRecord, type KeyStore, PgKeyStore, SqliteKeyStore, parseScopes } from '../auth/index.js';
-import { DB_FILE, DEFAULT_DATA_DIR, StoreError } from '../store/index.js';
+import { DB_FILE, DEFAULT_DATA_DIR, StoreError, openPostgres } from '../store/index.js';
 import { UsageError } from './errors.js';
 import { isoTime } from './format.js';
 
@@ -22,8 +22,7 @@ interface Where { data: string; store?: string }
 async function open(o: Where): Promise<{ keys: KeyStore; log: () => AuditLog; end: () => Promise<void> }> {
   try {
     if (o.store !== undefined) {
-      const { PostgresBackend } = await import('../store/pg/index.js');
-      const backend = await PostgresBackend.open(o.store, { instance: FACILITY });
+      const backend = await openPostgres(o.store, { instance: FACILITY });
       const log = new PgAuditLog(backend.pool, FACILITY);
       return { keys: new PgKeyStore(backend.pool, backend.location), log: () => log, end: async () => { await log.close(); await backend.close(); } };
     }

@@ -7,8 +7,7 @@
 import type { Command } from 'commander';
 import { type Catalog, type Dispatcher, type EngineHost, type EngineKind, createEngineHost } from '../dispatcher/index.js';
 import { type DispatcherServer, type Logger, type ServerOptions, createDispatcher, createLogger, normalizeOrigin, serverOf } from '../server/index.js';
-import { BaseStore, DEFAULT_DATA_DIR, SqliteStore, StoreError } from '../store/index.js';
-import type { PostgresBackend } from '../store/pg/index.js';
+import { BaseStore, DEFAULT_DATA_DIR, type PostgresBackend, SqliteStore, StoreError, openPostgres } from '../store/index.js';
 import { type AuditLog, PgAuditLog, SqliteAuditLog } from '../audit/index.js';
 import { Authenticator, type KeyStore, PgKeyStore, SqliteKeyStore, parseScopes, parseTrusted } from '../auth/index.js';
 import type { Scope } from '../ops/index.js';
@@ -128,7 +127,7 @@ export async function serve(opts: ServeOptions = {}): Promise<Served> {
   refuseExposure(opts);
   // Throws StoreError (one line naming the path and the cause): never a silent fallback to memory.
   // PostgreSQL (shared by several servers, each its --instance) when --store is given; SQLite in --data otherwise.
-  const pg = opts.store === undefined ? null : await openPostgres(opts.store, instance);
+  const pg = opts.store === undefined ? null : await openPostgres(opts.store, { instance });
   let store: BaseStore | null = null;
   let auth: Authenticator | null = null;
   let services: { audit?: AuditLog; lock?: ControlLock } = {};
@@ -216,12 +215,6 @@ function logLoaded(catalog: Catalog, devicesFile: string | undefined, logger: Lo
   if (devicesFile !== undefined) {
     logger.info({ file: devicesFile, devices: catalog.configuredDevices, skipped: catalog.deviceProblems.map((p) => p.device) }, 'EPICS devices');
   }
-}
-
-/** Connect to `--store` and migrate its schema (`pg` is loaded only then). */
-async function openPostgres(url: string, instance: string): Promise<PostgresBackend> {
-  const { PostgresBackend } = await import('../store/pg/index.js');
-  return PostgresBackend.open(url, { instance });
 }
 
 /** A non-loopback address without --auth or --insecure is refused: anyone who reaches the port would control the beamline. */

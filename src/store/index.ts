@@ -25,6 +25,18 @@ export { openStore, DEFAULT_DATA_DIR } from './open.js';
 export { DataDirLock, LOCK_FILE, PID_FILE } from './lock.js';
 export { QUICK_CHECK_MAX_BYTES } from './integrity.js';
 
+export type { PostgresBackend, PostgresBackendOptions } from './pg/index.js';
+
+/**
+ * Connect to PostgreSQL and create or migrate the schema: the backend of `options.instance`, whose
+ * pool the queue, keys, audit log and control lock share (`pg` is loaded only when this is called).
+ * @throws StoreError STORE_OPEN_FAILED, STORE_SCHEMA_MISMATCH
+ */
+export async function openPostgres(...args: Parameters<typeof import('./pg/index.js').PostgresBackend.open>): Promise<import('./pg/index.js').PostgresBackend> {
+  const pg = await import('./pg/index.js');
+  return pg.PostgresBackend.open(...args);
+}
+
 /** The PostgreSQL store (`pg` is loaded only when this is called). */
 export async function openPostgresStore(...args: Parameters<typeof import('./pg/index.js').openPostgresStore>): Promise<import('./base.js').BaseStore> {
   const pg = await import('./pg/index.js');
