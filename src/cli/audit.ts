@@ -38,6 +38,20 @@ async function fromPostgres(url: string, query: AuditQuery): Promise<AuditEntry[
   }
 }
 
+/** The entries of data directory `dir`. */
+async function fromDataDir(dir: string, query: AuditQuery): Promise<AuditEntry[]> {
+  // Opening the store first gives its one-line errors for a missing or foreign directory.
+  const store = SqliteStore.open(dir, { readonly: true });
+  const path = store.path;
+  store.close();
+  const log = new SqliteAuditLog(path, { readonly: true });
+  try {
+    return await log.list(query);
+  } finally {
+    await log.close();
+  }
+}
+
 export function addAuditCommand(program: Command, io: AuditIo = stdio): Command {
   return program.command('audit').description('the audit log of a data directory, newest first: every operation that changed something (or tried to)')
     .option('--data <dir>', `data directory (default ${DEFAULT_DATA_DIR})`, DEFAULT_DATA_DIR)
@@ -49,22 +63,9 @@ export function addAuditCommand(program: Command, io: AuditIo = stdio): Command 
       try {
         const limit = o.limit === undefined ? 100 : Number(o.limit);
         if (!Number.isInteger(limit) || limit < 1) throw new Error(`--limit expects a positive integer, got '${String(o.limit)}'`);
-        if (o.store !== undefined) {
-          const entries = await fromPostgres(o.store, { limit, instance: o.instance ?? FACILITY, ...(o.op === undefined ? {} : { op: o.op }), ...(o.who === undefined ? {} : { who: o.who }) });
-          io.out(o.json === true ? `${JSON.stringify(entries)}\n` : auditTable(entries));
-          return;
-        }
-        // Opening the store first gives its one-line errors for a missing or foreign directory.
-        const store = SqliteStore.open(o.data, { readonly: true });
-        const path = store.path;
-        store.close();
-        const log = new SqliteAuditLog(path, { readonly: true });
-        try {
-          const entries = await log.list({ limit, ...(o.op === undefined ? {} : { op: o.op }), ...(o.who === undefined ? {} : { who: o.who }) });
-          io.out(o.json === true ? `${JSON.stringify(entries)}\n` : auditTable(entries));
-        } finally {
-          await log.close();
-        }
+        const query: AuditQuery = { limit, ...(o.op === undefined ? {} : { op: o.op }), ...(o.who === undefined ? {} : { who: o.who }) };
+        const entries = o.store === undefined ? await fromDataDir(o.data, query) : await fromPostgres(o.store, { ...query, instance: o.instance ?? FACILITY });
+        io.out(o.json === true ? `${JSON.stringify(entries)}\n` : auditTable(entries));
       } catch (e) {
         io.err(`error: ${e instanceof Error ? e.message : String(e)}\n`);
         process.exitCode = 2;
