@@ -98,8 +98,11 @@ export interface StoreBackend {
   listRuns(query: ListRunsQuery): Promise<RunSummary[]>;
   /** A run's documents in id order ([] for an unknown run). */
   documents(runUid: string, page: DocumentPage): Promise<DocumentRow[]>;
-  /** Events with seq > `sinceSeq`, in seq order, at most `limit`; document events joined with their document. */
-  readEvents(sinceSeq: number, limit: number): Promise<EventRow[]>;
+  /**
+   * Events with seq > `sinceSeq` (and <= `throughSeq` when given), in seq order, at most `limit`; document
+   * events joined with their document. Both bounds are a range of the seq key (an index range, not a scan).
+   */
+  readEvents(sinceSeq: number, limit: number, throughSeq?: number): Promise<EventRow[]>;
   /** Runs with a start, no stop, not imported, oldest first. */
   unclosedRuns(): Promise<string[]>;
   /** Delete the oldest events (any topic; documents are never deleted) until the rule holds; resolves to the oldest seq left (null if none). */

@@ -341,9 +341,9 @@ export class BaseStore implements RunStore {
     return () => { this.#errorListeners = this.#errorListeners.filter((l) => l !== listener); };
   }
 
-  async readEvents(sinceSeq: number, limit: number): Promise<StoredEvent[]> {
+  async readEvents(sinceSeq: number, limit: number, throughSeq?: number): Promise<StoredEvent[]> {
     this.#readable();
-    return (await this.#backend.readEvents(sinceSeq, limit)).map(eventFromRow);
+    return (await this.#backend.readEvents(sinceSeq, limit, throughSeq)).map(eventFromRow);
   }
 
   oldestSeq(): number | null { return this.#oldestSeq; }

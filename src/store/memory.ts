@@ -72,7 +72,7 @@ export class MemoryBackend implements StoreBackend {
     return list.slice(lo, lo + page.limit);
   }
 
-  async readEvents(sinceSeq: number, limit: number): Promise<EventRow[]> {
+  async readEvents(sinceSeq: number, limit: number, throughSeq = Number.MAX_SAFE_INTEGER): Promise<EventRow[]> {
     const out: EventRow[] = [];
     // seq ascends but has gaps (transient events are not written): binary search for the first one past `sinceSeq`.
     let lo = 0;
@@ -80,7 +80,7 @@ export class MemoryBackend implements StoreBackend {
     while (lo < hi) { const mid = (lo + hi) >> 1; if ((this.#events[mid]?.seq ?? 0) <= sinceSeq) lo = mid + 1; else hi = mid; }
     for (let i = lo; i < this.#events.length && out.length < limit; i++) {
       const e = this.#events[i];
-      if (e === undefined) break;
+      if (e === undefined || e.seq > throughSeq) break;
       const doc = e.docId === null ? undefined : this.#documents.get(e.docId);
       out.push({ seq: e.seq, topic: e.topic, time: e.time, dataJson: e.dataJson, docName: doc?.name ?? null, docJson: doc?.json ?? null });
     }

@@ -124,7 +124,7 @@ export class SqliteBackend implements StoreBackend {
         ON d.id BETWEEN max(r.first_doc, ? + 1) AND coalesce(r.last_doc, 9007199254740991) AND d.run = r.id
         WHERE r.uid = ? ORDER BY d.id LIMIT ?`),
       events: db.prepare(`SELECT e.seq, coalesce(t.name, 'document') AS topic, e.time, e.data AS dataJson, d.name AS docName, d.doc AS docJson
-        FROM events e LEFT JOIN topics t ON t.id = e.topic LEFT JOIN documents d ON d.id = e.doc_id WHERE e.seq > ? ORDER BY e.seq LIMIT ?`),
+        FROM events e LEFT JOIN topics t ON t.id = e.topic LEFT JOIN documents d ON d.id = e.doc_id WHERE e.seq > ? AND e.seq <= ? ORDER BY e.seq LIMIT ?`),
       minSeq: db.prepare('SELECT min(seq) FROM events').pluck(),
       maxSeq: db.prepare('SELECT max(seq) FROM events').pluck(),
       maxDocId: db.prepare('SELECT max(id) FROM documents').pluck(),
@@ -218,7 +218,9 @@ export class SqliteBackend implements StoreBackend {
     return this.#q.documents.all(runUid, page.limit, page.offset ?? 0) as DocumentRow[];
   }
 
-  async readEvents(sinceSeq: number, limit: number): Promise<EventRow[]> { return this.#q.events.all(sinceSeq, limit) as EventRow[]; }
+  async readEvents(sinceSeq: number, limit: number, throughSeq = Number.MAX_SAFE_INTEGER): Promise<EventRow[]> {
+    return this.#q.events.all(sinceSeq, throughSeq, limit) as EventRow[];
+  }
   async unclosedRuns(): Promise<string[]> { return this.#q.unclosed.all() as string[]; }
 
   async pruneEvents(rule: RetentionRule): Promise<number | null> {

@@ -156,8 +156,11 @@ export interface RunStore {
    */
   skipSeq(): number;
 
-  /** Stored events with `seq > sinceSeq` (transient ones are committed but not stored), oldest first, at most `limit`. */
-  readEvents(sinceSeq: number, limit: number): Promise<StoredEvent[]>;
+  /**
+   * Stored events with `seq > sinceSeq` and, when given, `seq <= throughSeq` (transient ones are committed
+   * but not stored), oldest first, at most `limit`. A seq range holds at most its width of rows, whatever the gaps.
+   */
+  readEvents(sinceSeq: number, limit: number, throughSeq?: number): Promise<StoredEvent[]>;
   /** Smallest stored seq, or null when the log is empty. */
   oldestSeq(): number | null;
   /** Largest committed seq (0 when the log is empty). */

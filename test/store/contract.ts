@@ -101,7 +101,7 @@ export class FailingBackend implements StoreBackend {
   getRun(uid: string): ReturnType<StoreBackend['getRun']> { return this.inner.getRun(uid); }
   listRuns(q: Parameters<StoreBackend['listRuns']>[0]): ReturnType<StoreBackend['listRuns']> { return this.inner.listRuns(q); }
   documents(uid: string, page: Parameters<StoreBackend['documents']>[1]): ReturnType<StoreBackend['documents']> { return this.inner.documents(uid, page); }
-  readEvents(since: number, limit: number): ReturnType<StoreBackend['readEvents']> { return this.inner.readEvents(since, limit); }
+  readEvents(since: number, limit: number, through?: number): ReturnType<StoreBackend['readEvents']> { return this.inner.readEvents(since, limit, through); }
   unclosedRuns(): ReturnType<StoreBackend['unclosedRuns']> { return this.inner.unclosedRuns(); }
   pruneEvents(rule: Parameters<StoreBackend['pruneEvents']>[0]): ReturnType<StoreBackend['pruneEvents']> { return this.inner.pruneEvents(rule); }
   close(): Promise<void> { return this.inner.close(); }
@@ -292,6 +292,18 @@ export function runContract(label: string, target: ContractTarget): void {
       ]);
       assert.deepEqual((await store.readEvents(5, 100)).map((e) => e.seq), [6]);
       assert.deepEqual(await store.getDocuments('r1'), docs, 'document events also file the documents');
+    }));
+
+    it('reads the event log by seq range: the stored seqs after one, through another, whatever the gaps', () => using(target, async ({ open }) => {
+      const store = await open();
+      for (let i = 1; i <= 10; i++) store.appendEvent({ topic: i % 2 === 0 ? 'progress' : 'state', time: i, data: { i }, transient: i % 2 === 0 });
+      store.appendEvent({ topic: 'state', time: 11, data: { i: 11 } });
+      await store.commit();
+      // Stored: the odd seqs (progress is transient) and 11; the range's bound is a seq, not a row count.
+      assert.deepEqual((await store.readEvents(2, 100, 7)).map((e) => e.seq), [3, 5, 7]);
+      assert.deepEqual((await store.readEvents(2, 2, 9)).map((e) => e.seq), [3, 5], 'the limit still holds');
+      assert.deepEqual((await store.readEvents(7, 100, 8)).map((e) => e.seq), [], 'a range of unstored seqs is empty');
+      assert.deepEqual((await store.readEvents(8, 100)).map((e) => e.seq), [9, 11], 'no upper bound: to the end');
     }));
 
     it('hands listeners the committed documents and events in seq order', () => using(target, async ({ open }) => {

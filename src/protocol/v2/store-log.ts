@@ -6,7 +6,10 @@
  * The store reads asynchronously while v2's pump iterates synchronously, so a
  * replay from disk yields what is already loaded and stops; the page it lacks is
  * read in the background and its arrival wakes the readers (`onCommitted`), who
- * pump again from their cursor. Pages are aligned blocks shared by every reader.
+ * pump again from their cursor. Pages are aligned blocks of seqs shared by every reader, read
+ * by seq range, not by row count: stored seqs have gaps (transient events are numbered, not
+ * stored), so DISK_PAGE rows from a block's start would run into the next block, which would
+ * read and parse them again.
  * @module
  */
 import type { RunStore } from '../../store/index.js';
@@ -15,9 +18,9 @@ import type { Event } from './types.js';
 
 export type StoreLogOptions = Omit<MemoryLogOptions, 'startAfter'>;
 
-/** Events per page read from the store while replaying. */
+/** Seqs per page read from the store while replaying (at most this many stored events). */
 const DISK_PAGE = 1000;
-/** Pages kept for readers replaying from disk (about 1000 events each). */
+/** Pages kept for readers replaying from disk (at most DISK_PAGE events each). */
 const MAX_PAGES = 16;
 
 export class StoreEventLog implements EventLog {
@@ -28,7 +31,7 @@ export class StoreEventLog implements EventLog {
   readonly replaysFromDisk = true;
   #listeners: Array<() => void> = [];
   readonly #off: () => void;
-  /** Disk pages by block number (block b holds seqs b*DISK_PAGE+1 ..), oldest inserted first. */
+  /** Disk pages by block number (block b holds the stored seqs b*DISK_PAGE+1 .. (b+1)*DISK_PAGE), oldest inserted first. */
   readonly #pages = new Map<number, DiskPage>();
   readonly #loading = new Set<number>();
   /** A failed disk read: replays that need the disk are refused ('too_old') rather than stalled. */
@@ -97,8 +100,8 @@ export class StoreEventLog implements EventLog {
       // Seqs up to `complete` the page lacks were never stored (transient progress, events shown
       // while the store had failed): the disk has gaps, and the replay passes over them.
       if (page.complete > cursor) cursor = Math.min(page.complete, ringFrom - 1);
-      // A short page read before later events reached the disk is stale once the ring has moved past it: read it again.
-      if (page.events.length < DISK_PAGE && cursor < this.memory.oldest() - 1) this.#pages.delete(block);
+      // A page read before its block was all committed is stale once the ring has moved past it: read it again.
+      if (page.complete < (block + 1) * DISK_PAGE && cursor < this.memory.oldest() - 1) this.#pages.delete(block);
     }
   }
 
@@ -107,10 +110,10 @@ export class StoreEventLog implements EventLog {
     if (hit !== undefined) return hit;
     if (this.#loading.has(block)) return undefined;
     this.#loading.add(block);
-    // Everything committed by now is on disk when the read runs: a page that ends short is complete up to here.
-    const committed = this.store.latestSeq();
-    this.store.readEvents(block * DISK_PAGE, DISK_PAGE).then((events) => {
-      const complete = events.length < DISK_PAGE ? committed : (events[events.length - 1]?.seq ?? committed);
+    // Everything committed by now is on disk when the read runs: the page is complete up to here, or to its block's end.
+    const end = (block + 1) * DISK_PAGE;
+    const complete = Math.min(this.store.latestSeq(), end);
+    this.store.readEvents(block * DISK_PAGE, DISK_PAGE, end).then((events) => {
       this.#pages.set(block, { events: events as Event[], complete });
       for (const key of this.#pages.keys()) { if (this.#pages.size <= MAX_PAGES) break; this.#pages.delete(key); }
     }, (e: unknown) => { this.#readFailure = e; }).finally(() => {
@@ -121,5 +124,5 @@ export class StoreEventLog implements EventLog {
   }
 }
 
-/** Up to DISK_PAGE stored events after a block's first seq; every stored seq up to `complete` is among them. */
+/** The stored events of a block's seqs; every stored seq up to `complete` (at most the block's last) is among them. */
 interface DiskPage { readonly events: Event[]; readonly complete: number }

@@ -177,11 +177,11 @@ export class PostgresBackend implements StoreBackend {
     return rows.map((r) => ({ id: Number(r.id), name: r.name, json: r.json }));
   }
 
-  async readEvents(sinceSeq: number, limit: number): Promise<EventRow[]> {
+  async readEvents(sinceSeq: number, limit: number, throughSeq = Number.MAX_SAFE_INTEGER): Promise<EventRow[]> {
     const { rows } = await this.#q<{ seq: string; topic: string; time: number; data_json: string | null; doc_name: string | null; doc_json: string | null }>(
       `SELECT e.seq, e.topic, e.time, e.data AS data_json, d.name AS doc_name, d.doc AS doc_json
        FROM events e LEFT JOIN documents d ON d.instance = e.instance AND d.id = e.doc_id
-       WHERE e.instance = $1 AND e.seq > $2 ORDER BY e.seq LIMIT $3`, [this.instance, sinceSeq, limit]);
+       WHERE e.instance = $1 AND e.seq > $2 AND e.seq <= $4 ORDER BY e.seq LIMIT $3`, [this.instance, sinceSeq, limit, throughSeq]);
     return rows.map((r) => ({ seq: Number(r.seq), topic: r.topic, time: r.time, dataJson: r.data_json, docName: r.doc_name, docJson: r.doc_json }));
   }
 
