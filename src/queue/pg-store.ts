@@ -4,8 +4,9 @@
  * `queue_meta`, `queue_history` (migration 2, src/store/pg/migrations.ts).
  * Every row carries the instance: each server (beamline) has its own queue,
  * history and mode, and one server's crash recovery reads and writes only its
- * own rows. Each `write` is one transaction, so a `kill -9` leaves the queue as
- * it was before or after a change, never half way.
+ * own rows. Each `write` is atomic, so a `kill -9` leaves the queue as it was
+ * before or after a change, never half way: one statement on its own (autocommit,
+ * one round trip: the gap between queue items waits on it), several in a transaction.
  *
  * One server per instance: `open` takes a session advisory lock named for the
  * instance, on a connection held until `close()`. Two servers started with the
@@ -21,6 +22,9 @@ import { DEFAULT_MODE, type HistoryEntry, type QueueItem, type QueueMode, type R
 
 /** The first key of the instance locks (any number: "bluq"); the second is the instance name's hash. */
 const INSTANCE_LOCK = 0x626c7571;
+
+/** One parameterised statement of a write. */
+interface Statement { readonly text: string; readonly values: unknown[] }
 
 export class PgQueueStore implements QueueStore {
   readonly location: string;
@@ -83,10 +87,17 @@ export class PgQueueStore implements QueueStore {
   }
 
   async write(c: QueueWrite): Promise<void> {
+    const statements = this.#statements(c);
+    // A single statement is atomic by itself: BEGIN and COMMIT around it would be two more round trips.
+    if (statements.length <= 1) {
+      const [only] = statements;
+      if (only !== undefined) await this.#pool.query(only.text, only.values);
+      return;
+    }
     const client = await this.#pool.connect();
     try {
       await client.query('BEGIN');
-      await this.#apply(client, c);
+      for (const s of statements) await client.query(s.text, s.values);
       await client.query('COMMIT');
     } catch (e) {
       await client.query('ROLLBACK').catch(() => undefined);
@@ -102,40 +113,44 @@ export class PgQueueStore implements QueueStore {
     this.#guard = null;
   }
 
-  async #apply(client: pg.PoolClient, c: QueueWrite): Promise<void> {
+  /** The statements of one write, in order. */
+  #statements(c: QueueWrite): Statement[] {
     const instance = this.instance;
+    const out: Statement[] = [];
+    const add = (text: string, values: unknown[]): void => { out.push({ text, values }); };
     // Consecutive puts go in one statement (a batch add or a renumbering puts many); deletes and clears keep their place.
     let puts = new Map<string, { pos: number; json: string }>();
-    const flush = async (): Promise<void> => {
+    const flush = (): void => {
       if (puts.size === 0) return;
       const rows = [...puts.entries()];
       puts = new Map();
-      await client.query(`INSERT INTO queue_items (instance, item_uid, pos, item)
+      add(`INSERT INTO queue_items (instance, item_uid, pos, item)
         SELECT $1, u, p, j FROM unnest($2::text[], $3::float8[], $4::text[]) AS t(u, p, j)
         ON CONFLICT (instance, item_uid) DO UPDATE SET pos = excluded.pos, item = excluded.item`,
       [instance, rows.map(([u]) => u), rows.map(([, r]) => r.pos), rows.map(([, r]) => r.json)]);
     };
     for (const w of c.items ?? []) {
       if (w.op === 'put') { puts.set(w.item.item_uid, { pos: w.pos, json: JSON.stringify(w.item) }); continue; }
-      await flush();
-      if (w.op === 'delete') await client.query('DELETE FROM queue_items WHERE instance = $1 AND item_uid = $2', [instance, w.item_uid]);
-      else await client.query('DELETE FROM queue_items WHERE instance = $1', [instance]);
+      flush();
+      if (w.op === 'delete') add('DELETE FROM queue_items WHERE instance = $1 AND item_uid = $2', [instance, w.item_uid]);
+      else add('DELETE FROM queue_items WHERE instance = $1', [instance]);
     }
-    await flush();
-    if (c.running === null) await client.query('DELETE FROM queue_running WHERE instance = $1', [instance]);
+    flush();
+    if (c.running === null) add('DELETE FROM queue_running WHERE instance = $1', [instance]);
     else if (c.running !== undefined) {
-      await client.query('INSERT INTO queue_running (instance, entry) VALUES ($1, $2) ON CONFLICT (instance) DO UPDATE SET entry = excluded.entry', [instance, JSON.stringify(c.running)]);
+      add('INSERT INTO queue_running (instance, entry) VALUES ($1, $2) ON CONFLICT (instance) DO UPDATE SET entry = excluded.entry', [instance, JSON.stringify(c.running)]);
     }
     if (c.mode !== undefined) {
-      await client.query("INSERT INTO queue_meta (instance, key, value) VALUES ($1, 'mode', $2) ON CONFLICT (instance, key) DO UPDATE SET value = excluded.value", [instance, JSON.stringify(c.mode)]);
+      add("INSERT INTO queue_meta (instance, key, value) VALUES ($1, 'mode', $2) ON CONFLICT (instance, key) DO UPDATE SET value = excluded.value", [instance, JSON.stringify(c.mode)]);
     }
-    if (c.clearHistory === true) await client.query('DELETE FROM queue_history WHERE instance = $1', [instance]);
+    if (c.clearHistory === true) add('DELETE FROM queue_history WHERE instance = $1', [instance]);
     const history = c.history ?? [];
     if (history.length > 0) {
       // Inserted in order: the history is read back by id.
-      await client.query(`INSERT INTO queue_history (instance, item_uid, entry)
+      add(`INSERT INTO queue_history (instance, item_uid, entry)
         SELECT $1, u, e FROM unnest($2::text[], $3::text[]) WITH ORDINALITY AS t(u, e, n) ORDER BY n`,
       [instance, history.map((h) => h.item.item_uid), history.map((h) => JSON.stringify(h))]);
     }
+    return out;
   }
 }

@@ -8,6 +8,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import pg from 'pg';
 import { FACILITY, PgAuditLog } from '../../src/audit/index.js';
 import { Authenticator, PgKeyStore } from '../../src/auth/index.js';
 import { Dispatcher } from '../../src/dispatcher/index.js';
@@ -140,6 +141,46 @@ if (skip !== undefined) {
       assert.equal(await authB.keys.revoke('ops'), true);
       await assert.rejects(authA.fromKey(key, 'http'), (e: unknown) => (e as { code?: string }).code === 'unauthorized' && /revoked/.test((e as Error).message));
       await assert.rejects(authB.fromKey(key, 'http'), (e: unknown) => (e as { code?: string }).code === 'unauthorized');
+    });
+  });
+
+  describe('PgQueueStore round trips', () => {
+    it('a write of one statement is sent alone (autocommit, one round trip); several go in one transaction', async () => {
+      const url = await server!.createDatabase('trips');
+      await backend(url); // migrates the database
+      // A pool of our own whose clients report every statement they send (the store's pool is the run store's).
+      const sent: string[] = [];
+      const pool = new pg.Pool({ connectionString: url, max: 2 });
+      // pool.end() resolves before its connections have closed: wait for each, so none outlives the test.
+      const ended: Array<Promise<void>> = [];
+      pool.on('error', () => undefined);
+      pool.on('connect', (client) => {
+        ended.push(new Promise((resolve) => { client.once('end', () => { resolve(); }); }));
+        const query = client.query.bind(client) as (...a: unknown[]) => unknown;
+        // Typed loosely: pg's query has a dozen overloads; the first argument is the text or a config with one.
+        (client as unknown as { query: (...a: unknown[]) => unknown }).query = (...a: unknown[]) => {
+          const first = a[0];
+          sent.push((typeof first === 'string' ? first : (first as { text: string }).text).trim().split(/\s+/).slice(0, 2).join(' '));
+          return query(...a);
+        };
+      });
+      try {
+        const store = new PgQueueStore(pool, 'bl01', 'trips');
+        const trips = async (write: Parameters<PgQueueStore['write']>[0]): Promise<string[]> => { sent.length = 0; await store.write(write); return [...sent]; };
+        assert.deepEqual(await trips({ items: [{ op: 'put', item: item('a'), pos: 0 }, { op: 'put', item: item('b'), pos: 1 }] }), ['INSERT INTO'], 'a batch add');
+        assert.deepEqual(await trips({ mode: { loop: true, ignore_failures: false } }), ['INSERT INTO'], 'the mode');
+        assert.deepEqual(await trips({ history: [historyEntry('h1'), historyEntry('h2')] }), ['INSERT INTO'], 'history');
+        assert.deepEqual(await trips({ items: [{ op: 'delete', item_uid: 'b' }] }), ['DELETE FROM'], 'a delete');
+        assert.deepEqual(await trips({}), [], 'nothing to write, nothing sent');
+        // An item's start: its delete and the running row must land together.
+        assert.deepEqual(await trips({ items: [{ op: 'delete', item_uid: 'a' }], running: { item: item('a'), time_start: 1, runs: [] } }),
+          ['BEGIN', 'DELETE FROM', 'INSERT INTO', 'COMMIT']);
+        const snap = await store.load();
+        assert.deepEqual(snap.items, []);
+        assert.equal(snap.running?.item.item_uid, 'a');
+        assert.deepEqual(snap.mode, { loop: true, ignore_failures: false });
+        assert.deepEqual(snap.history.map((h) => h.item.item_uid), ['h1', 'h2']);
+      } finally { await pool.end(); await Promise.all(ended); }
     });
   });
 }
