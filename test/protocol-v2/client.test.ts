@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { WebSocket } from 'ws';
 import { ClientError, DispatcherClient, type Event } from '../../src/protocol/v2/client.js';
-import { frameOf } from '../../src/protocol/v2/event-log.js';
+import type { LoggedEvent } from '../../src/protocol/v2/event-log.js';
 import { type V2TestServer, startV2Server } from './helpers.js';
 
 let s: V2TestServer;
@@ -60,7 +60,7 @@ test('reconnects and resumes with since: every event once, in order', async () =
   assert.deepEqual(got.map((e) => e.seq), Array.from({ length: latest - sub.seq }, (_, i) => sub.seq + 1 + i));
   const log = s.server.v2.hub.log.since(sub.seq);
   assert.notEqual(log, 'too_old');
-  assert.deepEqual(got.map((e) => JSON.stringify(e)), [...(log as Iterable<Event>)].map((e) => frameOf(e).toString()));
+  assert.deepEqual(got.map((e) => JSON.stringify(e)), [...(log as Iterable<LoggedEvent>)].map((e) => e.frame.toString()));
 });
 
 test('a replay the server cannot serve becomes a resync with a fresh snapshot', async () => {

@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import { frameOf } from '../../src/protocol/v2/event-log.js';
+import type { LoggedEvent } from '../../src/protocol/v2/event-log.js';
 import type { Event } from '../../src/protocol/v2/types.js';
 import { V2Conn, invalidDocuments, startV2Server } from './helpers.js';
 
@@ -82,7 +82,7 @@ test('every subscriber sees the server log exactly, across drops and resumes', {
       const log = s.server.v2.hub.log;
       const all = log.since(from);
       assert.notEqual(all, 'too_old');
-      const expected = [...(all as Iterable<Event>)].map((e) => frameOf(e).toString());
+      const expected = [...(all as Iterable<LoggedEvent>)].map((e) => e.frame.toString());
       for (const r of subs) {
         await r.waitUntil(log.latest());
         await r.drop(false);

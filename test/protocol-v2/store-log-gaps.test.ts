@@ -8,11 +8,12 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { MemoryStore } from '../../src/store/index.js';
 import { StoreEventLog } from '../../src/protocol/v2/store-log.js';
+import type { LoggedEvent } from '../../src/protocol/v2/event-log.js';
 import type { Event } from '../../src/protocol/v2/types.js';
 
 /** Read everything after `since` as a v2 session does: iterate, and when the log runs dry, wait for a wake. */
-async function replay(log: StoreEventLog, since: number): Promise<Event[]> {
-  const out: Event[] = [];
+async function replay(log: StoreEventLog, since: number): Promise<LoggedEvent[]> {
+  const out: LoggedEvent[] = [];
   let cursor = since;
   while (cursor < log.latest()) {
     const woken = new Promise<void>((resolve) => { const off = log.onCommitted(() => { off(); resolve(); }); });

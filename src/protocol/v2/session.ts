@@ -8,7 +8,6 @@ import { ANONYMOUS, type Caller, OpError, type OpContext, badField, invoke } fro
 import type { HubSubscriber, V2Hub } from './hub.js';
 import { type Frame, type V2Limits, hello } from './ops.js';
 import { CLOSE_TOO_SLOW, type Reply, type SubscribeResult, TOPICS, type Topic } from './types.js';
-import { frameOf } from './event-log.js';
 import { MAX_JSON_DEPTH, parseFrame } from '../json-frame.js';
 
 /** What a session needs of its socket (the server adapts a `ws` WebSocket). */
@@ -253,7 +252,7 @@ export class V2Session implements HubSubscriber {
       if (this.#io.buffered + waiting >= limit) { flush(); this.#blocked = true; return; }
       sub.cursor = e.seq;
       if (!sub.topics.has(e.topic)) continue;
-      const frame = frameOf(e);
+      const frame = e.frame;
       if (sub.batch) parts.push(parts.length === 0 ? OPEN : COMMA, frame);
       else parts.push(frame);
       waiting += frame.length + 1;

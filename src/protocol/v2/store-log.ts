@@ -13,7 +13,7 @@
  * @module
  */
 import type { RunStore } from '../../store/index.js';
-import { type EventLog, MemoryEventLog, type MemoryLogOptions } from './event-log.js';
+import { type EventLog, type LoggedEvent, MemoryEventLog, type MemoryLogOptions, logged } from './event-log.js';
 import type { Event } from './types.js';
 
 export type StoreLogOptions = Omit<MemoryLogOptions, 'startAfter'>;
@@ -47,7 +47,7 @@ export class StoreEventLog implements EventLog {
     });
   }
 
-  since(seq: number): Iterable<Event> | 'too_old' {
+  since(seq: number): Iterable<LoggedEvent> | 'too_old' {
     if (seq > this.latest()) return 'too_old';
     if (seq >= this.memory.oldest() - 1) return this.memory.since(seq);
     const oldest = this.store.oldestSeq();
@@ -78,7 +78,7 @@ export class StoreEventLog implements EventLog {
 
   #tell(): void { for (const fn of this.#listeners) fn(); }
 
-  *#fromDisk(seq: number): Generator<Event> {
+  *#fromDisk(seq: number): Generator<LoggedEvent> {
     let cursor = seq;
     for (;;) {
       if (cursor >= this.memory.oldest() - 1) {
@@ -95,7 +95,7 @@ export class StoreEventLog implements EventLog {
         if (e.seq <= cursor) continue;
         if (e.seq >= ringFrom) break;
         cursor = e.seq;
-        yield e;
+        yield logged(e);
       }
       // Seqs up to `complete` the page lacks were never stored (transient progress, events shown
       // while the store had failed): the disk has gaps, and the replay passes over them.

@@ -1,0 +1,60 @@
+/**
+ * The v2 ring keeps each event as its number, topic and frame: the frame must be
+ * exactly `JSON.stringify(event)` (what a subscriber parses), whether the data's
+ * JSON came from the store (a document's text, made once) or not, and the ring
+ * must keep nothing else of the event (its data is let go once encoded).
+ */
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { MemoryEventLog, type LoggedEvent } from '../../src/protocol/v2/event-log.js';
+import type { Event } from '../../src/protocol/v2/types.js';
+import { MemoryStore } from '../../src/store/index.js';
+
+/** Data whose JSON is multi-byte UTF-8, escapes, and (with `big`) too long for Buffer's shared pool. */
+function awkward(i: number, big = false): Record<string, unknown> {
+  return { i, text: `µ-Å ✓ 😀 "quoted" \\ \n${'x'.repeat(big ? 5000 : 3)}`, nested: { list: [1.5, -0, null, true] } };
+}
+
+function all(log: MemoryEventLog): LoggedEvent[] {
+  const r = log.since(log.oldest() - 1);
+  assert.notEqual(r, 'too_old');
+  return [...(r as Iterable<LoggedEvent>)];
+}
+
+describe('MemoryEventLog frames', () => {
+  test('an appended event (no stored JSON) is framed as JSON.stringify(event)', () => {
+    const log = new MemoryEventLog();
+    const events = [log.append('state', awkward(1) as never), log.append('log', awkward(2, true) as never)];
+    assert.deepEqual(all(log).map((e) => e.frame.toString('utf8')), events.map((e) => JSON.stringify(e)));
+  });
+
+  test("a store's event (its data's JSON made by the store) is framed as JSON.stringify(event)", async () => {
+    const store = new MemoryStore();
+    const committed: Event[] = [];
+    store.onCommit((b) => { committed.push(...(b.events as Event[])); });
+    const docs = [awkward(1), awkward(2, true)];
+    store.appendDocument('start', { uid: 'u1', time: 1, ...docs[0] } as never);
+    store.appendDocument('stop', { uid: 'u2', run_start: 'u1', time: 2, exit_status: 'success', ...docs[1] } as never);
+    store.appendEvent({ topic: 'state', time: 3.25, data: awkward(3) });
+    await store.commit();
+    assert.equal(committed.length, 3);
+    // What JSON.stringify makes of each event, before the log takes the store's text.
+    const expected = committed.map((e) => JSON.stringify(e));
+    const log = new MemoryEventLog({ startAfter: 0 });
+    for (const e of committed) log.push(e);
+    const kept = all(log);
+    assert.deepEqual(kept.map((e) => e.frame.toString('utf8')), expected);
+    assert.deepEqual(kept.map((e) => JSON.parse(e.frame.toString('utf8')) as unknown), committed.map((e) => JSON.parse(JSON.stringify(e)) as unknown));
+    await store.close();
+  });
+
+  test('the ring keeps the number, topic and frame only, and bounds its bytes by the frames', () => {
+    const log = new MemoryEventLog({ maxBytes: 10_000 });
+    for (let i = 0; i < 10; i++) log.append('log', awkward(i, true) as never);
+    const kept = all(log);
+    for (const e of kept) assert.deepEqual(Object.keys(e).sort(), ['frame', 'seq', 'topic']);
+    assert.equal(log.bytes, kept.reduce((n, e) => n + e.frame.length, 0));
+    assert.ok(log.bytes <= 10_000, `kept ${String(log.bytes)} bytes`);
+    assert.equal(kept.at(-1)?.seq, 10, 'the newest is kept');
+  });
+});
