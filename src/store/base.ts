@@ -48,20 +48,31 @@ function emptyBatch(): WriteBatch { return { starts: [], documents: [], events: 
 const DATA_JSON: unique symbol = Symbol('stored data JSON');
 
 /**
- * `JSON.stringify(event.data)` if the store made it for this event object, else undefined. Taken: the
- * event lets the text go, since its one reader (the v2 frame) keeps what it builds from it; kept, it
- * doubled the memory of the ring's and the disk pages' events beyond the bytes their bound counts.
+ * `JSON.stringify(event.data)`, as the pieces whose concatenation it is, if the store made it for
+ * this event object, else undefined. In pieces: a document event's text is the document's own (made
+ * once, at append) between a head and a brace, and joining them would copy it flat only for the
+ * frame to copy it again. Taken: the event lets the text go, since its one reader (the v2 frame)
+ * keeps what it builds from it; kept, it doubled the memory of the ring's and the disk pages'
+ * events beyond the bytes their bound counts.
  */
-export function takeStoredDataJson(event: StoredEvent): string | undefined { return takeMemo<string>(event, DATA_JSON); }
+export function takeStoredDataJson(event: StoredEvent): readonly string[] | undefined { return takeMemo<readonly string[]>(event, DATA_JSON); }
 
-function textEvent(seq: number, topic: string, time: number, data: unknown, dataJson: string): StoredEvent {
+function textEvent(seq: number, topic: string, time: number, data: unknown, dataJson: readonly string[]): StoredEvent {
   const e: StoredEvent = { seq, topic, time, data };
   keepMemo(e, DATA_JSON, dataJson);
   return e;
 }
 
-/** A document event's data `{name, doc}` as JSON, from the document's own text (made once, at append). */
-function documentDataJson(name: string, json: string): string { return `{"name":${JSON.stringify(name)},"doc":${json}}`; }
+/** A document event's data `{name, doc}` as JSON pieces, around the document's own text (made once, at append). */
+function documentDataJson(name: string, json: string): readonly string[] {
+  let head = DOCUMENT_HEADS.get(name);
+  if (head === undefined) {
+    head = `{"name":${JSON.stringify(name)},"doc":`;
+    if (DOCUMENT_HEADS.size < 16) DOCUMENT_HEADS.set(name, head); // the six document names (an unknown one is not kept)
+  }
+  return [head, json, '}'];
+}
+const DOCUMENT_HEADS = new Map<string, string>();
 
 /** Documents read per page by exports and recovery. */
 const PAGE = 1000;
@@ -144,7 +155,7 @@ export class BaseStore implements RunStore {
       const dataJson = JSON.stringify(data ?? null);
       this.#batch.events.push({ seq, topic: event.topic, time: event.time, dataJson, docId: null });
       // `data: undefined` is encoded by JSON.stringify(event) without its key: only defined data has a reusable text.
-      this.#committed.events.push(data === undefined ? { seq, topic: event.topic, time: event.time, data } : textEvent(seq, event.topic, event.time, data, dataJson));
+      this.#committed.events.push(data === undefined ? { seq, topic: event.topic, time: event.time, data } : textEvent(seq, event.topic, event.time, data, [dataJson]));
       this.#tail = null;
     }
     this.#queued();
@@ -229,7 +240,7 @@ export class BaseStore implements RunStore {
       if (tail !== null) {
         const dataJson = JSON.stringify(tail.data ?? null);
         batch.events.push({ seq: tail.seq, topic: tail.topic, time: tail.time, dataJson, docId: null });
-        if (tail.data !== undefined) keepMemo(tail, DATA_JSON, dataJson);
+        if (tail.data !== undefined) keepMemo(tail, DATA_JSON, [dataJson]);
       }
       this.#tail = null;
       this.#flight = waiters;
@@ -438,7 +449,7 @@ export class BaseStore implements RunStore {
 }
 
 function eventFromRow(r: EventRow): StoredEvent {
-  if (r.dataJson !== null) return textEvent(r.seq, r.topic, r.time, JSON.parse(r.dataJson) as unknown, r.dataJson);
+  if (r.dataJson !== null) return textEvent(r.seq, r.topic, r.time, JSON.parse(r.dataJson) as unknown, [r.dataJson]);
   if (r.docJson === null || r.docName === null) return { seq: r.seq, topic: r.topic, time: r.time, data: { name: r.docName, doc: null } };
   return textEvent(r.seq, r.topic, r.time, { name: r.docName, doc: JSON.parse(r.docJson) as unknown }, documentDataJson(r.docName, r.docJson));
 }

@@ -71,12 +71,12 @@ function encodeFrame(event: Event): Buffer {
   if (data === undefined) return Buffer.from(JSON.stringify(event), 'utf8');
   // Its keys are always seq, topic, time, data (JSON.stringify would write the same bytes).
   const head = `{"seq":${String(event.seq)},"topic":${JSON.stringify(event.topic)},"time":${JSON.stringify(event.time)},"data":`;
-  const headBytes = Buffer.byteLength(head, 'utf8');
-  const dataBytes = Buffer.byteLength(data, 'utf8');
-  const frame = Buffer.allocUnsafe(headBytes + dataBytes + 1);
-  frame.write(head, 0, 'utf8');
-  frame.write(data, headBytes, 'utf8');
-  frame[headBytes + dataBytes] = CLOSE_BRACE;
+  let length = Buffer.byteLength(head, 'utf8') + 1;
+  for (const part of data) length += Buffer.byteLength(part, 'utf8');
+  const frame = Buffer.allocUnsafe(length);
+  let at = frame.write(head, 0, 'utf8');
+  for (const part of data) at += frame.write(part, at, 'utf8');
+  frame[at] = CLOSE_BRACE;
   return frame;
 }
 const CLOSE_BRACE = 0x7d;
