@@ -66,7 +66,12 @@ const VERB_OF: Partial<Record<string, 'stop' | 'abort' | 'halt'>> = { stopping: 
 const SEVERITY = { stop: 1, abort: 2, halt: 3 } as const;
 
 interface Track {
-  entry: RunningItem;
+  /**
+   * Replaced, never changed in place: the store, the listeners and the history are handed these
+   * objects themselves (a structured clone of each, per item, was a fifth of what the server's
+   * thread allocated while a queue of quick items ran; docs/queue.md "Performance").
+   */
+  entry: Readonly<RunningItem>;
   error: ItemError | null;
   /** The strongest control verb seen while it ran. */
   verb: 'stop' | 'abort' | 'halt' | null;
@@ -130,7 +135,7 @@ export class QueueScheduler {
   /** Resolves once every change asked so far is written (or failed) and applied. */
   async settled(): Promise<void> { await this.#chain; }
 
-  /** Listen to every change; returns the removal function. */
+  /** Listen to every change (shared with the queue's own copy: read it, never change it); returns the removal function. */
   onChange(fn: (c: QueueChange) => void): () => void {
     this.#listeners = [...this.#listeners, fn];
     return () => { this.#listeners = this.#listeners.filter((f) => f !== fn); };
@@ -348,7 +353,7 @@ export class QueueScheduler {
     const item = head.item;
     const track: Track = { entry: { item, time_start: this.#now(), runs: [] }, error: null, verb: null, started: false, ended: false };
     try {
-      await this.#write({ items: [{ op: 'delete', item_uid: item.item_uid }], running: structuredClone(track.entry) });
+      await this.#write({ items: [{ op: 'delete', item_uid: item.item_uid }], running: track.entry });
     } catch (e) {
       // Not recorded as running: not run (it stays first in the queue), and the queue stops.
       this.#onError('the queue could not record the item it was about to start; the queue stops', e);
@@ -359,7 +364,7 @@ export class QueueScheduler {
     // In place (no other holder of the array: views copy it); a copy per item made a night's queue O(n²).
     this.#items.shift();
     this.#running = track;
-    this.#emit({ change: 'running', running: structuredClone(track.entry) });
+    this.#emit({ change: 'running', running: track.entry });
     if (item.item_type === 'instruction') {
       // queue_stop: done at once; the queue stops (loop mode keeps it for the next round).
       this.#finish(track, 'completed');
@@ -396,18 +401,15 @@ export class QueueScheduler {
     if (track === null) return;
     if (name === 'start' && this.dispatcher.itemId === track.entry.item.item_uid) {
       const run: ItemRun = { uid: String(doc.uid), exit_status: null, reason: null };
-      track.entry.runs.push(run);
-      const entry = structuredClone(track.entry);
+      const entry = { ...track.entry, runs: [...track.entry.runs, run] };
+      track.entry = entry;
       void this.#serial(async () => {
         await this.#internalWrite({ running: entry }, 'the queue could not record the run its item opened');
-        this.#emit({ change: 'run', item_uid: entry.item.item_uid, run: { ...run } });
+        this.#emit({ change: 'run', item_uid: entry.item.item_uid, run });
       });
-    } else if (name === 'stop') {
-      const run = track.entry.runs.find((r) => r.uid === doc.run_start);
-      if (run !== undefined) {
-        run.exit_status = typeof doc.exit_status === 'string' ? doc.exit_status : null;
-        run.reason = typeof doc.reason === 'string' ? doc.reason : null;
-      }
+    } else if (name === 'stop' && track.entry.runs.some((r) => r.uid === doc.run_start)) {
+      const ended: Partial<ItemRun> = { exit_status: typeof doc.exit_status === 'string' ? doc.exit_status : null, reason: typeof doc.reason === 'string' ? doc.reason : null };
+      track.entry = { ...track.entry, runs: track.entry.runs.map((r) => (r.uid === doc.run_start ? { ...r, ...ended } : r)) };
     }
   }
 
@@ -427,7 +429,7 @@ export class QueueScheduler {
   }
 
   async #end(track: Track, outcome: ExitStatus, timeStop: number): Promise<void> {
-    const runs = structuredClone(track.entry.runs);
+    const runs = track.entry.runs;
     const shutdown = this.#shutdown;
     const exit: ExitStatus = shutdown === null ? outcome : 'interrupted';
     const error = shutdown !== null ? { type: 'ServerShutdown', message: shutdown.reason } : exit === 'completed' || exit === 'stopped' ? null : track.error;
@@ -453,14 +455,14 @@ export class QueueScheduler {
     await this.#internalWrite(write, 'the queue could not record how its item ended');
     this.#running = null;
     this.#history.push(entry);
-    this.#emit({ change: 'finished', entry: structuredClone(entry) });
+    this.#emit({ change: 'finished', entry });
     if (again !== null) {
       this.#items.push({ item: again, pos: againPos });
-      this.#emit({ change: 'added', index: this.#items.length - 1, items: [structuredClone(again)] });
+      this.#emit({ change: 'added', index: this.#items.length - 1, items: [again] });
     }
     if (requeued !== null) {
       this.#items = [requeued, ...this.#items];
-      this.#emit({ change: 'added', index: 0, items: [structuredClone(requeued.item)] });
+      this.#emit({ change: 'added', index: 0, items: [requeued.item] });
     }
     if (shutdown !== null) { this.#setState('stopped', false); return; }
     const failed = exit === 'failed' || exit === 'aborted' || exit === 'halted';

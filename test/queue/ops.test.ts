@@ -199,6 +199,25 @@ describe('queue operations', () => {
     assert.equal((await call('history.get')).total, 0);
   });
 
+  it('a change a listener keeps still says what it said when told (the running item is replaced, never changed in place)', async () => {
+    const told: string[] = [];
+    q.onChange((c) => told.push(JSON.stringify(c)));
+    await call('queue.add', { items: [COUNT, { plan: 'count', params: { detectors: ['det'], num: 2 } }, COUNT] });
+    const from = changes.length;
+    await call('queue.start');
+    await until('the queue to stop', () => q.state === 'stopped');
+    const kept = changes.slice(from).map((c) => JSON.stringify(c));
+    assert.deepEqual(kept, told.slice(told.length - kept.length));
+    // The running item was told before its run opened, and with no run verdict while it ran.
+    const running = changes.slice(from).filter((c) => c.change === 'running');
+    assert.equal(running.length, 3);
+    for (const c of running) assert.deepEqual(c.change === 'running' ? c.running.runs : null, []);
+    const runs = changes.slice(from).flatMap((c) => (c.change === 'run' ? [c.run] : []));
+    assert.deepEqual(runs.map((r) => r.exit_status), [null, null, null]);
+    const finished = changes.slice(from).flatMap((c) => (c.change === 'finished' ? [c.entry] : []));
+    assert.deepEqual(finished.map((e) => e.result.runs.map((r) => r.exit_status)), [['success'], ['success'], ['success']]);
+  });
+
   it('a failed item stops the queue; with ignore_failures the queue goes on', async () => {
     const [f1, c1] = (await call('queue.add', { items: [{ plan: 'fail' }, COUNT] })).items.map((i) => i.item_uid) as [string, string];
     await call('queue.start');
