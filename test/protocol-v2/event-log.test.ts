@@ -48,7 +48,7 @@ describe('MemoryEventLog frames', () => {
     await store.close();
   });
 
-  test('the ring keeps the number, topic and frame only, and bounds its bytes by the frames', () => {
+  test('the ring hands out number, topic and frame, and bounds its bytes by the frames', () => {
     const log = new MemoryEventLog({ maxBytes: 10_000 });
     for (let i = 0; i < 10; i++) log.append('log', awkward(i, true) as never);
     const kept = all(log);
@@ -56,5 +56,37 @@ describe('MemoryEventLog frames', () => {
     assert.equal(log.bytes, kept.reduce((n, e) => n + e.frame.length, 0));
     assert.ok(log.bytes <= 10_000, `kept ${String(log.bytes)} bytes`);
     assert.equal(kept.at(-1)?.seq, 10, 'the newest is kept');
+  });
+
+  test('frames packed into slabs: across slab ends, larger than a slab, intact after eviction, slabs let go', () => {
+    const log = new MemoryEventLog({ maxEvents: 400, maxBytes: 8 * 1024 * 1024 });
+    const expected = new Map<number, string>();
+    const handedOut: Array<[number, Buffer]> = [];
+    const topics = ['state', 'log', 'queue', 'progress', 'exception'] as const;
+    for (let i = 0; i < 2000; i++) {
+      // Mostly ~5 KB frames (many slab ends crossed), every 250th one of 600 KB (a slab of its own).
+      const data = i % 250 === 7 ? { i, blob: 'é'.repeat(300_000) } : awkward(i, true);
+      const e = log.append(topics[i % topics.length] as (typeof topics)[number], data as never);
+      expected.set(e.seq, JSON.stringify(e));
+      if (i % 97 === 0) handedOut.push([e.seq, (log.get(e.seq) as LoggedEvent).frame]);
+    }
+    const kept = all(log);
+    assert.equal(kept.length, 400, 'bounded by count');
+    for (const e of kept) {
+      assert.equal(e.frame.toString('utf8'), expected.get(e.seq), `seq ${String(e.seq)}`);
+      assert.equal(e.topic, topics[(e.seq - 1) % topics.length]);
+    }
+    // A frame handed to a reader long ago (its event since evicted) still holds its bytes.
+    for (const [seq, frame] of handedOut) assert.equal(frame.toString('utf8'), expected.get(seq), `handed-out seq ${String(seq)}`);
+    // The ring holds its frames plus at most one slab's slack at each end (not every slab it ever wrote).
+    assert.ok(log.slabBytes <= log.bytes + 2 * 256 * 1024 + 1, `slabs ${String(log.slabBytes)} for ${String(log.bytes)} bytes of frames`);
+  });
+
+  test('a topic the stream does not have is refused, and the ring is unchanged', () => {
+    const log = new MemoryEventLog();
+    log.append('state', { state: 'idle' } as never);
+    assert.throws(() => log.push({ seq: 2, topic: 'secret', time: 1, data: {} } as never), /unknown topic "secret"; expected one of state, document/);
+    assert.equal(log.latest(), 1);
+    assert.deepEqual(all(log).map((e) => e.seq), [1]);
   });
 });

@@ -5,7 +5,7 @@
  */
 import { keepMemo, memoOf } from '../../model/index.js';
 import { takeStoredDataJson } from '../../store/index.js';
-import type { Event, Topic, TopicData } from './types.js';
+import { type Event, TOPICS, type Topic, type TopicData } from './types.js';
 
 /** The committed stream as readers see it (the journal writes it; see src/server/journal.ts). */
 export interface EventLog {
@@ -34,11 +34,11 @@ export interface MemoryLogOptions {
 }
 
 /**
- * An event as a log hands it to readers: its number, topic and JSON frame. The
- * ring keeps these rather than the events: once an event is encoded nothing reads
- * its data again, and a document's objects kept alive by 100,000 ring slots were
- * most of what each young-generation GC of the server's thread had to copy
- * (docs/queue.md "Performance").
+ * An event as a log hands it to readers: its number, topic and JSON frame. Once an
+ * event is encoded nothing reads its data again, so the ring keeps only its frame's
+ * bytes: a document's objects kept alive by 100,000 ring slots were most of what
+ * each young-generation GC of the server's thread had to copy (docs/queue.md
+ * "Performance").
  */
 export interface LoggedEvent {
   readonly seq: number;
@@ -55,37 +55,61 @@ const FRAME: unique symbol = Symbol('v2 frame');
 export function logged(event: Event): LoggedEvent {
   let frame = memoOf<Buffer>(event, FRAME);
   if (frame === undefined) {
-    frame = encodeFrame(event);
+    const text = frameText(event);
+    frame = Buffer.allocUnsafe(byteLength(text));
+    writeText(text, frame, 0);
     keepMemo(event, FRAME, frame);
   }
   return { seq: event.seq, topic: event.topic, frame };
 }
 
 /**
- * `JSON.stringify(event)` as bytes. The store has the data's text already (a document's JSON is
- * made once, at append), and the frame is written from its parts: a concatenated string would be
- * copied flat before its bytes could be written.
+ * `JSON.stringify(event)` as pieces to be written one after another. The store has the data's
+ * text already (a document's JSON is made once, at append): joining the pieces into one string
+ * would copy that text flat before its bytes could be written.
  */
-function encodeFrame(event: Event): Buffer {
+function frameText(event: Event): readonly string[] {
   const data = takeStoredDataJson(event);
-  if (data === undefined) return Buffer.from(JSON.stringify(event), 'utf8');
+  if (data === undefined) return [JSON.stringify(event)];
   // Its keys are always seq, topic, time, data (JSON.stringify would write the same bytes).
-  const head = `{"seq":${String(event.seq)},"topic":${JSON.stringify(event.topic)},"time":${JSON.stringify(event.time)},"data":`;
-  let length = Buffer.byteLength(head, 'utf8') + 1;
-  for (const part of data) length += Buffer.byteLength(part, 'utf8');
-  const frame = Buffer.allocUnsafe(length);
-  let at = frame.write(head, 0, 'utf8');
-  for (const part of data) at += frame.write(part, at, 'utf8');
-  frame[at] = CLOSE_BRACE;
-  return frame;
+  return [`{"seq":${String(event.seq)},"topic":${JSON.stringify(event.topic)},"time":${JSON.stringify(event.time)},"data":`, ...data, '}'];
 }
-const CLOSE_BRACE = 0x7d;
 
-/** A ring of the newest events, bounded in count and bytes. */
+function byteLength(text: readonly string[]): number {
+  let n = 0;
+  for (const piece of text) n += Buffer.byteLength(piece, 'utf8');
+  return n;
+}
+
+function writeText(text: readonly string[], into: Buffer, at: number): void {
+  let offset = at;
+  for (const piece of text) offset += into.write(piece, offset, 'utf8');
+}
+
+/** Frames are written back to back into slabs of this size (a larger frame gets a slab of its own). */
+const SLAB_BYTES = 256 * 1024;
+const TOPIC_CODE = new Map<Topic, number>(TOPICS.map((t, i) => [t, i]));
+
+/**
+ * A ring of the newest events, bounded in count and bytes. It holds no object per
+ * event: each frame's bytes go into the newest of a few append-only slabs, and the
+ * ring's slots are numbers (slab, offset, length, topic) in typed arrays. A slab is
+ * let go once every event in it has left the ring; a frame handed to a reader is a
+ * view of its slab's bytes, which nothing ever overwrites.
+ */
 export class MemoryEventLog implements EventLog {
   readonly maxEvents: number;
   readonly maxBytes: number;
-  #ring: Array<LoggedEvent | undefined>;
+  /** Per slot: the number of the slab holding the frame, where in it, how long, and the topic. */
+  readonly #slabOf: Float64Array;
+  readonly #offset: Uint32Array;
+  readonly #length: Uint32Array;
+  readonly #topic: Uint8Array;
+  /** The slabs still holding a kept frame, oldest first; `#slabs[0]` is slab number `#firstSlab`. */
+  #slabs: Buffer[] = [];
+  #firstSlab = 0;
+  /** Bytes written into the newest slab. */
+  #used = 0;
   #head = 0; // index of the oldest kept event
   #count = 0;
   #bytes = 0;
@@ -96,11 +120,17 @@ export class MemoryEventLog implements EventLog {
     this.maxEvents = Math.max(1, options.maxEvents ?? 100_000);
     this.maxBytes = Math.max(1, options.maxBytes ?? 64 * 1024 * 1024);
     this.#latest = options.startAfter ?? 0;
-    this.#ring = new Array<LoggedEvent | undefined>(this.maxEvents);
+    this.#slabOf = new Float64Array(this.maxEvents);
+    this.#offset = new Uint32Array(this.maxEvents);
+    this.#length = new Uint32Array(this.maxEvents);
+    this.#topic = new Uint8Array(this.maxEvents);
   }
 
   get size(): number { return this.#count; }
+  /** Bytes of the kept events' frames (what `maxBytes` bounds). */
   get bytes(): number { return this.#bytes; }
+  /** Bytes of the slabs the ring holds: `bytes` plus at most one slab's worth (the newest slab's unused end and the oldest's evicted start). */
+  get slabBytes(): number { return this.#slabs.reduce((n, b) => n + b.length, 0); }
 
   /** Number, time-stamp and keep one event, then tell the listeners; returns it. */
   append<T extends Topic>(topic: T, data: TopicData[T]): Event<T> {
@@ -118,11 +148,24 @@ export class MemoryEventLog implements EventLog {
   /** Keep an event numbered elsewhere (the store); its seq must be the next one. Listeners are not told (the owner tells its own). */
   push(event: Event): void {
     if (event.seq !== this.#latest + 1) throw new Error(`event log: expected seq ${String(this.#latest + 1)}, got ${String(event.seq)}`);
-    const kept: LoggedEvent = { seq: event.seq, topic: event.topic, frame: encodeFrame(event) };
-    const size = kept.frame.length;
+    const topic = TOPIC_CODE.get(event.topic);
+    if (topic === undefined) throw new Error(`event log: unknown topic "${String(event.topic)}"; expected one of ${TOPICS.join(', ')}`);
+    const text = frameText(event);
+    const size = byteLength(text);
     while (this.#count > 0 && (this.#count >= this.maxEvents || this.#bytes + size > this.maxBytes)) this.#evict();
+    let slab = this.#slabs[this.#slabs.length - 1];
+    if (slab === undefined || this.#used + size > slab.length) {
+      slab = Buffer.allocUnsafeSlow(Math.max(SLAB_BYTES, size));
+      this.#slabs.push(slab);
+      this.#used = 0;
+    }
+    writeText(text, slab, this.#used);
     const at = (this.#head + this.#count) % this.maxEvents;
-    this.#ring[at] = kept;
+    this.#slabOf[at] = this.#firstSlab + this.#slabs.length - 1;
+    this.#offset[at] = this.#used;
+    this.#length[at] = size;
+    this.#topic[at] = topic;
+    this.#used += size;
     this.#count++;
     this.#bytes += size;
     this.#latest = event.seq;
@@ -140,7 +183,10 @@ export class MemoryEventLog implements EventLog {
   get(seq: number): LoggedEvent | undefined {
     const offset = seq - this.oldest();
     if (offset < 0 || offset >= this.#count) return undefined;
-    return this.#ring[(this.#head + offset) % this.maxEvents];
+    const at = (this.#head + offset) % this.maxEvents;
+    const slab = this.#slabs[(this.#slabOf[at] as number) - this.#firstSlab] as Buffer;
+    const from = this.#offset[at] as number;
+    return { seq, topic: TOPICS[this.#topic[at] as number] as Topic, frame: slab.subarray(from, from + (this.#length[at] as number)) };
   }
 
   *#iterate(seq: number): Generator<LoggedEvent> {
@@ -153,9 +199,14 @@ export class MemoryEventLog implements EventLog {
   }
 
   #evict(): void {
-    this.#bytes -= this.#ring[this.#head]?.frame.length ?? 0;
-    this.#ring[this.#head] = undefined;
+    this.#bytes -= this.#length[this.#head] as number;
     this.#head = (this.#head + 1) % this.maxEvents;
     this.#count--;
+    // Slabs before the one the oldest kept event is in hold nothing kept any more.
+    const keepFrom = this.#count === 0 ? this.#firstSlab + this.#slabs.length - 1 : (this.#slabOf[this.#head] as number);
+    while (this.#firstSlab < keepFrom) {
+      this.#slabs.shift();
+      this.#firstSlab++;
+    }
   }
 }
