@@ -39,6 +39,15 @@ const PRUNE_EVERY_MS = 60_000;
 
 interface RunTrack { run: OpenRun; primary: Set<string>; t0: number }
 
+/** The progress's fraction and ETA from the points counted so far (`done`) and the time since the start. */
+function settleProgress(track: RunTrack): void {
+  const p = track.run.progress;
+  if (p.total === null || p.done === 0) return;
+  p.fraction = Math.min(1, p.done / p.total);
+  const elapsed = (performance.now() - track.t0) / 1000;
+  p.eta_s = Math.max(0, Math.round((elapsed / p.done) * (p.total - p.done) * 1000) / 1000);
+}
+
 const LEVELS: Record<number, string> = { 30: 'info', 40: 'warn', 50: 'error', 60: 'fatal' };
 
 export class Journal {
@@ -101,7 +110,11 @@ export class Journal {
   prune: () => void = () => {};
 
   /** The run whose start document was seen and stop document not yet, with its progress. */
-  openRun(): OpenRun | null { return this.#run === null ? null : structuredClone(this.#run.run); }
+  openRun(): OpenRun | null {
+    if (this.#run === null) return null;
+    settleProgress(this.#run);
+    return structuredClone(this.#run.run);
+  }
 
   dispose(): void {
     for (const undo of this.#undo.splice(0)) undo();
@@ -199,13 +212,8 @@ export class Journal {
   #advance(points: number): void {
     const track = this.#run;
     if (track === null) return;
-    const p = track.run.progress;
-    p.done += points;
-    if (p.total !== null) {
-      p.fraction = Math.min(1, p.done / p.total);
-      const elapsed = (performance.now() - track.t0) / 1000;
-      p.eta_s = Math.max(0, Math.round((elapsed / p.done) * (p.total - p.done) * 1000) / 1000);
-    }
+    // Only counted here: the fraction and ETA are worked out when someone reads them (settleProgress).
+    track.run.progress.done += points;
     if (this.#progressDue) return;
     this.#progressDue = true;
     queueMicrotask(this.#flushProgress);
@@ -215,7 +223,9 @@ export class Journal {
     if (!this.#progressDue) return;
     this.#progressDue = false;
     const track = this.#run;
-    if (track !== null) this.#appendNow('progress', { ...track.run.progress });
+    if (track === null) return;
+    settleProgress(track);
+    this.#appendNow('progress', { ...track.run.progress });
   };
 
   #onLog(level: number, args: readonly unknown[]): void {

@@ -124,6 +124,12 @@ describe('v2 runs', () => {
     assert.ok(done.every((d, i) => i === 0 || d > (done[i - 1] ?? 0)), `progress goes up: ${done.join(', ')}`);
     assert.equal(progress.at(-1)?.fraction, 1);
     assert.equal(progress.at(-1)?.total, 5);
+    // Each one's fraction and ETA are those of its own count (worked out when it is sent, not per point).
+    for (const p of progress) {
+      assert.equal(p.fraction, p.done / 5, JSON.stringify(p));
+      if (p.done === 0) assert.equal(p.eta_s, null);
+      else assert.ok(typeof p.eta_s === 'number' && p.eta_s >= 0 && (p.done < 5 || p.eta_s === 0), JSON.stringify(p));
+    }
 
     await c.ok('start', { plan: 'failing' });
     const exAt = await c.waitEvent((e) => e.topic === 'exception', last);
