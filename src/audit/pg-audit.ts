@@ -11,6 +11,7 @@
  * @module
  */
 import type pg from 'pg';
+import { withDatabase } from '../store/index.js';
 import type { AuditEntry, AuditLog, AuditQuery, AuditRecord } from './audit-log.js';
 
 /** The instance of facility-wide rows (not a valid server name, so never one server's). */
@@ -49,11 +50,11 @@ export class PgAuditLog implements AuditLog {
   async list(q: AuditQuery = {}): Promise<AuditEntry[]> {
     await this.#pending;
     const instance = q.instance ?? this.instance;
-    const { rows } = await this.#pool.query<Row>(`SELECT id, instance, time, who, protocol, op, params, outcome, message FROM audit_log
+    const { rows } = await withDatabase(() => this.#pool.query<Row>(`SELECT id, instance, time, who, protocol, op, params, outcome, message FROM audit_log
       WHERE ($1::text = '${FACILITY}' OR instance = $1 OR instance = '${FACILITY}')
         AND ($2::text IS NULL OR op = $2) AND ($3::text IS NULL OR who = $3) AND ($4::float8 IS NULL OR time >= $4)
       ORDER BY id DESC LIMIT $5 OFFSET $6`,
-    [instance, q.op ?? null, q.who ?? null, q.since ?? null, q.limit ?? 100, q.offset ?? 0]);
+    [instance, q.op ?? null, q.who ?? null, q.since ?? null, q.limit ?? 100, q.offset ?? 0]));
     return rows.map((r) => ({
       id: Number(r.id), time: r.time, who: r.who, protocol: r.protocol, op: r.op, params: r.params, outcome: r.outcome, message: r.message, instance: r.instance,
     }));

@@ -4,6 +4,7 @@
  * @module
  */
 import Database from 'better-sqlite3';
+import { withDatabase } from '../store/index.js';
 import type { AuditEntry, AuditLog, AuditQuery, AuditRecord } from './audit-log.js';
 
 const SCHEMA = `CREATE TABLE IF NOT EXISTS audit_log (
@@ -42,7 +43,9 @@ export class SqliteAuditLog implements AuditLog {
     }
   }
 
-  async list(q: AuditQuery = {}): Promise<AuditEntry[]> {
+  list(q: AuditQuery = {}): Promise<AuditEntry[]> { return withDatabase(() => this.#list(q)); }
+
+  #list(q: AuditQuery): AuditEntry[] {
     const where: string[] = [];
     const args: Array<string | number> = [];
     if (q.op !== undefined) { where.push('op = ?'); args.push(q.op); }

@@ -10,6 +10,7 @@
  */
 import type pg from 'pg';
 import type { Scope } from '../ops/index.js';
+import { withDatabase } from '../store/index.js';
 import type { KeyStore } from './key-store.js';
 import { KEY_COLUMNS, type KeyRow, TouchThrottle, keyRecord } from './key-rows.js';
 import { AuthError, type KeyRecord, issueKey, nameTaken } from './keys.js';
@@ -50,7 +51,7 @@ export class PgKeyStore implements KeyStore {
   }
 
   async find(hash: string): Promise<KeyRecord | undefined> {
-    const row = (await this.#pool.query<KeyRow>(`SELECT ${KEY_COLUMNS} FROM api_keys WHERE hash = $1 AND revoked IS NULL`, [hash])).rows[0];
+    const row = (await withDatabase(() => this.#pool.query<KeyRow>(`SELECT ${KEY_COLUMNS} FROM api_keys WHERE hash = $1 AND revoked IS NULL`, [hash]))).rows[0];
     if (row === undefined) return undefined;
     const now = Date.now() / 1000;
     // Best effort and not awaited: the mark never holds up or fails the request.

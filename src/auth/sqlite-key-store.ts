@@ -11,7 +11,7 @@ import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import type { Scope } from '../ops/index.js';
-import { DB_FILE } from '../store/index.js';
+import { DB_FILE, withDatabase } from '../store/index.js';
 import type { KeyStore } from './key-store.js';
 import { KEY_COLUMNS, type KeyRow, TouchThrottle, keyRecord } from './key-rows.js';
 import { AuthError, type KeyRecord, issueKey, nameTaken } from './keys.js';
@@ -83,7 +83,7 @@ export class SqliteKeyStore implements KeyStore {
   }
 
   async find(hash: string): Promise<KeyRecord | undefined> {
-    const row = this.#find.get(hash);
+    const row = await withDatabase(() => this.#find.get(hash));
     if (row === undefined) return undefined;
     const now = Date.now() / 1000;
     if (this.#touches.due(hash, now)) {

@@ -5,6 +5,7 @@
  * @module
  */
 import type pg from 'pg';
+import { withDatabase } from '../store/index.js';
 import type { LockState, LockStore } from './control-lock.js';
 
 export class PgLockStore implements LockStore {
@@ -18,17 +19,16 @@ export class PgLockStore implements LockStore {
   }
 
   async load(): Promise<LockState | null> {
-    const { rows } = await this.#pool.query<LockState>('SELECT holder, note, since FROM control_lock WHERE instance = $1', [this.instance]);
+    const { rows } = await withDatabase(() => this.#pool.query<LockState>('SELECT holder, note, since FROM control_lock WHERE instance = $1', [this.instance]));
     return rows[0] ?? null;
   }
 
   async save(state: LockState | null): Promise<void> {
-    if (state === null) await this.#pool.query('DELETE FROM control_lock WHERE instance = $1', [this.instance]);
-    else {
-      await this.#pool.query(`INSERT INTO control_lock (instance, holder, note, since) VALUES ($1, $2, $3, $4)
+    await withDatabase(() => (state === null
+      ? this.#pool.query('DELETE FROM control_lock WHERE instance = $1', [this.instance])
+      : this.#pool.query(`INSERT INTO control_lock (instance, holder, note, since) VALUES ($1, $2, $3, $4)
         ON CONFLICT (instance) DO UPDATE SET holder = excluded.holder, note = excluded.note, since = excluded.since`,
-      [this.instance, state.holder, state.note, state.since]);
-    }
+      [this.instance, state.holder, state.note, state.since])));
   }
 
   /** The pool is the run store's: closing the lock leaves it open. */

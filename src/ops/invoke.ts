@@ -64,21 +64,11 @@ async function run(def: OpDef, params: unknown, ctx: OpContext): Promise<unknown
     // The engine's thread did not answer (a plan blocking it) or is being replaced: the
     // caller may retry, so it is `unavailable`, not `internal`.
     if (e instanceof CodedError && e.code.startsWith('HOST_')) throw new OpError('unavailable', { problem: e.message });
-    // So is a database that did not answer (the queue, keys, audit or lock store): not our bug.
-    if (databaseUnavailable(e)) throw new OpError('unavailable', { problem: `the database did not answer: ${(e as Error).message}` });
+    // So is a database that did not answer (the queue, keys, audit or lock store, the runs): not our bug.
+    // Each store says so itself (src/store/unavailable.ts), whatever its driver.
+    if (e instanceof CodedError && e.code === 'STORE_UNAVAILABLE') throw new OpError('unavailable', { problem: `the database did not answer: ${e.message}` });
     throw e;
   }
-}
-
-/** Network errors of a database client, PostgreSQL's connection, shutdown and resource classes, SQLite's busy and I/O codes. */
-const UNAVAILABLE_CODE = /^(?:ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|EHOSTUNREACH|ENOTFOUND|08\w{3}|57P0\d|53\w{3}|SQLITE_(?:BUSY|LOCKED|IOERR|FULL|CANTOPEN|READONLY)\w*)$/;
-/** node-postgres's own words for a connection it lost or could not make. */
-const UNAVAILABLE_TEXT = /Connection terminated|not queryable|timeout exceeded when trying to connect|Connection refused/i;
-
-function databaseUnavailable(e: unknown): boolean {
-  if (!(e instanceof Error) || e instanceof CodedError) return false;
-  const code = (e as { code?: unknown }).code;
-  return (typeof code === 'string' && UNAVAILABLE_CODE.test(code)) || UNAVAILABLE_TEXT.test(e.message);
 }
 
 /** Operations the lock holds back: those of these scopes that change something... */

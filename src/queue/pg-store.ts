@@ -16,7 +16,7 @@
  * @module
  */
 import type pg from 'pg';
-import { StoreError } from '../store/index.js';
+import { StoreError, unavailableOr, withDatabase } from '../store/index.js';
 import type { QueueSnapshot, QueueStore, QueueWrite, StoredItem } from './store.js';
 import { DEFAULT_MODE, type HistoryEntry, type QueueItem, type QueueMode, type RunningItem } from './types.js';
 
@@ -70,12 +70,12 @@ export class PgQueueStore implements QueueStore {
 
   async load(): Promise<QueueSnapshot> {
     const i = [this.instance];
-    const [items, running, mode, history] = await Promise.all([
+    const [items, running, mode, history] = await withDatabase(() => Promise.all([
       this.#pool.query<{ item: string; pos: number }>('SELECT item, pos FROM queue_items WHERE instance = $1 ORDER BY pos', i),
       this.#pool.query<{ entry: string }>('SELECT entry FROM queue_running WHERE instance = $1', i),
       this.#pool.query<{ value: string }>("SELECT value FROM queue_meta WHERE instance = $1 AND key = 'mode'", i),
       this.#pool.query<{ entry: string }>('SELECT entry FROM queue_history WHERE instance = $1 ORDER BY id', i),
-    ]);
+    ]));
     const run = running.rows[0];
     const m = mode.rows[0];
     return {
@@ -91,17 +91,17 @@ export class PgQueueStore implements QueueStore {
     // A single statement is atomic by itself: BEGIN and COMMIT around it would be two more round trips.
     if (statements.length <= 1) {
       const [only] = statements;
-      if (only !== undefined) await this.#pool.query(only.text, only.values);
+      if (only !== undefined) await withDatabase(() => this.#pool.query(only.text, only.values));
       return;
     }
-    const client = await this.#pool.connect();
+    const client = await withDatabase(() => this.#pool.connect());
     try {
       await client.query('BEGIN');
       for (const s of statements) await client.query(s.text, s.values);
       await client.query('COMMIT');
     } catch (e) {
       await client.query('ROLLBACK').catch(() => undefined);
-      throw e;
+      throw unavailableOr(e);
     } finally {
       client.release();
     }

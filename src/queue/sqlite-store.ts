@@ -9,7 +9,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { DB_FILE } from '../store/index.js';
+import { DB_FILE, withDatabase } from '../store/index.js';
 import type { QueueSnapshot, QueueStore, QueueWrite, StoredItem } from './store.js';
 import { DEFAULT_MODE, type HistoryEntry, type QueueMode, type RunningItem } from './types.js';
 
@@ -70,7 +70,9 @@ export class SqliteQueueStore implements QueueStore {
     return new SqliteQueueStore(join(dir, DB_FILE), options);
   }
 
-  async load(): Promise<QueueSnapshot> {
+  load(): Promise<QueueSnapshot> { return withDatabase(() => this.#load()); }
+
+  #load(): QueueSnapshot {
     const items = (this.#db.prepare('SELECT item, pos FROM queue_items ORDER BY pos').all() as Array<{ item: string; pos: number }>)
       .map((r): StoredItem => ({ item: JSON.parse(r.item) as StoredItem['item'], pos: r.pos }));
     const running = this.#db.prepare('SELECT entry FROM queue_running WHERE id = 1').get() as { entry: string } | undefined;
@@ -85,7 +87,7 @@ export class SqliteQueueStore implements QueueStore {
     };
   }
 
-  async write(change: QueueWrite): Promise<void> { this.#apply(change); }
+  write(change: QueueWrite): Promise<void> { return withDatabase(() => { this.#apply(change); }); }
 
   async close(): Promise<void> { if (this.#db.open) this.#db.close(); }
 }

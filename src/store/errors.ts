@@ -15,7 +15,8 @@ export type StoreErrorCode =
   | 'STORE_DUPLICATE_RUN'      // a start document (or import) with a run uid already stored
   | 'STORE_BAD_DOCUMENT'       // a document the store cannot file (no uid, unknown run)
   | 'STORE_IMPORT_INVALID'     // an import line that is not valid JSON or not a valid document
-  | 'STORE_UNKNOWN_RUN';       // export/get of a uid the store does not have
+  | 'STORE_UNKNOWN_RUN'        // export/get of a uid the store does not have
+  | 'STORE_UNAVAILABLE';       // the database did not answer (PostgreSQL down or unreachable, SQLite busy or failing I/O): retry later
 
 export class StoreError extends CodedError {
   declare readonly code: StoreErrorCode;
@@ -27,7 +28,8 @@ export class StoreError extends CodedError {
 /** The message of any thrown value, for "… : cause" texts. */
 export function causeText(e: unknown): string {
   if (e instanceof Error) {
-    const code = (e as { code?: unknown }).code;
+    // A database that did not answer is named by its driver's code (SQLITE_BUSY, 57P01): STORE_UNAVAILABLE is for programs.
+    const code = e instanceof StoreError && e.code === 'STORE_UNAVAILABLE' ? (e.cause as { code?: unknown } | undefined)?.code : (e as { code?: unknown }).code;
     return typeof code === 'string' && !e.message.includes(code) ? `${e.message} (${code})` : e.message;
   }
   return String(e);

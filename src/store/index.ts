@@ -18,6 +18,7 @@ export { SqliteStore, SqliteBackend, openSqliteBackend, DB_FILE } from './sqlite
 export type { SqliteStoreOptions } from './sqlite.js';
 export { StoreError } from './errors.js';
 export type { StoreErrorCode } from './errors.js';
+export { unavailableOr, withDatabase } from './unavailable.js';
 export { INTERRUPTED_REASON, composeInterruptedStop, countEvents } from './recovery.js';
 export { attachStore } from './attach.js';
 export type { AttachOptions, DocumentSource } from './attach.js';

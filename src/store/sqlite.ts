@@ -16,6 +16,7 @@ import { StoreError, causeText } from './errors.js';
 import { checkIntegrity } from './integrity.js';
 import { DataDirLock } from './lock.js';
 import { SCHEMA_SQL, SCHEMA_VERSION, UPGRADE_FROM_V1_SQL } from './schema.js';
+import { withDatabase } from './unavailable.js';
 import type { ListRunsQuery, RunSummary } from './types.js';
 
 export const DB_FILE = 'bluesky.sqlite';
@@ -199,27 +200,30 @@ export class SqliteBackend implements StoreBackend {
     }
     this.#checkpoints?.committed();
   }
-  async hasRun(uid: string): Promise<boolean> { return this.#q.hasRun.get(uid) !== undefined; }
+  // The reads say when the file did not answer (busy, failing I/O), as every store does (src/store/unavailable.ts).
+  hasRun(uid: string): Promise<boolean> { return withDatabase(() => this.#q.hasRun.get(uid) !== undefined); }
 
-  async getRun(uid: string): Promise<RunSummary | undefined> {
-    const row = this.#q.getRun.get(uid) as RunRow | undefined;
-    return row === undefined ? undefined : summary(row);
+  getRun(uid: string): Promise<RunSummary | undefined> {
+    return withDatabase(() => {
+      const row = this.#q.getRun.get(uid) as RunRow | undefined;
+      return row === undefined ? undefined : summary(row);
+    });
   }
 
-  async listRuns(query: ListRunsQuery): Promise<RunSummary[]> {
-    const rows = this.#q.listRuns.all({
+  listRuns(query: ListRunsQuery): Promise<RunSummary[]> {
+    return withDatabase(() => (this.#q.listRuns.all({
       plan: query.plan ?? null, since: query.since ?? null, prefix: query.uidPrefix ?? null, limit: query.limit ?? 100, offset: query.offset ?? 0,
-    }) as RunRow[];
-    return rows.map(summary);
+    }) as RunRow[]).map(summary));
   }
 
-  async documents(runUid: string, page: DocumentPage): Promise<DocumentRow[]> {
-    if (page.afterId !== undefined) return this.#q.documentsAfter.all(page.afterId, runUid, page.limit) as DocumentRow[];
-    return this.#q.documents.all(runUid, page.limit, page.offset ?? 0) as DocumentRow[];
+  documents(runUid: string, page: DocumentPage): Promise<DocumentRow[]> {
+    return withDatabase(() => (page.afterId !== undefined
+      ? this.#q.documentsAfter.all(page.afterId, runUid, page.limit)
+      : this.#q.documents.all(runUid, page.limit, page.offset ?? 0)) as DocumentRow[]);
   }
 
-  async readEvents(sinceSeq: number, limit: number, throughSeq = Number.MAX_SAFE_INTEGER): Promise<EventRow[]> {
-    return this.#q.events.all(sinceSeq, throughSeq, limit) as EventRow[];
+  readEvents(sinceSeq: number, limit: number, throughSeq = Number.MAX_SAFE_INTEGER): Promise<EventRow[]> {
+    return withDatabase(() => this.#q.events.all(sinceSeq, throughSeq, limit) as EventRow[]);
   }
   async unclosedRuns(): Promise<string[]> { return this.#q.unclosed.all() as string[]; }
 

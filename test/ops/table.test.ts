@@ -10,7 +10,7 @@ import { hw } from '../../src/devices/index.js';
 import { Dispatcher, registerStandardPlans } from '../../src/dispatcher/index.js';
 import { CodedError } from '../../src/model/errors.js';
 import { ANONYMOUS, type Caller, type OpContext, OPERATIONS, type Scope, invoke } from '../../src/ops/index.js';
-import { MemoryStore } from '../../src/store/index.js';
+import { MemoryStore, unavailableOr } from '../../src/store/index.js';
 import { refusal, until as waitUntil } from '../helpers/wait.js';
 
 /** This file's wait: 10,000 ms. */
@@ -135,6 +135,16 @@ describe('the operation table', () => {
     assert.equal(e.code, 'unavailable');
     assert.equal(e.status, 503);
     assert.match(e.message, /did not answer/);
+  });
+
+  it('a database that did not answer is `unavailable`; a raw driver error is not matched here (the stores code it)', async () => {
+    const busy = Object.assign(new Error('database is locked'), { code: 'SQLITE_BUSY' });
+    const failing = (e: unknown): OpContext => ({ ...ctx, runs: { listRuns: () => Promise.reject(e) } as unknown as OpContext['runs'] });
+    const e = await refusal(invoke('runs.list', {}, failing(unavailableOr(busy))));
+    assert.equal(e.code, 'unavailable');
+    assert.equal(e.status, 503);
+    assert.equal(e.message, 'the database did not answer: database is locked');
+    await assert.rejects(invoke('runs.list', {}, failing(busy)), (thrown) => thrown === busy);
   });
 });
 

@@ -14,6 +14,7 @@
 import type pg from 'pg';
 import { type BackendState, type DocumentPage, type DocumentRow, EVENT_ROW_OVERHEAD, type EventRow, type RetentionRule, type StoreBackend, type WriteBatch } from '../backend.js';
 import { StoreError, causeText } from '../errors.js';
+import { unavailableOr } from '../unavailable.js';
 import type { ListRunsQuery, RunSummary } from '../types.js';
 import { migrate } from './migrations.js';
 import { parsePgUrl } from './url.js';
@@ -233,8 +234,11 @@ export class PostgresBackend implements StoreBackend {
     try { return await this.#pool.connect(); } catch (e) { throw this.#failed('connect to', e); }
   }
 
-  #failed(what: string, e: unknown): Error {
+  #failed(what: string, e: unknown): unknown {
+    const message = `cannot ${what} ${this.location}: ${causeText(e)}`;
+    const unavailable = unavailableOr(e, message);
+    if (unavailable !== e) return unavailable;
     // Errors keep their cause (and pg's code, e.g. 23505 for a duplicate run uid); the store wraps write failures itself.
-    return Object.assign(new Error(`cannot ${what} ${this.location}: ${causeText(e)}`, { cause: e }), { code: (e as { code?: unknown }).code });
+    return Object.assign(new Error(message, { cause: e }), { code: (e as { code?: unknown }).code });
   }
 }
