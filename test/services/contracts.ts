@@ -114,8 +114,8 @@ export function runKeyStoreContract(name: string, target: Target<KeyStore>): voi
         assert.deepEqual(found?.scopes, ['read', 'control']);
         assert.equal(await s.find(hashKey(`${key}x`)), undefined, 'another key is unknown');
         assert.equal(await s.find(key), undefined, 'the key itself is not what is stored');
-        await assert.rejects(s.create('alice', ['read']), (e: unknown) => (e as { code?: string }).code === 'AUTH_NAME_TAKEN' && /alice/.test((e as Error).message));
-        await assert.rejects(s.create('bad name!', ['read']), (e: unknown) => (e as { code?: string }).code === 'AUTH_BAD_NAME');
+        await assert.rejects(s.create('alice', ['read']), (e: unknown) => (e as { code?: string }).code === 'AUTH_NAME_TAKEN' && /'alice' exists/.test((e as Error).message));
+        await assert.rejects(s.create('bad name!', ['read']), (e: unknown) => (e as { code?: string }).code === 'AUTH_BAD_NAME' && /key name/.test((e as Error).message));
         await s.create('bob', ['admin']);
         assert.deepEqual((await s.list()).map((k) => [k.name, k.revoked === null]), [['alice', true], ['bob', true]]);
         assert.equal(await s.revoke('alice'), true);
@@ -189,7 +189,7 @@ export function runAuditContract(name: string, target: Target<AuditLog>): void {
 
 export function runLockContract(name: string, target: Target<LockStore>): void {
   describe(`LockStore contract: ${name}`, () => {
-    it('free at first; held, changed and released across restarts', async () => {
+    it('free at first; held, changed, broken and released across restarts', async () => {
       const s = await target.open();
       assert.equal(await s.load(), null);
       const lock = await ControlLock.open(s);
@@ -205,9 +205,16 @@ export function runLockContract(name: string, target: Target<LockStore>): void {
       assert.equal((await lock2.release('bob', true)).ok, true);
       await lock2.close();
       const s3 = await target.reopen();
+      assert.equal(await s3.load(), null);
+      // The holder's own release is kept too.
+      const lock3 = await ControlLock.open(s3);
+      await lock3.acquire('ada', 'overnight', 2000);
+      assert.equal((await lock3.release('ada', false)).ok, true);
+      await lock3.close();
+      const s4 = await target.reopen();
       try {
-        assert.equal(await s3.load(), null);
-      } finally { await close(s3); await target.cleanup(); }
+        assert.equal(await s4.load(), null);
+      } finally { await close(s4); await target.cleanup(); }
     });
   });
 }
