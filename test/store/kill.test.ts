@@ -5,7 +5,6 @@
  */
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
-import { createInterface } from 'node:readline';
 import { after, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import type { DocumentName } from '../../src/model/documents.js';
@@ -19,15 +18,25 @@ const dirs = new TempDirs();
 after(() => { dirs.cleanup(); });
 const CHILD = fileURLToPath(new URL('./fixtures/kill-child.ts', import.meta.url));
 
-/** Run the child until it has printed `atLeast` lines, SIGKILL it, return every line it printed. */
+/**
+ * Run the child until it has printed `atLeast` lines, SIGKILL it, return every line it printed
+ * whole. The kill can land in the middle of a line: what follows the last newline was never
+ * printed as a line (readline would hand it over as one at the end), so it is not counted.
+ */
 async function printedBeforeKill(dir: string, atLeast: number): Promise<string[]> {
   const child = new TestChild(process.execPath, ['--import', 'tsx', CHILD, dir], { deadlineMs: 120_000 });
   const lines: string[] = [];
-  const rl = createInterface({ input: child.proc.stdout as NodeJS.ReadableStream });
-  const closed = once(rl, 'close');
-  rl.on('line', (line) => {
-    lines.push(line);
-    if (lines.length === atLeast) child.proc.kill('SIGKILL');
+  const out = child.proc.stdout as NodeJS.ReadableStream;
+  const closed = once(out, 'close');
+  let partial = '';
+  out.setEncoding('utf8');
+  out.on('data', (chunk: string) => {
+    const parts = (partial + chunk).split('\n');
+    partial = parts.pop() ?? '';
+    for (const line of parts) {
+      lines.push(line);
+      if (lines.length === atLeast) child.proc.kill('SIGKILL');
+    }
   });
   const { code, signal } = await child.exited;
   await closed;
