@@ -10,6 +10,7 @@
  * waits for the database. Changes are written first, then applied, one at a time.
  * @module
  */
+import { Serial } from '../model/serial.js';
 
 /** Who holds the lock, why, and since when (seconds since the epoch). */
 export interface LockState {
@@ -39,7 +40,8 @@ export type ReleaseOutcome = { ok: true; released: LockState | null } | { ok: fa
 export class ControlLock {
   readonly #store: LockStore;
   #state: LockState | null;
-  #chain: Promise<unknown> = Promise.resolve();
+  /** Changes run one at a time, each written before it is applied. */
+  readonly #changes = new Serial();
 
   /** `initial`: what `store` holds (see `open`); a new memory lock is free. */
   constructor(store: LockStore = new MemoryLockStore(), initial: LockState | null = null) {
@@ -56,7 +58,7 @@ export class ControlLock {
 
   /** Take the lock for `who` (again, with a new note, if it already holds it). */
   acquire(who: string, note: string, now = Date.now() / 1000): Promise<AcquireOutcome> {
-    return this.#serial(async () => {
+    return this.#changes.run(async () => {
       const held = this.#state;
       if (held !== null && held.holder !== who) return { ok: false, heldBy: held };
       const state = { holder: who, note, since: held?.since ?? now };
@@ -67,7 +69,7 @@ export class ControlLock {
 
   /** Give the lock up; another holder's only with `force` (the caller checked it may). Releasing a free lock is fine. */
   release(who: string, force: boolean): Promise<ReleaseOutcome> {
-    return this.#serial(async () => {
+    return this.#changes.run(async () => {
       const held = this.#state;
       if (held === null) return { ok: true, released: null };
       if (held.holder !== who && !force) return { ok: false, heldBy: held };
@@ -83,18 +85,12 @@ export class ControlLock {
   }
 
   async close(): Promise<void> {
-    await this.#chain;
+    await this.#changes.settled();
     await this.#store.close();
   }
 
   async #set(state: LockState | null): Promise<void> {
     await this.#store.save(state);
     this.#state = state;
-  }
-
-  #serial<T>(fn: () => Promise<T>): Promise<T> {
-    const p = this.#chain.then(fn);
-    this.#chain = p.catch(() => undefined);
-    return p;
   }
 }

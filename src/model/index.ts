@@ -9,3 +9,4 @@ export * from './timers.js';
 export { validateDocument, documentErrors } from './validate.js';
 export * from './python-repr.js';
 export { keepMemo, memoOf, takeMemo } from './memo.js';
+export { Serial } from './serial.js';

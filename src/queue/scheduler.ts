@@ -17,6 +17,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Dispatcher } from '../dispatcher/index.js';
 import type { HostEvent } from '../host/index.js';
+import { Serial } from '../model/serial.js';
 import { QueueError } from './errors.js';
 import { insertedAt, insertionIndex } from './positions.js';
 import { MemoryQueueStore, type QueueStore, type QueueWrite, type StoredItem } from './store.js';
@@ -96,7 +97,7 @@ export class QueueScheduler {
   #crashed: RunningItem | null;
   #listeners: Array<(c: QueueChange) => void> = [];
   /** Every change, one after another (see the module comment). */
-  #chain: Promise<unknown> = Promise.resolve();
+  readonly #chain = new Serial();
   /** Set by `beginShutdown`: the item the shutdown aborts is recorded as interrupted. */
   #shutdown: { reason: string; requeue: boolean } | null = null;
   readonly #undo: Array<() => void> = [];
@@ -133,7 +134,7 @@ export class QueueScheduler {
   }
 
   /** Resolves once every change asked so far is written (or failed) and applied. */
-  async settled(): Promise<void> { await this.#chain; }
+  settled(): Promise<void> { return this.#chain.settled(); }
 
   /** Listen to every change (shared with the queue's own copy: read it, never change it); returns the removal function. */
   onChange(fn: (c: QueueChange) => void): () => void {
@@ -535,9 +536,7 @@ export class QueueScheduler {
 
   /** Run `fn` after every change asked before it; its outcome is the caller's, the chain goes on either way. */
   #serial<T>(fn: () => Promise<T> | T): Promise<T> {
-    const p = this.#chain.then(fn);
-    this.#chain = p.catch(() => undefined);
-    return p;
+    return this.#chain.run(fn);
   }
 
   #emit(c: QueueChange): void {

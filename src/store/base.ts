@@ -6,6 +6,7 @@
  */
 import type { DocumentMap, DocumentName } from '../model/documents.js';
 import { keepMemo, takeMemo } from '../model/memo.js';
+import { Serial } from '../model/serial.js';
 import type { BackendState, EventRow, PendingDocument, RetentionRule, StoreBackend, WriteBatch } from './backend.js';
 import { StoreError, causeText } from './errors.js';
 import { parseJsonl, planImport } from './jsonl.js';
@@ -99,7 +100,7 @@ export class BaseStore implements RunStore {
   /** performance.now() when the last commit ended. */
   #lastCommitAt = -Infinity;
   /** Backend writes run one at a time, in the order they were asked for. */
-  #lock: Promise<void> = Promise.resolve();
+  readonly #writes = new Serial();
   #commitListeners: Array<(batch: CommitBatch) => void> = [];
   #errorListeners: Array<(error: Error) => void> = [];
   #failure: StoreError | null = null;
@@ -249,7 +250,7 @@ export class BaseStore implements RunStore {
       this.#waiters = [];
       this.#pendingCount = 0;
       try {
-        await this.#exclusive(() => this.#backend.write(batch));
+        await this.#writes.run(() => this.#backend.write(batch));
       } catch (e) {
         this.#flight = null;
         this.#fail(new StoreError('STORE_WRITE_FAILED', `could not commit ${batch.documents.length} documents and ${batch.events.length} events to ${this.location}: ${causeText(e)}`, { cause: e }), waiters);
@@ -269,12 +270,6 @@ export class BaseStore implements RunStore {
       this.#flight = null;
       for (const w of waiters) w.resolve();
     }
-  }
-
-  #exclusive(write: () => Promise<void>): Promise<void> {
-    const run = this.#lock.then(write);
-    this.#lock = run.catch(() => undefined);
-    return run;
   }
 
   #fail(failure: StoreError, waiters: Waiter[]): void {
@@ -313,7 +308,7 @@ export class BaseStore implements RunStore {
   async #recover(): Promise<void> {
     const failure = this.#failure;
     if (failure === null || this.#closed) return;
-    await this.#lock.catch(() => undefined);
+    await this.#writes.settled();
     let backend = this.#backend;
     let state: BackendState;
     try {
@@ -420,7 +415,7 @@ export class BaseStore implements RunStore {
     // Numbered before the write so that appends meanwhile cannot take the same ids.
     this.#nextDocId = firstId + plan.batch.documents.length;
     try {
-      await this.#exclusive(() => this.#backend.write(plan.batch));
+      await this.#writes.run(() => this.#backend.write(plan.batch));
     } catch (e) {
       throw new StoreError('STORE_WRITE_FAILED', `could not import into ${this.location}: ${causeText(e)}`, { cause: e });
     }
