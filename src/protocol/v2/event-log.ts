@@ -129,7 +129,7 @@ export class MemoryEventLog implements EventLog {
   get size(): number { return this.#count; }
   /** Bytes of the kept events' frames (what `maxBytes` bounds). */
   get bytes(): number { return this.#bytes; }
-  /** Bytes of the slabs the ring holds: `bytes` plus at most one slab's worth (the newest slab's unused end and the oldest's evicted start). */
+  /** Bytes of the slabs the ring holds: `bytes` plus at most two slabs' worth (the newest slab's unused end, the oldest's evicted start). */
   get slabBytes(): number { return this.#slabs.reduce((n, b) => n + b.length, 0); }
 
   /** Number, time-stamp and keep one event, then tell the listeners; returns it. */
