@@ -89,11 +89,14 @@ export async function exportLines(store: RunStore, uid: string): Promise<string[
 /** A backend whose next writes fail while `failing` is set (a full disk, a lost connection). */
 export class FailingBackend implements StoreBackend {
   failing = false;
+  /** Writes wait for this first (a test reads while a commit is held back). */
+  hold: Promise<void> | null = null;
   readonly inner: StoreBackend;
   constructor(inner: StoreBackend) { this.inner = inner; }
   get location(): string { return this.inner.location; }
   state(): ReturnType<StoreBackend['state']> { return this.inner.state(); }
   async write(batch: WriteBatch): Promise<void> {
+    if (this.hold !== null) await this.hold;
     if (this.failing) throw Object.assign(new Error('database or disk is full'), { code: 'SQLITE_FULL' });
     await this.inner.write(batch);
   }
@@ -138,13 +141,18 @@ async function using(target: ContractTarget, fn: (o: Opener) => Promise<void>): 
 
 export function runContract(label: string, target: ContractTarget): void {
   describe(`RunStore contract: ${label}`, () => {
-    it('commits the pending batch at the end of the turn, in one commit, and readers see committed data only', () => using(target, async ({ open }) => {
-      const store = await open();
+    it('commits the pending batch at the end of the turn, in one commit, and readers see committed data only', () => using(target, async ({ failing }) => {
+      // The commit is held back while the test reads: a read of an asynchronous database takes
+      // several turns, and the end-of-turn commit could otherwise finish before the read runs.
+      const { store, backend } = await failing();
+      let release!: () => void;
+      backend.hold = new Promise<void>((resolve) => { release = resolve; });
       const batches: number[] = [];
       store.onCommit((b) => { batches.push(b.documents.length); });
       appendAll(store, handRun('r1', 3));
       assert.equal(store.backlog, 6);
       assert.equal(await store.getRun('r1'), undefined, 'nothing is visible before the commit');
+      release();
       await turn();
       await store.commit();
       assert.deepEqual(batches, [6]);
