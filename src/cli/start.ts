@@ -18,6 +18,14 @@ export interface StartOptions extends UrlOptions { params: string; md?: string; 
 const INPUT_ERRORS = new Set(['bad_request', 'unknown_plan', 'invalid_params', 'too_large']);
 /** With --wait: how long the server may stay unreachable before we give up on it. */
 const LOST_AFTER_MS = 30_000;
+/**
+ * The server answers a `status` at once, while events reach a subscriber a moment later (after
+ * their commit, in the next pump): "the item is over" can arrive before the item's last events.
+ * An item's end always leaves an event (the engine going idle, or an exception when it failed
+ * before running) unless it never did anything; the wait ends on the status once one was seen,
+ * or this long after the server first said the item was over.
+ */
+const OVER_GRACE_MS = 2_000;
 
 function parseObject(flag: string, text: string): Record<string, unknown> {
   let v: unknown;
@@ -53,9 +61,12 @@ class Outcome {
   runs = 0;
   failed: string | null = null;
   paused = false;
+  /** An event that comes after all of the item's others was seen (see OVER_GRACE_MS). */
+  ended = false;
 
   /** Fold in one event of the item; returns a line to print, if any. */
   add(e: Event): string | null {
+    if (e.topic === 'exception' || (e.topic === 'state' && (e.data as StateData).new === 'idle')) this.ended = true;
     if (e.topic === 'document' && e.data.name === 'start') this.runs++;
     if (e.topic === 'document' && e.data.name === 'stop') {
       const doc = e.data.doc as { exit_status?: string; reason?: string };
@@ -102,10 +113,16 @@ export async function followItem(client: DispatcherClient, plan: string, params:
     recheck = setTimeout(() => { recheck = undefined; checkOver(); }, recheckMs);
     recheckMs = Math.min(1000, recheckMs * 2);
   };
+  let overSince: number | null = null;
   const checkOver = (): void => {
     if (over) return;
     client.status().then((st) => {
-      if (st.item_id !== itemId) { finish(); return; }
+      if (st.item_id !== itemId) {
+        overSince ??= performance.now();
+        if (outcome.ended || performance.now() - overSince >= OVER_GRACE_MS) { finish(); return; }
+        again(); // its last events are on their way (OVER_GRACE_MS)
+        return;
+      }
       if (st.state !== 'idle' || recheck !== undefined) { recheckMs = 50; return; }
       again();
     // A status that failed (a timeout, a dropped connection) is asked again: the last event may
