@@ -34,6 +34,15 @@ export interface ThreadOptions {
   readonly onExit: (error: Error | null) => void;
 }
 
+/**
+ * How long a request may wait for its reply: without limit (null), until a fixed deadline, or
+ * for as long as the thread keeps talking (`silentMs`: it is given up only after the thread
+ * has sent nothing at all, not even a pong, for that long since the request was sent).
+ */
+export type Patience = null | { readonly deadlineMs: number } | { readonly silentMs: number };
+
+interface Pending { resolve: (v: unknown) => void; reject: (e: Error) => void; timer: NodeJS.Timeout | null }
+
 /** Items handled before the worker is credited: its low mark, the most that may be held back (wire.ts). */
 const ACK_EVERY = FLOW_LOW;
 
@@ -47,7 +56,7 @@ export class EngineThread {
   #nextId = 1;
   #acked = 0;
   #ackPending = false;
-  readonly #pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void; timer: NodeJS.Timeout | null }>();
+  readonly #pending = new Map<number, Pending>();
   #readyResolve!: (c: Catalog) => void;
   #readyReject!: (e: Error) => void;
   readonly #exited: Promise<void>;
@@ -82,16 +91,36 @@ export class EngineThread {
 
   get ended(): boolean { return this.#ended; }
 
-  /** Send a request; resolves with the reply, rejects if the thread ends or does not answer within `timeoutMs`. */
-  request(req: WorkerRequest, timeoutMs: number | null): Promise<unknown> {
+  /**
+   * Send a request; resolves with the reply, rejects if the thread ends or runs out of `patience`.
+   * Patience is checked after the port's waiting messages (a check in `setImmediate`, after the
+   * poll phase): when this thread itself was held up, a reply that came in the meantime wins.
+   */
+  request(req: WorkerRequest, patience: Patience): Promise<unknown> {
     if (this.#ended) return Promise.reject(new ThreadError('HOST_THREAD_ENDED', 'the engine thread has ended'));
     const id = this.#nextId++;
+    const sent = performance.now();
     return new Promise((resolve, reject) => {
-      const timer = timeoutMs === null ? null : setTimeout(() => {
+      const entry: Pending = { resolve, reject, timer: null };
+      const giveUp = (message: string): void => {
         this.#pending.delete(id);
-        reject(new ThreadError('HOST_UNRESPONSIVE', `the engine did not answer within ${String(timeoutMs / 1000)} s (a plan may be blocking its thread)`));
-      }, timeoutMs);
-      this.#pending.set(id, { resolve, reject, timer });
+        reject(new ThreadError('HOST_UNRESPONSIVE', message));
+      };
+      const check = (): void => {
+        entry.timer = null;
+        setImmediate(() => {
+          if (this.#pending.get(id) !== entry || patience === null) return; // answered, or the thread ended
+          if ('deadlineMs' in patience) {
+            giveUp(`the engine did not answer within ${String(patience.deadlineMs / 1000)} s (a plan may be blocking its thread)`);
+            return;
+          }
+          const quiet = performance.now() - Math.max(sent, this.lastSeen);
+          if (quiet >= patience.silentMs) giveUp(`the engine thread has said nothing for ${String(patience.silentMs / 1000)} s (a plan may be blocking its thread)`);
+          else entry.timer = setTimeout(check, patience.silentMs - quiet);
+        });
+      };
+      if (patience !== null) entry.timer = setTimeout(check, 'deadlineMs' in patience ? patience.deadlineMs : patience.silentMs);
+      this.#pending.set(id, entry);
       this.worker.postMessage({ t: 'req', id, req } satisfies ToWorker);
     });
   }

@@ -6,7 +6,7 @@
  * @module
  */
 import type { RunEngineState } from '../engine/index.js';
-import { EngineThread, ThreadError } from './engine-thread.js';
+import { EngineThread, type Patience, ThreadError } from './engine-thread.js';
 import { EMPTY_CATALOG } from './inprocess-host.js';
 import { OpenRunTracker } from './open-run.js';
 import type { EngineSetup } from './setup.js';
@@ -93,8 +93,10 @@ export class WorkerHost implements EngineHost {
         throw e;
       }
     }
+    // Pause and resume are answered at the worker's next turn. A thread that keeps talking (events,
+    // pongs) is only slow, under load: its reply is waited for. One silent for the grace is stuck.
     try {
-      return await this.#request({ op: 'control', verb, options }, this.#graceMs) as ControlOutcome;
+      return await this.#request({ op: 'control', verb, options }, { silentMs: this.#graceMs }) as ControlOutcome;
     } catch (e) {
       return { ok: false, reason: 'error', error: { name: UNRESPONSIVE, message: e instanceof Error ? e.message : String(e), code: 'HOST_UNRESPONSIVE' } };
     }
@@ -119,7 +121,7 @@ export class WorkerHost implements EngineHost {
 
   /** Resolves once a live engine thread is ready (after a termination, its replacement). */
   async #fresh(): Promise<void> {
-    const deadline = performance.now() + this.#requestTimeout();
+    const deadline = performance.now() + this.#requestTimeoutMs();
     for (;;) {
       const thread = this.#thread;
       if (thread !== null && !thread.ended) { await thread.ready; return; }
@@ -197,7 +199,7 @@ export class WorkerHost implements EngineHost {
     return thread;
   }
 
-  async #request(req: WorkerRequest, timeoutMs: number | null): Promise<unknown> {
+  async #request(req: WorkerRequest, patience: Patience): Promise<unknown> {
     await this.open();
     if (this.#switching !== null) await this.#switching;
     let thread = this.#thread;
@@ -205,10 +207,11 @@ export class WorkerHost implements EngineHost {
     await thread.ready;
     thread = this.#thread;
     if (thread === null) throw new ThreadError('HOST_THREAD_ENDED', 'the engine thread is restarting');
-    return thread.request(req, timeoutMs);
+    return thread.request(req, patience);
   }
 
-  #requestTimeout(): number { return Math.max(5000, this.#graceMs * 5); }
+  #requestTimeoutMs(): number { return Math.max(5000, this.#graceMs * 5); }
+  #requestTimeout(): Patience { return { deadlineMs: this.#requestTimeoutMs() }; }
 
   #onItem(item: FromWorkerItem): void {
     if (item.t !== 'event') return;

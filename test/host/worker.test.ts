@@ -136,6 +136,28 @@ describe('a plan that does not answer is ended', () => {
     } finally { await h.close(); }
   });
 
+  it('a pause whose reply was held up on the main thread (not in the worker) is answered, not refused as unresponsive', { timeout: 30_000 }, async () => {
+    const h = new WorkerHost({ setup: { simulatedDevices: true, standardPlans: true, plans: [TEST_PLANS] }, graceSeconds: 0.05 });
+    const log = new EventLog(h);
+    await h.open();
+    try {
+      const from = log.events.length;
+      const id = item();
+      assert.ok((await h.start({ itemId: id, name: 'count', params: { detectors: ['det'], num: 10_000, delay: 0.01 }, md: {} })).ok);
+      await log.until((e) => e.kind === 'document' && e.name === 'event', from);
+      const reply = h.control('pause');
+      await new Promise((r) => setTimeout(r, 0)); // the request is on its way
+      // This thread is then busy for 6 graces at the end of a turn (as a slow store commit would be):
+      // the worker answers at once, and its reply waits in the port while the grace runs out.
+      await new Promise<void>((r) => setImmediate(() => { const end = performance.now() + 300; while (performance.now() < end); r(); }));
+      const r = await reply;
+      assert.ok(r.ok, JSON.stringify(r));
+      await log.until((e) => e.kind === 'state' && e.state === 'paused', from);
+      await h.control('halt');
+      await log.ended(id, from);
+    } finally { await h.close(); }
+  });
+
   it('while a plan blocks its thread, pause is refused as unresponsive within the grace period; health says so', { timeout: 30_000 }, async () => {
     const { host: h, log } = await host();
     try {
