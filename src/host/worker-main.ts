@@ -1,8 +1,8 @@
 /**
  * The worker thread's program: build the room from `workerData`, then serve the
  * main thread's requests and send everything that happens back, in order.
- * Events are batched per turn of this thread's event loop (one postMessage per
- * burst instead of one per document); a reply flushes the batch at once.
+ * Events are batched (outbox.ts: up to a millisecond's worth a postMessage);
+ * a reply, a state change or a run's opening and closing documents go at once.
  * @module
  */
 import { parentPort, workerData } from 'node:worker_threads';
@@ -11,48 +11,36 @@ import { type Clock, systemClock } from '../model/clock.js';
 import { errorInfo, type EngineRoom } from './room.js';
 import { loadDevices, loadPlans, makeRoom } from './setup.js';
 import type { HostEvent } from './types.js';
+import { Outbox } from './outbox.js';
 import { type WarmUp, warmUp } from './warm-up.js';
 import { FLOW_HIGH, FLOW_LOW, type FromWorkerItem, type ToWorker, type WorkerBoot, type WorkerRequest } from './wire.js';
 
 const port = parentPort;
 if (port === null) throw new Error('worker-main.ts runs only as a worker thread (see worker-host.ts)');
 
-/** Items waiting to be posted; flushed at the end of this turn, when large, or with a reply. */
-let outbox: FromWorkerItem[] = [];
-let flushPending = false;
-const MAX_BATCH = 512;
-
 /** Flow control (see FLOW_HIGH in wire.ts): items posted but not yet handled by the main thread. */
 let unacked = 0;
 let creditWaiters: Array<() => void> = [];
 
-function flush(): void {
-  flushPending = false;
-  if (outbox.length === 0) return;
-  const items = outbox;
-  outbox = [];
+/** What the worker sends, batched (outbox.ts); each batch counts against the flow control. */
+const outbox = new Outbox<FromWorkerItem>((items) => {
   unacked += items.length;
-  port?.postMessage(items);
-}
-
+  port.postMessage(items);
+});
 /** The engine's clock: as the system's, but yielding waits while the main thread is behind. */
 const clock: Clock = {
   ...systemClock,
   yieldToLoop: () => new Promise<void>((resolve) => {
     if (unacked <= FLOW_HIGH) { setImmediate(resolve); return; }
-    flush();
+    outbox.flush();
     creditWaiters.push(resolve);
   }),
 };
 
-function post(item: FromWorkerItem, urgent = false): void {
-  outbox.push(item);
-  if (urgent || outbox.length >= MAX_BATCH) { flush(); return; }
-  if (!flushPending) { flushPending = true; setImmediate(flush); }
-}
+function post(item: FromWorkerItem, urgent = false): void { outbox.post(item, urgent); }
 
 /**
- * Sent at once rather than at the end of the turn: state changes (control latency) and
+ * Sent at once rather than with the next batch: state changes (control latency) and
  * the documents that open and shape a run, so a plan that then blocks this thread
  * cannot keep its run from being known (and closed) on the main thread.
  */
