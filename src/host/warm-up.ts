@@ -5,7 +5,7 @@
  * 100 ms more for a 1,000-event count, with nothing left to load or compile
  * but the JIT's own work). Right after start-up, while no plan runs, the worker
  * compiles every plan's parameter validator (Ajv, on a plan's first check:
- * tens of ms each), then runs a count and a scan of its own on private
+ * tens of ms each, one a turn), then runs a count and a scan of its own on private
  * simulated devices with a private RunEngine whose documents go nowhere (they are serialised, as the
  * worker's posting does, and dropped), so the code every plan runs through —
  * the engine loop, the message commands, the document bundling, the plan
@@ -26,13 +26,21 @@ export interface WarmUp {
   stop(): void;
 }
 
-/** `prime`: one-time work of the room's own (compiling each plan's parameter validator), done first. */
-export function warmUp(prime: () => void = () => {}): WarmUp {
+/**
+ * `prime`: one-time work of the room's own (compiling each plan's parameter validator: tens of ms
+ * each), done first, one step a turn, so a request that comes meanwhile waits for one step at most.
+ */
+export function warmUp(prime: Iterable<() => void> = []): WarmUp {
   let stopped = false;
   let re: RunEngine | null = null;
+  const turn = (): Promise<unknown> => new Promise((resolve) => setImmediate(resolve));
   const run = async (): Promise<void> => {
-    prime();
-    await new Promise((resolve) => setImmediate(resolve)); // a request that came meanwhile goes first
+    for (const step of prime) {
+      if (stopped) return;
+      step();
+      await turn(); // a request that came meanwhile goes first
+    }
+    await turn();
     if (stopped) return;
     const devices = hw();
     const engine = new RunEngine();

@@ -94,7 +94,7 @@ try {
   room = r;
   post({ t: 'ready', catalog }, true);
   // Each plan's parameter validator is compiled on its first check: a check with no parameters compiles it (and fails).
-  if (boot.setup.warmUp === true) warming = warmUp(() => { for (const plan of catalog.plans) r.check(plan.name, {}); });
+  if (boot.setup.warmUp === true) warming = warmUp(catalog.plans.map((plan) => () => { r.check(plan.name, {}); }));
 } catch (e) {
   post({ t: 'failed', error: errorInfo(e) }, true);
 }
