@@ -27,6 +27,7 @@ const outbox = new Outbox<FromWorkerItem>((items) => {
   unacked += items.length;
   port.postMessage(items);
 });
+
 /** The engine's clock: as the system's, but yielding waits while the main thread is behind. */
 const clock: Clock = {
   ...systemClock,
