@@ -56,6 +56,11 @@ export async function startCommand(plan: string, opts: StartOptions, out: NodeJS
   }
 }
 
+/** The engine going idle, or an exception: an event after which the item may be over (followItem asks then). */
+function mayEndItem(e: Event): boolean {
+  return e.topic === 'exception' || (e.topic === 'state' && (e.data as StateData).new === 'idle');
+}
+
 /** How an item went, from its events: runs' exit statuses, failures, interruptions. */
 class Outcome {
   runs = 0;
@@ -66,7 +71,7 @@ class Outcome {
 
   /** Fold in one event of the item; returns a line to print, if any. */
   add(e: Event): string | null {
-    if (e.topic === 'exception' || (e.topic === 'state' && (e.data as StateData).new === 'idle')) this.ended = true;
+    if (mayEndItem(e)) this.ended = true;
     if (e.topic === 'document' && e.data.name === 'start') this.runs++;
     if (e.topic === 'document' && e.data.name === 'stop') {
       const doc = e.data.doc as { exit_status?: string; reason?: string };
@@ -137,7 +142,7 @@ export async function followItem(client: DispatcherClient, plan: string, params:
     display.event(e);
     const line = outcome.add(e);
     if (line !== null) out.write(`${line}\n`);
-    if (e.topic === 'exception' || (e.topic === 'state' && (e.data as StateData).new === 'idle')) checkOver();
+    if (mayEndItem(e)) checkOver();
   };
   client.on('event', onEvent);
   // Reconnected: the item may have ended meanwhile; a server that stays away ends the wait.
