@@ -99,30 +99,34 @@ export class EngineThread {
   request(req: WorkerRequest, patience: Patience): Promise<unknown> {
     if (this.#ended) return Promise.reject(new ThreadError('HOST_THREAD_ENDED', 'the engine thread has ended'));
     const id = this.#nextId++;
-    const sent = performance.now();
     return new Promise((resolve, reject) => {
       const entry: Pending = { resolve, reject, timer: null };
-      const giveUp = (message: string): void => {
-        this.#pending.delete(id);
-        reject(new ThreadError('HOST_UNRESPONSIVE', message));
-      };
-      const check = (): void => {
-        entry.timer = null;
-        setImmediate(() => {
-          if (this.#pending.get(id) !== entry || patience === null) return; // answered, or the thread ended
-          if ('deadlineMs' in patience) {
-            giveUp(`the engine did not answer within ${String(patience.deadlineMs / 1000)} s (a plan may be blocking its thread)`);
-            return;
-          }
-          const quiet = performance.now() - Math.max(sent, this.lastSeen);
-          if (quiet >= patience.silentMs) giveUp(`the engine thread has said nothing for ${String(patience.silentMs / 1000)} s (a plan may be blocking its thread)`);
-          else entry.timer = setTimeout(check, patience.silentMs - quiet);
-        });
-      };
-      if (patience !== null) entry.timer = setTimeout(check, 'deadlineMs' in patience ? patience.deadlineMs : patience.silentMs);
       this.#pending.set(id, entry);
+      if (patience !== null) this.#expire(id, entry, patience, performance.now());
       this.worker.postMessage({ t: 'req', id, req } satisfies ToWorker);
     });
+  }
+
+  /** Give up on request `id` once `patience` runs out (see {@link Patience}). */
+  #expire(id: number, entry: Pending, patience: Exclude<Patience, null>, sent: number): void {
+    const giveUp = (message: string): void => {
+      this.#pending.delete(id);
+      entry.reject(new ThreadError('HOST_UNRESPONSIVE', message));
+    };
+    const check = (): void => {
+      entry.timer = null;
+      setImmediate(() => {
+        if (this.#pending.get(id) !== entry) return; // answered, or the thread ended
+        if ('deadlineMs' in patience) {
+          giveUp(`the engine did not answer within ${String(patience.deadlineMs / 1000)} s (a plan may be blocking its thread)`);
+          return;
+        }
+        const quiet = performance.now() - Math.max(sent, this.lastSeen);
+        if (quiet >= patience.silentMs) giveUp(`the engine thread has said nothing for ${String(patience.silentMs / 1000)} s (a plan may be blocking its thread)`);
+        else entry.timer = setTimeout(check, patience.silentMs - quiet);
+      });
+    };
+    entry.timer = setTimeout(check, 'deadlineMs' in patience ? patience.deadlineMs : patience.silentMs);
   }
 
   /** Ask the worker's event loop for a sign of life (updates {@link lastSeen} when it answers). */

@@ -14,6 +14,7 @@
  * idle time, and nothing of it is seen outside the thread.
  * @module
  */
+import { setImmediate as turn } from 'node:timers/promises';
 import { hw } from '../devices/index.js';
 import { RunEngine } from '../engine/index.js';
 import { count, scan } from '../plans/index.js';
@@ -33,7 +34,6 @@ export interface WarmUp {
 export function warmUp(prime: Iterable<() => void> = []): WarmUp {
   let stopped = false;
   let re: RunEngine | null = null;
-  const turn = (): Promise<unknown> => new Promise((resolve) => setImmediate(resolve));
   const run = async (): Promise<void> => {
     for (const step of prime) {
       if (stopped) return;
