@@ -7,7 +7,8 @@
  * @module
  */
 import type { Command } from 'commander';
-import { ClientError, type DispatcherClient, type Event, type ExceptionData, type StateData } from '../protocol/v2/client.js';
+import { ClientError, type DispatcherClient, type Event, type ExceptionData } from '../protocol/v2/client.js';
+import { TOPICS, type Topic } from '../protocol/v2/types.js';
 import { type UrlOptions, connect, resolveUrl, withUrlOptions } from './connect.js';
 import { UsageError } from './errors.js';
 import { displayFor } from './progress.js';
@@ -21,11 +22,14 @@ const LOST_AFTER_MS = 30_000;
 /**
  * The server answers a `status` at once, while events reach a subscriber a moment later (after
  * their commit, in the next pump): "the item is over" can arrive before the item's last events.
- * An item's end always leaves an event (the engine going idle, or an exception when it failed
- * before running) unless it never did anything; the wait ends on the status once one was seen,
- * or this long after the server first said the item was over.
+ * The status carries the seq of the stream's last event, so every event of the item is at or
+ * before it; the wait ends once the stream has reached that seq. It subscribes to every topic
+ * for that, since the last event may be on any. This long after the server first said the item
+ * was over, the wait ends anyway (a stream that lost events resyncs, and says so).
  */
 const OVER_GRACE_MS = 2_000;
+/** The topics whose events make up an item's outcome and display; the others only move the seq on. */
+const ITEM_TOPICS: ReadonlySet<Topic> = new Set(['state', 'progress', 'exception', 'document']);
 
 function parseObject(flag: string, text: string): Record<string, unknown> {
   let v: unknown;
@@ -58,7 +62,7 @@ export async function startCommand(plan: string, opts: StartOptions, out: NodeJS
 
 /** The engine going idle, or an exception: an event after which the item may be over (followItem asks then). */
 function mayEndItem(e: Event): boolean {
-  return e.topic === 'exception' || (e.topic === 'state' && (e.data as StateData).new === 'idle');
+  return e.topic === 'exception' || (e.topic === 'state' && e.data.new === 'idle');
 }
 
 /** How an item went, from its events: runs' exit statuses, failures, interruptions. */
@@ -66,12 +70,9 @@ class Outcome {
   runs = 0;
   failed: string | null = null;
   paused = false;
-  /** An event that comes after all of the item's others was seen (see OVER_GRACE_MS). */
-  ended = false;
 
   /** Fold in one event of the item; returns a line to print, if any. */
   add(e: Event): string | null {
-    if (mayEndItem(e)) this.ended = true;
     if (e.topic === 'document' && e.data.name === 'start') this.runs++;
     if (e.topic === 'document' && e.data.name === 'stop') {
       const doc = e.data.doc as { exit_status?: string; reason?: string };
@@ -93,10 +94,12 @@ class Outcome {
 
 /**
  * Subscribe first (so nothing is missed), start, and follow the item until
- * the server no longer names it: asked at the start, after every idle
- * transition, every exception and every resubscription (and again while the
- * engine is idle but the item not yet over). A plan that fails at once or
- * never opens a run cannot hang it.
+ * the server no longer names it and the stream has reached the seq of that
+ * answer: asked at the start, after every idle transition, every exception and
+ * every resubscription (and again while the engine is idle but the item not
+ * yet over). The engine goes idle between the runs of a scan function, so an
+ * idle alone never ends the wait. A plan that fails at once or never opens a
+ * run cannot hang it.
  */
 export async function followItem(client: DispatcherClient, plan: string, params: Record<string, unknown>, md: Record<string, unknown>, out: NodeJS.WriteStream): Promise<number> {
   const display = displayFor(out);
@@ -118,14 +121,19 @@ export async function followItem(client: DispatcherClient, plan: string, params:
     recheck = setTimeout(() => { recheck = undefined; checkOver(); }, recheckMs);
     recheckMs = Math.min(1000, recheckMs * 2);
   };
+  /** The last seq the stream has brought (from the subscription's snapshot on). */
+  let seen = -1;
+  /** Once the server no longer names the item: the seq its answer included (every event of the item is at or before it). */
+  let overAt: number | null = null;
   let overSince: number | null = null;
   const checkOver = (): void => {
     if (over) return;
     client.status().then((st) => {
       if (st.item_id !== itemId) {
+        overAt = st.seq;
         overSince ??= performance.now();
-        if (outcome.ended || performance.now() - overSince >= OVER_GRACE_MS) { finish(); return; }
-        again(); // its last events are on their way (OVER_GRACE_MS)
+        if (seen >= overAt || performance.now() - overSince >= OVER_GRACE_MS) { finish(); return; }
+        again(); // its last events are on their way (onEvent finishes when they come; OVER_GRACE_MS)
         return;
       }
       if (st.state !== 'idle' || recheck !== undefined) { recheckMs = 50; return; }
@@ -136,13 +144,20 @@ export async function followItem(client: DispatcherClient, plan: string, params:
   };
   const onEvent = (e: Event): void => {
     if (itemId === null) { early.push(e); return; }
-    // One item runs at a time: documents, exceptions and state changes after our start are ours until it ends.
+    seen = Math.max(seen, e.seq);
+    if (ofItem(e)) {
+      display.event(e);
+      const line = outcome.add(e);
+      if (line !== null) out.write(`${line}\n`);
+      if (mayEndItem(e)) checkOver();
+    }
+    if (overAt !== null && seen >= overAt) finish();
+  };
+  // One item runs at a time: documents, exceptions and state changes after our start are ours until it ends.
+  const ofItem = (e: Event): boolean => {
+    if (!ITEM_TOPICS.has(e.topic)) return false;
     const owner = e.topic === 'document' ? null : (e.data as { item_id?: string | null }).item_id ?? null;
-    if (owner !== null && owner !== itemId) return;
-    display.event(e);
-    const line = outcome.add(e);
-    if (line !== null) out.write(`${line}\n`);
-    if (mayEndItem(e)) checkOver();
+    return owner === null || owner === itemId;
   };
   client.on('event', onEvent);
   // Reconnected: the item may have ended meanwhile; a server that stays away ends the wait.
@@ -155,7 +170,7 @@ export async function followItem(client: DispatcherClient, plan: string, params:
   client.on('subscribed', back);
   client.on('resync', () => { outcome.failed ??= 'the server restarted or dropped events: how the item ended is unknown'; back(); });
   try {
-    await client.subscribe(['state', 'progress', 'exception', 'document']);
+    seen = (await client.subscribe([...TOPICS])).seq;
     const r = await client.start(plan, params, md);
     itemId = r.item_id;
     out.write(`started ${r.plan} item ${r.item_id}\n`);

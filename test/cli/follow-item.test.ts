@@ -14,18 +14,24 @@ import type { DispatcherClient, Event } from '../../src/protocol/v2/client.js';
 
 const ITEM = 'item-1';
 
-/** Says the item is over from its first status on; hands over the item's events `lagMs` after the start. */
+/**
+ * Says the item is over from its first status on, with the seq of the item's last event (as the
+ * server does: its answer includes every event so far); hands over the item's events in bursts,
+ * each `atMs` after the start.
+ */
 class LaggingClient extends EventEmitter {
   readonly url = 'ws://scripted';
-  readonly events: Event[];
-  readonly lagMs: number;
-  constructor(events: Event[], lagMs: number) { super(); this.events = events; this.lagMs = lagMs; }
+  readonly bursts: ReadonlyArray<{ atMs: number; events: Event[] }>;
+  constructor(bursts: ReadonlyArray<{ atMs: number; events: Event[] }>) { super(); this.bursts = bursts; }
   async subscribe(): Promise<object> { return { seq: 0 }; }
   async start(plan: string): Promise<{ item_id: string; plan: string }> {
-    setTimeout(() => { for (const e of this.events) this.emit('event', e); }, this.lagMs);
+    for (const b of this.bursts) setTimeout(() => { for (const e of b.events) this.emit('event', e); }, b.atMs);
     return { item_id: ITEM, plan };
   }
-  async status(): Promise<object> { return { state: 'idle', busy: false, plan: null, item_id: null, run_uid: null, run_start_time: null, seq: 0 }; }
+  async status(): Promise<object> {
+    const seq = Math.max(0, ...this.bursts.flatMap((b) => b.events.map((e) => e.seq)));
+    return { state: 'idle', busy: false, plan: null, item_id: null, run_uid: null, run_start_time: null, seq };
+  }
 }
 
 function output(): { out: NodeJS.WriteStream; text: () => string } {
@@ -45,16 +51,34 @@ test('a failed item whose events arrive after the server said it was over: exit 
     ev(5, 'state', { new: 'idle', old: 'running', plan: 'failing', run_uid: null, item_id: ITEM }),
   ];
   const o = output();
-  const code = await followItem(new LaggingClient(events, 150) as unknown as DispatcherClient, 'failing', {}, {}, o.out);
+  const code = await followItem(new LaggingClient([{ atMs: 150, events }]) as unknown as DispatcherClient, 'failing', {}, {}, o.out);
   assert.equal(code, 1, o.text());
   assert.match(o.text(), /run finished: fail/);
   assert.match(o.text(), /item failed: a run ended fail: boom/);
 });
 
-test('an item that leaves no event at all still ends (after the grace period), with exit 0', async () => {
+test('a scan function whose second run fails after the engine went idle between runs: exit 1, both runs seen', async () => {
+  // The engine goes idle between a scan function's runs; the server may say the item is over before
+  // the second run's events arrive. The wait once ended on that idle and exited 0 with one run.
+  const run = (first: number, uid: string, exit: string): Event[] => [
+    ev(first, 'state', { new: 'running', old: 'idle', plan: 'two_runs', run_uid: null, item_id: ITEM }),
+    ev(first + 1, 'document', { name: 'start', doc: { uid, time: first } }),
+    ev(first + 2, 'log', { level: 'info', message: 'between the documents' }),
+    ev(first + 3, 'document', { name: 'stop', doc: { uid: `s-${uid}`, run_start: uid, time: first + 1, exit_status: exit, reason: exit === 'fail' ? 'boom' : '' } }),
+    ev(first + 4, 'state', { new: 'idle', old: 'running', plan: 'two_runs', run_uid: null, item_id: ITEM }),
+  ];
+  const o = output();
+  const client = new LaggingClient([{ atMs: 0, events: run(1, 'r1', 'success') }, { atMs: 200, events: run(6, 'r2', 'fail') }]);
+  const code = await followItem(client as unknown as DispatcherClient, 'two_runs', {}, {}, o.out);
+  assert.equal(code, 1, o.text());
+  assert.match(o.text(), /run finished: success[\s\S]*run finished: fail \(boom\)/);
+  assert.match(o.text(), /item failed: a run ended fail: boom/);
+});
+
+test('an item that leaves no event at all still ends, with exit 0', async () => {
   const o = output();
   const t0 = performance.now();
-  const code = await followItem(new LaggingClient([], 0) as unknown as DispatcherClient, 'quiet', {}, {}, o.out);
+  const code = await followItem(new LaggingClient([]) as unknown as DispatcherClient, 'quiet', {}, {}, o.out);
   assert.equal(code, 0, o.text());
   assert.match(o.text(), /item done: 0 run\(s\), success/);
   assert.ok(performance.now() - t0 < 10_000, 'it did not hang');
