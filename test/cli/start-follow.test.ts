@@ -33,3 +33,15 @@ test('a failed status is asked again; the item still ends the wait', { timeout: 
     assert.ok(failures >= 3, `status failed ${String(failures)} times and was asked again`);
   } finally { client.close(); }
 });
+
+test('a scan function of two runs, idle between them, the second failing: the wait sees both and exits 1', { timeout: 60_000 }, async () => {
+  const client = await connect(s.url);
+  let text = '';
+  const out = new Writable({ write(c, _e, cb) { text += String(c); cb(); } }) as unknown as NodeJS.WriteStream;
+  try {
+    const code = await followItem(client, 'two_runs', {}, {}, out);
+    assert.equal(code, 1, text);
+    assert.match(text, /run finished: success[\s\S]*run finished: fail/);
+    assert.match(text, /item failed: a run ended fail/);
+  } finally { client.close(); }
+});
