@@ -16,6 +16,12 @@ import type { AuditEntry, AuditLog, AuditQuery, AuditRecord } from './audit-log.
 
 /** The instance of facility-wide rows (not a valid server name, so never one server's). */
 export const FACILITY = '*';
+/**
+ * Entries waiting for the database, at most: while it does not answer, each insert waits
+ * for a connection, and a client repeating refused changes must not grow the server's
+ * memory without end. Past this an entry is dropped and counted as a failure.
+ */
+export const MAX_WAITING = 10_000;
 
 interface Row { id: string; instance: string; time: number; who: string; protocol: string; op: string; params: string; outcome: string; message: string | null }
 
@@ -26,6 +32,8 @@ export class PgAuditLog implements AuditLog {
   readonly #onError: (e: unknown) => void;
   #failures = 0;
   #pending: Promise<unknown> = Promise.resolve();
+  /** Entries recorded and not yet written (or failed). */
+  #waiting = 0;
 
   /** `pool`: the run store's (`PostgresBackend.pool`), already migrated; its owner ends it. */
   constructor(pool: pg.Pool, instance: string, options: { onError?: (e: unknown) => void } = {}) {
@@ -37,13 +45,19 @@ export class PgAuditLog implements AuditLog {
   get failures(): number { return this.#failures; }
 
   record(e: AuditRecord): void {
+    if (this.#waiting >= MAX_WAITING) {
+      this.#failures++;
+      this.#onError(new Error(`audit entry dropped (${e.op} by ${e.who}): ${String(MAX_WAITING)} entries are already waiting for the database`));
+      return;
+    }
+    this.#waiting++;
     this.#pending = this.#pending.then(() => this.#pool.query(
       'INSERT INTO audit_log (instance, time, who, protocol, op, params, outcome, message) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)',
       [this.instance, e.time, e.who, e.protocol, e.op, e.params, e.outcome, e.message],
     )).catch((err: unknown) => {
       this.#failures++;
       this.#onError(err);
-    });
+    }).finally(() => { this.#waiting--; });
   }
 
   /** Newest first: by default this server's rows and the facility's; `instance: '*'` every server's; a name, that server's and the facility's. */

@@ -25,8 +25,8 @@ export class MemoryKeyStore implements KeyStore {
   readonly #rows: Row[] = [];
 
   async create(name: string, scopes: readonly Scope[]): Promise<{ key: string; record: KeyRecord }> {
-    const made = issueKey(name, scopes);
     if (this.#rows.some((r) => r.record.name === name && r.record.revoked === null)) throw nameTaken(name);
+    const made = issueKey(name, scopes);
     this.#rows.push({ record: made.record, hash: made.hash });
     return { key: made.key, record: made.record };
   }
