@@ -4,7 +4,7 @@
  * @module
  */
 import Database from 'better-sqlite3';
-import { withDatabase } from '../store/index.js';
+import { openSideConnection, withDatabase } from '../store/index.js';
 import type { AuditEntry, AuditLog, AuditQuery, AuditRecord } from './audit-log.js';
 
 const SCHEMA = `CREATE TABLE IF NOT EXISTS audit_log (
@@ -19,14 +19,14 @@ export class SqliteAuditLog implements AuditLog {
   readonly #onError: (e: unknown) => void;
   #failures = 0;
 
-  /** `file`: the data directory's database file (the run store's); `readonly` for readers such as the CLI. */
-  constructor(file: string, options: { readonly?: boolean; onError?: (e: unknown) => void } = {}) {
+  /**
+   * `file`: the data directory's database file (the run store's); `readonly` for readers such as the CLI;
+   * `durability` as `serve --durability` (an entry is written on the server's thread: docs/storage.md).
+   */
+  constructor(file: string, options: { readonly?: boolean; durability?: 'normal' | 'full'; onError?: (e: unknown) => void } = {}) {
     const readonly = options.readonly ?? false;
-    this.#db = new Database(file, { timeout: 5000, readonly, fileMustExist: readonly });
-    if (!readonly) {
-      this.#db.pragma('journal_mode = WAL');
-      this.#db.exec(SCHEMA);
-    }
+    this.#db = readonly ? new Database(file, { timeout: 5000, readonly, fileMustExist: true }) : openSideConnection(file, options);
+    if (!readonly) this.#db.exec(SCHEMA);
     this.#insert = readonly ? null : this.#db.prepare('INSERT INTO audit_log (time, who, protocol, op, params, outcome, message) VALUES (?, ?, ?, ?, ?, ?, ?)');
     this.#onError = options.onError ?? (() => {});
   }

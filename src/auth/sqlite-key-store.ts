@@ -9,9 +9,9 @@
  */
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import type { Scope } from '../ops/index.js';
-import { DB_FILE, withDatabase } from '../store/index.js';
+import { DB_FILE, openSideConnection, withDatabase } from '../store/index.js';
 import type { KeyStore } from './key-store.js';
 import { KEY_COLUMNS, type KeyRow, TouchThrottle, keyRecord } from './key-rows.js';
 import { AuthError, type KeyRecord, issueKey, nameTaken } from './keys.js';
@@ -46,16 +46,16 @@ export class SqliteKeyStore implements KeyStore {
   /**
    * The key table in data directory `dir` (created, with the directory, if needed).
    * `server`: the server's connection, which must never wait on the file's write lock (a busy
-   * lock only skips the last-used mark); the command line's waits up to 5 s.
+   * lock only skips the last-used mark); the command line's waits up to 5 s. `durability` as
+   * `serve --durability` (a key's last-used mark is written on the server's thread).
    */
-  static open(dir: string, options: { server?: boolean } = {}): SqliteKeyStore {
+  static open(dir: string, options: { server?: boolean; durability?: 'normal' | 'full' } = {}): SqliteKeyStore {
     const abs = resolve(dir);
     const path = join(abs, DB_FILE);
     let db: Database.Database;
     try {
       mkdirSync(abs, { recursive: true });
-      db = new Database(path, { timeout: options.server === true ? 0 : 5000 });
-      db.pragma('journal_mode = WAL');
+      db = openSideConnection(path, { busyTimeoutMs: options.server === true ? 0 : 5000, ...(options.durability === undefined ? {} : { durability: options.durability }) });
       db.exec(SCHEMA);
     } catch (e) {
       throw new AuthError('AUTH_STORE_FAILED', `cannot open the key table in ${path}: ${e instanceof Error ? e.message : String(e)}`);

@@ -152,7 +152,7 @@ export async function serve(opts: ServeOptions = {}): Promise<Served> {
       queueStore = await PgQueueStore.open(pg.pool, instance, pg.location);
       services = { audit: new PgAuditLog(pg.pool, instance, { onError: onAuditError }), lock: await ControlLock.open(new PgLockStore(pg.pool, instance)) };
     } else if (store instanceof SqliteStore) {
-      services = { audit: new SqliteAuditLog(store.path, { onError: onAuditError }), lock: await ControlLock.open(new SqliteLockStore(store.path)) };
+      services = { audit: new SqliteAuditLog(store.path, { durability, onError: onAuditError }), lock: await ControlLock.open(new SqliteLockStore(store.path, { durability })) };
       // The queue: its own tables and connection in the run store's database file.
       queueStore = SqliteQueueStore.open(opts.data as string, { durability });
     }
@@ -232,7 +232,7 @@ function authenticator(opts: ServeOptions, pg: PostgresBackend | null): Authenti
   if (keys === undefined && pg !== null) keys = new PgKeyStore(pg.pool, pg.location);
   if (keys === undefined) {
     if (opts.data === undefined || opts.data === false || opts.data === '') throw new UsageError('--auth needs a data directory or a --store database (the keys live there): drop --no-data, give --data DIR or --store postgres://…');
-    try { keys = SqliteKeyStore.open(opts.data, { server: true }); } catch (e) { throw new UsageError((e as Error).message); }
+    try { keys = SqliteKeyStore.open(opts.data, { server: true, durability: opts.durability === 'full' ? 'full' : 'normal' }); } catch (e) { throw new UsageError((e as Error).message); }
   }
   let v1Scopes: Scope[];
   let v1Trusted: string[];

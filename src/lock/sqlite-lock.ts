@@ -1,15 +1,14 @@
 /** The control lock kept in the data directory's SQLite database (one row; its own connection). @module */
-import Database from 'better-sqlite3';
-import { withDatabase } from '../store/index.js';
+import type Database from 'better-sqlite3';
+import { openSideConnection, withDatabase } from '../store/index.js';
 import type { LockState, LockStore } from './control-lock.js';
 
 export class SqliteLockStore implements LockStore {
   readonly #db: Database.Database;
 
-  /** `file`: the data directory's database file (the run store's). */
-  constructor(file: string) {
-    this.#db = new Database(file, { timeout: 5000 });
-    this.#db.pragma('journal_mode = WAL');
+  /** `file`: the data directory's database file (the run store's); `durability` as `serve --durability`. */
+  constructor(file: string, options: { durability?: 'normal' | 'full' } = {}) {
+    this.#db = openSideConnection(file, options);
     this.#db.exec('CREATE TABLE IF NOT EXISTS control_lock (id INTEGER PRIMARY KEY CHECK (id = 1), holder TEXT NOT NULL, note TEXT NOT NULL, since REAL NOT NULL)');
   }
 

@@ -8,8 +8,8 @@
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
-import { DB_FILE, withDatabase } from '../store/index.js';
+import type Database from 'better-sqlite3';
+import { DB_FILE, openSideConnection, withDatabase } from '../store/index.js';
 import type { QueueSnapshot, QueueStore, QueueWrite, StoredItem } from './store.js';
 import { DEFAULT_MODE, type HistoryEntry, type QueueMode, type RunningItem } from './types.js';
 
@@ -33,14 +33,8 @@ export class SqliteQueueStore implements QueueStore {
 
   private constructor(path: string, options: SqliteQueueOptions) {
     this.location = path;
-    this.#db = new Database(path);
-    // The run store has the file in WAL mode too; wait for its commits rather than fail.
-    this.#db.pragma('journal_mode = WAL');
-    this.#db.pragma('busy_timeout = 5000');
-    this.#db.pragma(`synchronous = ${options.durability === 'full' ? 'FULL' : 'NORMAL'}`);
-    // The run store's checkpointer (src/store/checkpointer.ts) checkpoints the shared WAL; left on, every
-    // queue commit past 1,000 WAL pages would checkpoint (and fsync) on the server's thread between items.
-    this.#db.pragma('wal_autocheckpoint = 0');
+    // Waits for the run store's commits rather than fail; never checkpoints (between items) on the server's thread.
+    this.#db = openSideConnection(path, options);
     this.#db.exec(SCHEMA);
     const put = this.#db.prepare('INSERT OR REPLACE INTO queue_items (item_uid, pos, item) VALUES (?, ?, ?)');
     const del = this.#db.prepare('DELETE FROM queue_items WHERE item_uid = ?');

@@ -24,6 +24,8 @@ export { attachStore } from './attach.js';
 export type { AttachOptions, DocumentSource } from './attach.js';
 export { openStore, DEFAULT_DATA_DIR } from './open.js';
 export { DataDirLock, LOCK_FILE, PID_FILE } from './lock.js';
+export { openSideConnection } from './side-connection.js';
+export type { SideConnectionOptions } from './side-connection.js';
 export { QUICK_CHECK_MAX_BYTES } from './integrity.js';
 
 export type { PostgresBackend, PostgresBackendOptions } from './pg/index.js';
