@@ -2,3 +2,4 @@
 export { MemoryAuditLog, summariseParams, type AuditEntry, type AuditLog, type AuditQuery, type AuditRecord } from './audit-log.js';
 export { SqliteAuditLog } from './sqlite-audit.js';
 export { FACILITY, PgAuditLog } from './pg-audit.js';
+export { RefusalLog, REFUSAL_BURST, REFUSAL_EVERY_MS, type Refused } from './refusals.js';

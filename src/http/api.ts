@@ -13,6 +13,7 @@ import { type IncomingMessage, type ServerResponse, createServer } from 'node:ht
 import { type TypeBoxTypeProvider, TypeBoxValidatorCompiler } from '@fastify/type-provider-typebox';
 import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
+import type { Refused } from '../audit/index.js';
 import { ANONYMOUS, type Caller, type Scope, OPERATIONS, OPERATION_NAMES, type OpContext, type OpDef, OpError, invoke } from '../ops/index.js';
 import type { V2Hub } from '../protocol/v2/hub.js';
 import type { V2Limits } from '../protocol/v2/ops.js';
@@ -42,6 +43,8 @@ export interface HttpApiOptions {
   exportRun?: (req: IncomingMessage, res: ServerResponse) => void;
   /** The operations to serve (default the table; tests pass a smaller one). */
   operations?: readonly OpDef[];
+  /** Told of a request refused for its key before it reached an operation (src/audit/refusals.ts). */
+  refused?: (r: Refused) => void;
 }
 
 /** The panel's key-for-cookie exchange (src/auth provides it). */
@@ -100,12 +103,13 @@ export class HttpApi {
     });
     // The caller this request acts as (the panel asks, to show its login form or not).
     app.get('/api/session', async (req) => {
-      const c = await this.#caller(req.raw);
+      const c = await this.#callerFor(req.raw, 'session', false, {});
       return { name: c.name, scopes: [...c.scopes], auth: options.authenticate !== undefined };
     });
     app.post('/api/login', { schema: { body: Type.Object({ key: Type.String({ minLength: 1, maxLength: 512 }) }, { additionalProperties: false }) } }, async (req, reply) => {
       if (options.login === undefined) throw new OpError('unknown_op', { op: 'login' }, [{ path: '', message: 'this server runs without --auth: there is nothing to log in to' }]);
-      const { caller, cookie } = await options.login.login(req.body.key);
+      const login = options.login;
+      const { caller, cookie } = await this.#recording(req.raw, 'login', {}, () => login.login(req.body.key));
       void reply.header('set-cookie', cookie);
       return { name: caller.name, scopes: [...caller.scopes] };
     });
@@ -146,9 +150,29 @@ export class HttpApi {
     return this.#opts.authenticate === undefined ? HTTP_ANONYMOUS : this.#opts.authenticate(req);
   }
 
+  /**
+   * The caller of a request for `op`. Refused for its key, the attempt goes to the audit log when it
+   * asked to change something or came with a key (a guess); a read without a key is only answered 401.
+   */
+  #callerFor(req: IncomingMessage, op: string, change: boolean, params: unknown): Promise<Caller> {
+    return this.#recording(req, op, change ? params : {}, () => this.#caller(req), change);
+  }
+
+  async #recording<T>(req: IncomingMessage, op: string, params: unknown, attempt: () => T | Promise<T>, change = false): Promise<T> {
+    try {
+      return await attempt();
+    } catch (e) {
+      if (e instanceof OpError && e.code === 'unauthorized' && (change || op === 'login' || req.headers.authorization !== undefined)) {
+        const address = req.socket.remoteAddress ?? 'an unknown address';
+        this.#opts.refused?.({ address, who: `unauthenticated from ${address}`, protocol: 'http', op, params, outcome: e.code, message: e.message });
+      }
+      throw e;
+    }
+  }
+
   /** The caller, if it has `scope`; else `unauthorized`/`forbidden` as `invoke` would answer. */
   async #needs(req: IncomingMessage, scope: Scope, what: string): Promise<Caller> {
-    const caller = await this.#caller(req);
+    const caller = await this.#callerFor(req, what, false, {});
     if (!caller.scopes.has(scope)) throw new OpError('forbidden', { op: what, scope }, [{ path: '', message: `needs the ${scope} scope`, expected: scope, got: [...caller.scopes].join(',') || 'no scopes' }]);
     return caller;
   }
@@ -165,8 +189,9 @@ export class HttpApi {
     app.route({
       method: methods, url,
       handler: async (req: FastifyRequest) => {
-        const caller = await this.#caller(req.raw);
-        const params = req.method === 'POST' ? (req.body ?? {}) : paramsFromQuery(def.params, req.query as Record<string, unknown>);
+        const body: unknown = req.method === 'POST' ? (req.body ?? {}) : undefined;
+        const caller = await this.#callerFor(req.raw, def.name, def.effect === 'change', body);
+        const params = body ?? paramsFromQuery(def.params, req.query as Record<string, unknown>);
         return invoke(def.name, params, this.#context(caller));
       },
     });

@@ -17,9 +17,9 @@ import type { BaseStore } from '../store/index.js';
 import { type QueueStore, QueueScheduler, attachQueue, detachQueue } from '../queue/index.js';
 import { V2Endpoint, type V2Options } from './v2-endpoint.js';
 import { Journal } from './journal.js';
-import { type AuditLog, MemoryAuditLog } from '../audit/index.js';
+import { type AuditLog, MemoryAuditLog, RefusalLog } from '../audit/index.js';
 import { ControlLock } from '../lock/index.js';
-import { ANONYMOUS, type Caller } from '../ops/index.js';
+import { ANONYMOUS, type Caller, type OpError } from '../ops/index.js';
 import type { SessionAccess } from '../protocol/v2/session.js';
 import { WebAssets, sendJson, serveExport } from './web-routes.js';
 import type { HttpApi } from '../http/index.js';
@@ -96,6 +96,8 @@ export class DispatcherServer implements DispatcherHost {
   #nextConn = 1;
   readonly #web: WebAssets;
   readonly #services: { audit: AuditLog; lock: ControlLock };
+  /** Attempts refused before any operation (no key, a wrong one, another origin), into the audit log. */
+  readonly #refusals: RefusalLog;
   #api: HttpApi | null = null;
   readonly #auth: Authenticator | null;
   readonly #queue: QueueScheduler;
@@ -129,6 +131,7 @@ export class DispatcherServer implements DispatcherHost {
     });
     this.#v2 = new V2Endpoint(dispatcher, this.#log, { ...options.v2, journal: this.#journal });
     this.#services = { audit: options.audit ?? new MemoryAuditLog(), lock: options.lock ?? new ControlLock() };
+    this.#refusals = new RefusalLog(this.#services.audit);
     this.#v2.hub.services = this.#services;
     if (this.#store !== null) {
       // A run must not go on unrecorded: when a commit fails, say so and abort the plan
@@ -207,6 +210,7 @@ export class DispatcherServer implements DispatcherHost {
       hub: this.#v2.hub, serverId: this.#v2.serverId, limits: this.#v2.limits, logger: this.#log,
       exportRun: (req, res) => { serveExport(res, (req.url ?? '').split('?')[0] ?? '', this.#store); },
       ...(this.#auth === null ? {} : authHooks(this.#auth)),
+      refused: (r) => this.#refusals.record(r),
     });
     await this.#api.ready();
     // An item that was running when the server died: history (interrupted), requeued, the queue stopped.
@@ -303,6 +307,11 @@ export class DispatcherServer implements DispatcherHost {
     try {
       const refused = this.#refusal(req);
       if (refused !== null) {
+        // A request from another page (or for another host) that would change something is an attempt to record.
+        if (refused.status !== 503 && req.method !== 'GET' && req.method !== 'HEAD') {
+          const path = clip((req.url ?? '/').split('?')[0] ?? '/');
+          this.#refusedAtDoor(req, refused, 'http', path.startsWith('/api/') ? path.slice('/api/'.length).split('/').join('.') : `${req.method ?? '?'} ${path}`);
+        }
         if (refused.status === 503) res.setHeader('connection', 'close'); // frees the descriptor at once
         sendJson(res, refused.status, { code: refused.code, message: refused.message, details: [] });
         return;
@@ -326,6 +335,13 @@ export class DispatcherServer implements DispatcherHost {
     if (res.headersSent) { res.destroy(); return; }
     sendJson(res, bad ? 400 : 500, bad ? { code: 'bad_request', message: `malformed request: ${(e as Error).message}`, details: [] }
       : { code: 'internal', message: 'the server failed to answer this request (logged)', details: [] });
+  }
+
+  /** A request or upgrade the front door refused, into the audit log (src/audit/refusals.ts). */
+  #refusedAtDoor(req: IncomingMessage, refused: Refusal, protocol: string, op: string): void {
+    const address = req.socket.remoteAddress ?? 'an unknown address';
+    const who = refused.code === 'bad_origin' ? `origin ${clip(req.headers.origin ?? '?')} from ${address}` : `host ${clip(req.headers.host ?? '?')} from ${address}`;
+    this.#refusals.record({ address, who, protocol, op, params: {}, outcome: refused.code, message: refused.message });
   }
 
   /** The front door's verdict (docs/security.md), or 503 when the server is at its connection limit; refusals are logged, rate-limited per client. */
@@ -382,7 +398,11 @@ export class DispatcherServer implements DispatcherHost {
     try {
       const path = (req.url ?? '/').split('?')[0];
       const refused = this.#refusal(req);
-      if (refused !== null) { refuseUpgrade(socket, refused.status, { code: refused.code, message: refused.message, details: [] }); return; }
+      if (refused !== null) {
+        if (refused.status !== 503) this.#refusedAtDoor(req, refused, path === '/v2' ? 'v2' : 'v1', 'connect');
+        refuseUpgrade(socket, refused.status, { code: refused.code, message: refused.message, details: [] });
+        return;
+      }
       if ((path !== '/' && path !== '/v2') || this.#stopping !== null) {
         socket.end(`HTTP/1.1 ${this.#stopping === null ? '404 Not Found' : '503 Service Unavailable'}\r\nConnection: close\r\n\r\n`);
         return;
@@ -397,6 +417,8 @@ export class DispatcherServer implements DispatcherHost {
         const caller = auth.v1Caller(req.socket.remoteAddress);
         if (caller === null) {
           this.#warn.warn(req.socket.remoteAddress, {}, 'protocol v1 connection refused: not from a --v1-trusted address');
+          const address = req.socket.remoteAddress ?? 'an unknown address';
+          this.#refusals.record({ address, who: `v1 from ${address}`, protocol: 'v1', op: 'connect', params: {}, outcome: 'forbidden', message: 'protocol v1 connection refused: not from a --v1-trusted address' });
           socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\n\r\n');
           return;
         }
@@ -404,7 +426,11 @@ export class DispatcherServer implements DispatcherHost {
         return;
       }
       void auth.fromCookie(req.headers, 'v2').then((caller) => {
-        this.#wss.handleUpgrade(req, socket, head, (ws) => guarded(() => this.#onV2Connection(ws, req, socket, { caller, authenticate: (key) => auth.fromKey(key, 'v2') }), ws));
+        const address = req.socket.remoteAddress ?? 'an unknown address';
+        const refused = (op: string, params: unknown, e: OpError): void => {
+          this.#refusals.record({ address, who: `unauthenticated from ${address}`, protocol: 'v2', op, params, outcome: e.code, message: e.message });
+        };
+        this.#wss.handleUpgrade(req, socket, head, (ws) => guarded(() => this.#onV2Connection(ws, req, socket, { caller, authenticate: (key) => auth.fromKey(key, 'v2'), refused }), ws));
       }, () => socket.destroy());
     } catch (e) {
       this.#log.error({ err: e, url: req.url?.slice(0, 200) }, 'websocket upgrade failed');
@@ -560,4 +586,9 @@ function authHooks(auth: Authenticator): { authenticate: (req: IncomingMessage) 
     authenticate: (req) => auth.fromHeaders(req.headers),
     login: { login: (key) => auth.login(key), logout: (req) => auth.logout(req.headers) },
   };
+}
+
+/** An attacker's header or path, cut to a length fit for a log line. */
+function clip(text: string, max = 200): string {
+  return text.length > max ? `${text.slice(0, max - 3)}...` : text;
 }

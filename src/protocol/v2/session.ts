@@ -4,7 +4,7 @@
  * and a slow client costs only its cursor (the log is shared and bounded).
  * @module
  */
-import { ANONYMOUS, type Caller, OpError, type OpContext, badField, invoke } from '../../ops/index.js';
+import { ANONYMOUS, type Caller, OpError, type OpContext, badField, invoke, operation } from '../../ops/index.js';
 import type { HubSubscriber, V2Hub } from './hub.js';
 import { type Frame, type V2Limits, hello } from './ops.js';
 import { CLOSE_TOO_SLOW, type Reply, type SubscribeResult, TOPICS, type Topic } from './types.js';
@@ -34,6 +34,11 @@ export interface SessionAccess {
   caller?: Caller | null;
   /** With authentication on: checks an `auth` op's key (throws `unauthorized`); the session starts without a caller. */
   authenticate?: (key: unknown) => Promise<Caller>;
+  /**
+   * Told of a request refused before it reached an operation: a wrong key given to `auth`, or a change
+   * asked for before `auth` (src/audit/refusals.ts records them). Reads before `auth` are only answered.
+   */
+  refused?: (op: string, params: unknown, error: OpError) => void;
 }
 
 export interface SessionHooks {
@@ -166,7 +171,12 @@ export class V2Session implements HubSubscriber {
   #dispatch(op: string, f: Frame): unknown {
     // With authentication on, `auth` comes first: only hello and ping answer before it.
     if (this.#caller === null && op !== 'hello' && op !== 'ping' && op !== 'auth') {
-      throw new OpError('unauthorized', { problem: 'authenticate first: send {"op": "auth", "key": KEY}' }, [{ path: '/op', message: 'not authenticated', expected: 'auth', got: op }]);
+      const refused = new OpError('unauthorized', { problem: 'authenticate first: send {"op": "auth", "key": KEY}' }, [{ path: '/op', message: 'not authenticated', expected: 'auth', got: op }]);
+      if (operation(op)?.effect === 'change') {
+        const { id: _id, op: _op, ...params } = f;
+        this.#access.refused?.(op, params, refused);
+      }
+      throw refused;
     }
     switch (op) {
       case 'auth': return this.#auth(f.key);
@@ -191,7 +201,14 @@ export class V2Session implements HubSubscriber {
 
   /** `auth {key}`: act for the key's name and scopes from now on (a wrong key changes nothing). */
   async #auth(key: unknown): Promise<{ name: string; scopes: string[] }> {
-    if (this.#access.authenticate !== undefined) this.#caller = await this.#access.authenticate(key);
+    if (this.#access.authenticate !== undefined) {
+      try {
+        this.#caller = await this.#access.authenticate(key);
+      } catch (e) {
+        if (e instanceof OpError) this.#access.refused?.('auth', {}, e);
+        throw e;
+      }
+    }
     const c = this.#caller ?? ANONYMOUS;
     return { name: c.name, scopes: [...c.scopes] };
   }
