@@ -109,7 +109,7 @@ export class HttpApi {
     app.post('/api/login', { schema: { body: Type.Object({ key: Type.String({ minLength: 1, maxLength: 512 }) }, { additionalProperties: false }) } }, async (req, reply) => {
       if (options.login === undefined) throw new OpError('unknown_op', { op: 'login' }, [{ path: '', message: 'this server runs without --auth: there is nothing to log in to' }]);
       const login = options.login;
-      const { caller, cookie } = await this.#recording(req.raw, 'login', {}, () => login.login(req.body.key));
+      const { caller, cookie } = await this.#recorded(req.raw, 'login', {}, true, () => login.login(req.body.key));
       void reply.header('set-cookie', cookie);
       return { name: caller.name, scopes: [...caller.scopes] };
     });
@@ -155,14 +155,15 @@ export class HttpApi {
    * asked to change something or came with a key (a guess); a read without a key is only answered 401.
    */
   #callerFor(req: IncomingMessage, op: string, change: boolean, params: unknown): Promise<Caller> {
-    return this.#recording(req, op, change ? params : {}, () => this.#caller(req), change);
+    return this.#recorded(req, op, change ? params : {}, change, () => this.#caller(req));
   }
 
-  async #recording<T>(req: IncomingMessage, op: string, params: unknown, attempt: () => T | Promise<T>, change = false): Promise<T> {
+  /** `attempt`; refused for its key, into the audit log: always when `always` (a change, a login), else when a key came with it. */
+  async #recorded<T>(req: IncomingMessage, op: string, params: unknown, always: boolean, attempt: () => T | Promise<T>): Promise<T> {
     try {
       return await attempt();
     } catch (e) {
-      if (e instanceof OpError && e.code === 'unauthorized' && (change || op === 'login' || req.headers.authorization !== undefined)) {
+      if (e instanceof OpError && e.code === 'unauthorized' && (always || req.headers.authorization !== undefined)) {
         const address = req.socket.remoteAddress ?? 'an unknown address';
         this.#opts.refused?.({ address, who: `unauthenticated from ${address}`, protocol: 'http', op, params, outcome: e.code, message: e.message });
       }

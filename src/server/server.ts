@@ -339,7 +339,7 @@ export class DispatcherServer implements DispatcherHost {
 
   /** A request or upgrade the front door refused, into the audit log (src/audit/refusals.ts). */
   #refusedAtDoor(req: IncomingMessage, refused: Refusal, protocol: string, op: string): void {
-    const address = req.socket.remoteAddress ?? 'an unknown address';
+    const address = addressOf(req);
     const who = refused.code === 'bad_origin' ? `origin ${clip(req.headers.origin ?? '?')} from ${address}` : `host ${clip(req.headers.host ?? '?')} from ${address}`;
     this.#refusals.record({ address, who, protocol, op, params: {}, outcome: refused.code, message: refused.message });
   }
@@ -417,7 +417,7 @@ export class DispatcherServer implements DispatcherHost {
         const caller = auth.v1Caller(req.socket.remoteAddress);
         if (caller === null) {
           this.#warn.warn(req.socket.remoteAddress, {}, 'protocol v1 connection refused: not from a --v1-trusted address');
-          const address = req.socket.remoteAddress ?? 'an unknown address';
+          const address = addressOf(req);
           this.#refusals.record({ address, who: `v1 from ${address}`, protocol: 'v1', op: 'connect', params: {}, outcome: 'forbidden', message: 'protocol v1 connection refused: not from a --v1-trusted address' });
           socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\n\r\n');
           return;
@@ -426,7 +426,7 @@ export class DispatcherServer implements DispatcherHost {
         return;
       }
       void auth.fromCookie(req.headers, 'v2').then((caller) => {
-        const address = req.socket.remoteAddress ?? 'an unknown address';
+        const address = addressOf(req);
         const refused = (op: string, params: unknown, e: OpError): void => {
           this.#refusals.record({ address, who: `unauthenticated from ${address}`, protocol: 'v2', op, params, outcome: e.code, message: e.message });
         };
@@ -587,6 +587,9 @@ function authHooks(auth: Authenticator): { authenticate: (req: IncomingMessage) 
     login: { login: (key) => auth.login(key), logout: (req) => auth.logout(req.headers) },
   };
 }
+
+/** The peer's address, for the audit log and its limiter. */
+function addressOf(req: IncomingMessage): string { return req.socket.remoteAddress ?? 'an unknown address'; }
 
 /** An attacker's header or path, cut to a length fit for a log line. */
 function clip(text: string, max = 200): string {
