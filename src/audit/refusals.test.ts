@@ -1,8 +1,8 @@
-/** RefusalLog: a burst per address, then one every REFUSAL_EVERY_MS; the left-out ones said with the next entry. */
+/** RefusalLog: a burst per address (and for all of them), then one an interval; the left-out ones said with the next entry. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { MemoryAuditLog } from './audit-log.js';
-import { MAX_SOURCES, REFUSAL_BURST, REFUSAL_EVERY_MS, RefusalLog, type Refused } from './refusals.js';
+import { MAX_SOURCES, REFUSAL_BURST, REFUSAL_EVERY_MS, RefusalLog, type Refused, TOTAL_BURST, TOTAL_EVERY_MS } from './refusals.js';
 
 const attempt = (address: string): Refused => ({
   address, who: `unauthenticated from ${address}`, protocol: 'http', op: 'start', params: { plan: 'count', key: 'bsk_secret' }, outcome: 'unauthorized', message: 'no API key given',
@@ -35,4 +35,17 @@ test('the addresses remembered are bounded: the oldest is forgotten', async () =
   // 'first' was forgotten: a new burst.
   log.record(attempt('first'));
   assert.equal((await audit.list({ limit: 100, who: 'unauthenticated from first' })).length, REFUSAL_BURST + 1);
+});
+
+test('a flood from many addresses is bounded as a whole', async () => {
+  let now = 0;
+  const audit = new MemoryAuditLog(100_000);
+  const log = new RefusalLog(audit, { now: () => now });
+  for (let i = 0; i < 1000; i++) log.record(attempt(`2001:db8::${i.toString(16)}`));
+  assert.equal((await audit.list({ limit: 10_000 })).length, TOTAL_BURST);
+  now += TOTAL_EVERY_MS;
+  log.record(attempt('2001:db8::ffff'));
+  const [last] = await audit.list({ limit: 1 });
+  assert.equal(last?.who, 'unauthenticated from 2001:db8::ffff');
+  assert.equal(last?.message, `no API key given (and ${String(1000 - TOTAL_BURST)} more refused attempts from anywhere, not recorded: too many at once)`);
 });
