@@ -27,13 +27,15 @@ test('a flood from one address: the burst is recorded, then one per interval, sa
 });
 
 test('the addresses remembered are bounded: the oldest is forgotten', async () => {
+  let now = 0;
   const audit = new MemoryAuditLog(100_000);
-  const log = new RefusalLog(audit, { now: () => 0 });
-  for (let i = 0; i < REFUSAL_BURST; i++) log.record(attempt('first'));
-  log.record(attempt('first')); // over its allowance
-  for (let i = 0; i < MAX_SOURCES; i++) log.record(attempt(`addr-${String(i)}`));
-  // 'first' was forgotten: a new burst.
+  const log = new RefusalLog(audit, { now: () => now });
+  for (let i = 0; i <= REFUSAL_BURST; i++) log.record(attempt('first')); // the last one over its allowance: counted
+  // As many other addresses, slowly enough for the bound on all of them together.
+  for (let i = 0; i < MAX_SOURCES; i++) { now += TOTAL_EVERY_MS; log.record(attempt(`addr-${String(i)}`)); }
   log.record(attempt('first'));
+  const [last] = await audit.list({ limit: 1, who: 'unauthenticated from first' });
+  assert.equal(last?.message, 'no API key given', 'forgotten: a fresh allowance, nothing counted from before');
   assert.equal((await audit.list({ limit: 100, who: 'unauthenticated from first' })).length, REFUSAL_BURST + 1);
 });
 
