@@ -51,6 +51,8 @@ async function runQueue(d: Dispatcher, ctx: OpContext, n: number): Promise<Gaps>
   await all;
   const seconds = (performance.now() - t0) / 1000;
   off();
+  // The queue stops a moment after the last stop document (its end is written first): the next batch's start waits for that.
+  while ((await invoke('queue.get', {}, ctx) as { state: string }).state !== 'stopped') await new Promise((r) => setTimeout(r, 1));
   gaps.sort((a, b) => a - b);
   const r = (x: number): number => Math.round(x * 1000) / 1000;
   return { p50: r(quantile(gaps, 0.5)), p99: r(quantile(gaps, 0.99)), itemsPerS: Math.round(n / seconds) };

@@ -351,16 +351,25 @@ export class QueueScheduler {
     const head = this.#items[0];
     if (head === undefined) { this.#setState('stopped', false); return; }
     if (this.dispatcher.busy) return; // the item_end of what runs calls #next again
-    const item = head.item;
-    const track: Track = { entry: { item, time_start: this.#now(), runs: [] }, error: null, verb: null, started: false, ended: false };
+    const track = this.#track(head.item);
     try {
-      await this.#write({ items: [{ op: 'delete', item_uid: item.item_uid }], running: track.entry });
+      await this.#write({ items: [{ op: 'delete', item_uid: head.item.item_uid }], running: track.entry });
     } catch (e) {
       // Not recorded as running: not run (it stays first in the queue), and the queue stops.
       this.#onError('the queue could not record the item it was about to start; the queue stops', e);
       this.#setState('stopped', false);
       return;
     }
+    this.#launch(track);
+  }
+
+  #track(item: QueueItem): Track {
+    return { entry: { item, time_start: this.#now(), runs: [] }, error: null, verb: null, started: false, ended: false };
+  }
+
+  /** Run `track`'s item, the first pending one, already recorded as running in the store. */
+  #launch(track: Track): void {
+    const item = track.entry.item;
     if (this.#items[0]?.item.item_uid !== item.item_uid) return; // cannot happen: changes run one at a time
     // In place (no other holder of the array: views copy it); a copy per item made a night's queue O(n²).
     this.#items.shift();
@@ -439,21 +448,42 @@ export class QueueScheduler {
       result: { exit_status: exit, time_start: track.entry.time_start, time_stop: timeStop, runs, run_uids: runs.map((r) => r.uid), error },
     };
     const write: QueueWrite = { running: null, history: [entry] };
+    const items: NonNullable<QueueWrite['items']> = [];
     let again: QueueItem | null = null;
     let againPos = 0;
     let requeued: StoredItem | null = null;
     if (shutdown !== null) {
       if (shutdown.requeue) {
         requeued = { item: track.entry.item, pos: this.#posAt(0) };
-        write.items = [{ op: 'put', item: requeued.item, pos: requeued.pos }];
+        items.push({ op: 'put', item: requeued.item, pos: requeued.pos });
       }
     } else if (this.#mode.loop) {
       // Loop mode: the item goes back to the end as a new item (a uid names one execution in the history).
       again = { ...track.entry.item, item_uid: randomUUID() };
       againPos = this.#posAt(this.#items.length);
-      write.items = [{ op: 'put', item: again, pos: againPos }];
+      items.push({ op: 'put', item: again, pos: againPos });
     }
-    await this.#internalWrite(write, 'the queue could not record how its item ended');
+    const failed = exit === 'failed' || exit === 'aborted' || exit === 'halted';
+    const stops = track.entry.item.item_type === 'instruction' || (failed && !this.#mode.ignore_failures);
+    // The queue goes on: the next item is taken in the same write, one transaction between items
+    // (one round trip to PostgreSQL), not one for the end and one for the start.
+    const following = shutdown !== null || stops || this.#state !== 'running' || this.#stopPending || this.dispatcher.busy ? undefined
+      : (this.#items[0]?.item ?? again ?? undefined);
+    const next = following === undefined ? null : this.#track(following);
+    if (next !== null) {
+      items.push({ op: 'delete', item_uid: next.entry.item.item_uid });
+      write.running = next.entry;
+    }
+    if (items.length > 0) write.items = items;
+    let taken = next !== null;
+    try {
+      await this.#store.write(write);
+    } catch (e) {
+      // The run happened: the memory copy follows it. The next item was not recorded as running: not run.
+      this.#onError(next === null ? 'the queue could not record how its item ended' : 'the queue could not record how its item ended, nor the next item; the queue stops', e);
+      taken = false;
+      if (next !== null) this.#setState('stopped', false);
+    }
     this.#running = null;
     this.#history.push(entry);
     this.#emit({ change: 'finished', entry });
@@ -466,9 +496,15 @@ export class QueueScheduler {
       this.#emit({ change: 'added', index: 0, items: [requeued.item] });
     }
     if (shutdown !== null) { this.#setState('stopped', false); return; }
-    const failed = exit === 'failed' || exit === 'aborted' || exit === 'halted';
+    // A stop asked, or the queue stopped, while the write ran: the item taken goes back to the front.
+    if (next !== null && taken && (this.#state !== 'running' || this.#stopPending)) {
+      const back = this.#items.find((x) => x.item.item_uid === next.entry.item.item_uid); // still first: never taken off in memory
+      if (back !== undefined) await this.#internalWrite({ running: null, items: [{ op: 'put', item: back.item, pos: back.pos }] }, 'the queue could not put back the item it had taken');
+      taken = false;
+    }
     if (this.#state === 'running') {
-      if (track.entry.item.item_type === 'instruction' || (failed && !this.#mode.ignore_failures) || this.#stopPending) this.#setState('stopped', false);
+      if (stops || this.#stopPending) this.#setState('stopped', false);
+      else if (taken && next !== null) this.#launch(next);
       // On the next microtask: the host is done delivering this item's events.
       else queueMicrotask(() => this.#next());
     }
