@@ -496,12 +496,13 @@ export class QueueScheduler {
       this.#emit({ change: 'added', index: 0, items: [requeued.item] });
     }
     if (shutdown !== null) { this.#setState('stopped', false); return; }
-    // A stop asked, or the queue stopped, while the write ran: the item taken goes back to the front.
-    if (next !== null && taken && (this.#state !== 'running' || this.#stopPending)) {
+    // A stop asked, the queue stopped or the server stopping while the write ran: the item taken goes back to the front.
+    if (next !== null && taken && (this.#state !== 'running' || this.#stopPending || this.#shutdown !== null)) {
       const back = this.#items.find((x) => x.item.item_uid === next.entry.item.item_uid); // still first: never taken off in memory
       if (back !== undefined) await this.#internalWrite({ running: null, items: [{ op: 'put', item: back.item, pos: back.pos }] }, 'the queue could not put back the item it had taken');
       taken = false;
     }
+    if (this.#shutdown !== null) { this.#setState('stopped', false); return; }
     if (this.#state === 'running') {
       if (stops || this.#stopPending) this.#setState('stopped', false);
       else if (taken && next !== null) this.#launch(next);

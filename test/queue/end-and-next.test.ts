@@ -86,6 +86,19 @@ describe('the write between two items', () => {
     assert.equal(d.busy, false);
   });
 
+  it('the server stopping while that write runs: the next item goes back to the front and does not run', async () => {
+    const [, b] = (await q.add([COUNT, COUNT], {}, 'tester')).items;
+    store.hold();
+    q.start();
+    await until('the first item\'s end being written', () => store.ending);
+    q.beginShutdown('server stopping (test)', true);
+    store.release();
+    await until('the queue to stop', () => q.state === 'stopped');
+    assert.equal(q.view().items[0]?.item_uid, b?.item_uid);
+    assert.deepEqual((await store.load()).items.map((s) => s.item.item_uid), [b?.item_uid]);
+    assert.ok(!changes.some((c) => c.change === 'running' && c.running.item.item_uid === b?.item_uid), 'never started');
+  });
+
   it('a write that fails: the history keeps what happened in memory, the queue stops, the next item stays', async () => {
     const [, b] = (await q.add([COUNT, COUNT], {}, 'tester')).items;
     store.failEnds = true;
