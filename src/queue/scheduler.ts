@@ -15,6 +15,7 @@
  * @module
  */
 import { randomUUID } from 'node:crypto';
+import { setImmediate as turn } from 'node:timers/promises';
 import type { Dispatcher } from '../dispatcher/index.js';
 import type { HostEvent } from '../host/index.js';
 import { Serial } from '../model/serial.js';
@@ -80,6 +81,8 @@ interface Track {
   started: boolean;
   /** Its end is on the chain (an item ends once). */
   ended: boolean;
+  /** The event loop has turned since it was launched (set by a setImmediate then). */
+  turned: boolean;
 }
 
 export class QueueScheduler {
@@ -364,7 +367,7 @@ export class QueueScheduler {
   }
 
   #track(item: QueueItem): Track {
-    return { entry: { item, time_start: this.#now(), runs: [] }, error: null, verb: null, started: false, ended: false };
+    return { entry: { item, time_start: this.#now(), runs: [] }, error: null, verb: null, started: false, ended: false, turned: false };
   }
 
   /** Run `track`'s item, the first pending one, already recorded as running in the store. */
@@ -374,6 +377,7 @@ export class QueueScheduler {
     // In place (no other holder of the array: views copy it); a copy per item made a night's queue O(n²).
     this.#items.shift();
     this.#running = track;
+    setImmediate(() => { track.turned = true; });
     this.#emit({ change: 'running', running: track.entry });
     if (item.item_type === 'instruction') {
       // queue_stop: done at once; the queue stops (loop mode keeps it for the next round).
@@ -435,12 +439,17 @@ export class QueueScheduler {
     if (this.#running !== track || track.ended) return;
     track.ended = true;
     const timeStop = this.#now();
-    void this.#serial(() => this.#end(track, outcome, timeStop));
+    // Whether the server was stopping when the item ended (not when its end is written): an item that ended on its own is not interrupted.
+    const shutdown = this.#shutdown;
+    void this.#serial(() => this.#end(track, outcome, timeStop, shutdown));
   }
 
-  async #end(track: Track, outcome: ExitStatus, timeStop: number): Promise<void> {
+  async #end(track: Track, outcome: ExitStatus, timeStop: number, shutdown: { reason: string; requeue: boolean } | null): Promise<void> {
+    // At least one turn of the event loop for each item. With the in-process engine an item can start,
+    // run and end in promise callbacks alone: a queue of quick items (in loop mode, for ever) would never
+    // let the server answer anyone, a stop or a pause included. (The worker's items take turns anyway.)
+    if (!track.turned) await turn();
     const runs = track.entry.runs;
-    const shutdown = this.#shutdown;
     const exit: ExitStatus = shutdown === null ? outcome : 'interrupted';
     const error = shutdown !== null ? { type: 'ServerShutdown', message: shutdown.reason } : exit === 'completed' || exit === 'stopped' ? null : track.error;
     const entry: HistoryEntry = {
@@ -467,7 +476,7 @@ export class QueueScheduler {
     const stops = track.entry.item.item_type === 'instruction' || (failed && !this.#mode.ignore_failures);
     // The queue goes on: the next item is taken in the same write, one transaction between items
     // (one round trip to PostgreSQL), not one for the end and one for the start.
-    const following = shutdown !== null || stops || this.#state !== 'running' || this.#stopPending || this.dispatcher.busy ? undefined
+    const following = shutdown !== null || this.#shutdown !== null || stops || this.#state !== 'running' || this.#stopPending || this.dispatcher.busy ? undefined
       : (this.#items[0]?.item ?? again ?? undefined);
     const next = following === undefined ? null : this.#track(following);
     if (next !== null) {

@@ -69,6 +69,36 @@ describe('the write between two items', () => {
     assert.deepEqual([snap.items.length, snap.running, snap.history.length], [0, null, 2]);
   });
 
+  it('the event loop turns between items (the in-process engine runs a quick item in promise callbacks alone)', async () => {
+    await q.add(Array.from({ length: 50 }, () => COUNT), {}, 'tester');
+    q.start();
+    // Before, a timer (or a request: a stop, a pause) waited for the whole queue: nothing else ran.
+    const doneAtTimer = await new Promise<number>((resolve) => { setTimeout(() => resolve(q.history(0, 1).total), 0); });
+    assert.ok(doneAtTimer < 50, `the timer ran after ${String(doneAtTimer)} of 50 items`);
+    q.stop();
+    await until('the queue to stop', () => q.state === 'stopped');
+    assert.ok(q.history(0, 1).total < 50, 'and the stop was taken before the end');
+  });
+
+  it('loop mode with one item: the item put back at the end is the next one, taken in the same write', async () => {
+    await q.setMode({ loop: true });
+    await q.add([COUNT], {}, 'tester');
+    q.start();
+    await until('three rounds', () => q.history(0, 10).total >= 3);
+    q.stop();
+    await until('the queue to stop', () => q.state === 'stopped');
+    const ran = q.history(0, 100).entries.map((e) => e.item.item_uid);
+    assert.equal(new Set(ran).size, ran.length, 'each round a new item uid');
+    const first = store.writes.find((w) => (w.history?.length ?? 0) > 0);
+    const [put, del] = first?.items ?? [];
+    assert.ok(put?.op === 'put' && del?.op === 'delete' && del.item_uid === put.item.item_uid, JSON.stringify(first?.items));
+    assert.equal(first?.running?.item.item_uid, put.item.item_uid);
+    const snap = await store.load();
+    assert.equal(snap.running, null);
+    assert.equal(snap.items.length, 1, 'the next round waits, pending');
+    assert.deepEqual(q.view().items.map((i) => i.item_uid), snap.items.map((x) => x.item.item_uid));
+  });
+
   it('a queue.stop while that write runs: the item ends, the next goes back to the front and does not run', async () => {
     const [, b] = (await q.add([COUNT, COUNT], {}, 'tester')).items;
     store.hold();
