@@ -476,22 +476,22 @@ export class QueueScheduler {
     const stops = track.entry.item.item_type === 'instruction' || (failed && !this.#mode.ignore_failures);
     // The queue goes on: the next item is taken in the same write, one transaction between items
     // (one round trip to PostgreSQL), not one for the end and one for the start.
-    const following = shutdown !== null || this.#shutdown !== null || stops || this.#state !== 'running' || this.#stopPending || this.dispatcher.busy ? undefined
-      : (this.#items[0]?.item ?? again ?? undefined);
-    const next = following === undefined ? null : this.#track(following);
+    const goesOn = shutdown === null && this.#shutdown === null && !stops && this.#state === 'running' && !this.#stopPending && !this.dispatcher.busy;
+    const following = goesOn ? (this.#items[0]?.item ?? again) : null;
+    // The item taken in this write, while it is still to be launched (null once it will not be).
+    let next = following === null ? null : this.#track(following);
     if (next !== null) {
       items.push({ op: 'delete', item_uid: next.entry.item.item_uid });
       write.running = next.entry;
     }
     if (items.length > 0) write.items = items;
-    let taken = next !== null;
     try {
       await this.#store.write(write);
     } catch (e) {
       // The run happened: the memory copy follows it. The next item was not recorded as running: not run.
       this.#onError(next === null ? 'the queue could not record how its item ended' : 'the queue could not record how its item ended, nor the next item; the queue stops', e);
-      taken = false;
       if (next !== null) this.#setState('stopped', false);
+      next = null;
     }
     this.#running = null;
     this.#history.push(entry);
@@ -506,15 +506,16 @@ export class QueueScheduler {
     }
     if (shutdown !== null) { this.#setState('stopped', false); return; }
     // A stop asked, the queue stopped or the server stopping while the write ran: the item taken goes back to the front.
-    if (next !== null && taken && (this.#state !== 'running' || this.#stopPending || this.#shutdown !== null)) {
-      const back = this.#items.find((x) => x.item.item_uid === next.entry.item.item_uid); // still first: never taken off in memory
+    if (next !== null && (this.#state !== 'running' || this.#stopPending || this.#shutdown !== null)) {
+      const uid = next.entry.item.item_uid;
+      next = null;
+      const back = this.#items.find((x) => x.item.item_uid === uid); // still first: never taken off in memory
       if (back !== undefined) await this.#internalWrite({ running: null, items: [{ op: 'put', item: back.item, pos: back.pos }] }, 'the queue could not put back the item it had taken');
-      taken = false;
     }
     if (this.#shutdown !== null) { this.#setState('stopped', false); return; }
     if (this.#state === 'running') {
       if (stops || this.#stopPending) this.#setState('stopped', false);
-      else if (taken && next !== null) this.#launch(next);
+      else if (next !== null) this.#launch(next);
       // On the next microtask: the host is done delivering this item's events.
       else queueMicrotask(() => this.#next());
     }
