@@ -121,8 +121,8 @@ export async function followItem(client: DispatcherClient, plan: string, params:
     recheck = setTimeout(() => { recheck = undefined; checkOver(); }, recheckMs);
     recheckMs = Math.min(1000, recheckMs * 2);
   };
-  /** The last seq the stream has brought (from the subscription's snapshot on). */
-  let seen = -1;
+  /** The last seq the stream has brought: the client's resume point (the subscription's snapshot, then each event's). */
+  const seen = (): number => client.lastSeq ?? -1;
   /** Once the server no longer names the item: the seq its answer included (every event of the item is at or before it). */
   let overAt: number | null = null;
   let overSince: number | null = null;
@@ -132,7 +132,7 @@ export async function followItem(client: DispatcherClient, plan: string, params:
       if (st.item_id !== itemId) {
         overAt = st.seq;
         overSince ??= performance.now();
-        if (seen >= overAt || performance.now() - overSince >= OVER_GRACE_MS) { finish(); return; }
+        if (seen() >= overAt || performance.now() - overSince >= OVER_GRACE_MS) { finish(); return; }
         again(); // its last events are on their way (onEvent finishes when they come; OVER_GRACE_MS)
         return;
       }
@@ -144,14 +144,13 @@ export async function followItem(client: DispatcherClient, plan: string, params:
   };
   const onEvent = (e: Event): void => {
     if (itemId === null) { early.push(e); return; }
-    seen = Math.max(seen, e.seq);
     if (ofItem(e)) {
       display.event(e);
       const line = outcome.add(e);
       if (line !== null) out.write(`${line}\n`);
       if (mayEndItem(e)) checkOver();
     }
-    if (overAt !== null && seen >= overAt) finish();
+    if (overAt !== null && seen() >= overAt) finish();
   };
   // One item runs at a time: documents, exceptions and state changes after our start are ours until it ends.
   const ofItem = (e: Event): boolean => {
@@ -170,7 +169,7 @@ export async function followItem(client: DispatcherClient, plan: string, params:
   client.on('subscribed', back);
   client.on('resync', () => { outcome.failed ??= 'the server restarted or dropped events: how the item ended is unknown'; back(); });
   try {
-    seen = (await client.subscribe([...TOPICS])).seq;
+    await client.subscribe([...TOPICS]);
     const r = await client.start(plan, params, md);
     itemId = r.item_id;
     out.write(`started ${r.plan} item ${r.item_id}\n`);

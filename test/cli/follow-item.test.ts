@@ -22,10 +22,12 @@ const ITEM = 'item-1';
 class LaggingClient extends EventEmitter {
   readonly url = 'ws://scripted';
   readonly bursts: ReadonlyArray<{ atMs: number; events: Event[] }>;
+  /** As DispatcherClient's: the seq of the last event handed over (the subscription's snapshot before any). */
+  lastSeq: number | null = null;
   constructor(bursts: ReadonlyArray<{ atMs: number; events: Event[] }>) { super(); this.bursts = bursts; }
-  async subscribe(): Promise<object> { return { seq: 0 }; }
+  async subscribe(): Promise<object> { this.lastSeq = 0; return { seq: 0 }; }
   async start(plan: string): Promise<{ item_id: string; plan: string }> {
-    for (const b of this.bursts) setTimeout(() => { for (const e of b.events) this.emit('event', e); }, b.atMs);
+    for (const b of this.bursts) setTimeout(() => { for (const e of b.events) { this.lastSeq = e.seq; this.emit('event', e); } }, b.atMs);
     return { item_id: ITEM, plan };
   }
   async status(): Promise<object> {
