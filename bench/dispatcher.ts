@@ -23,15 +23,12 @@ import { hw } from '../src/devices/index.js';
 import type { Readable } from '../src/model/protocols.js';
 import { count } from '../src/plans/index.js';
 import { createDispatcher, createLogger, serverOf } from '../src/server/index.js';
+import { percentile } from './stats.js';
 
 const SUBSCRIBERS = 100;
 // 2000 samples: with 500 the p99 is the 5th-worst sample and swings by a millisecond from run to run.
 const LATENCY_RUNS = 2000;
 const FANOUT_RUNS = 300;
-
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
-}
 
 const round = (x: number): number => Math.round(x * 1000) / 1000;
 
@@ -127,7 +124,7 @@ async function benchOnce(subscribers: number, realtime: boolean): Promise<Figure
 
   observer.post({ kind: 'latency', runs: LATENCY_RUNS });
   const lat = await observer.receive('latency');
-  const samples = (lat.kind === 'latency' ? lat.samples : []).slice(50).sort((a, b) => a - b); // drop warm-up
+  const samples = (lat.kind === 'latency' ? lat.samples : []).slice(50); // drop warm-up
 
   // Fan-out: every quick run sends 3 state messages to each subscriber.
   observer.post({ kind: 'arm', expected: FANOUT_RUNS * 3 });

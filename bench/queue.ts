@@ -21,14 +21,11 @@ import { serve } from '../src/cli/serve.js';
 import { createLogger } from '../src/server/index.js';
 import type { Dispatcher } from '../src/dispatcher/index.js';
 import { ANONYMOUS, invoke, type OpContext } from '../src/ops/index.js';
+import { percentile } from './stats.js';
 
 const N = 1000;
 /** Batches of N run before the warm figure (a batch add takes at most 1,000 items). */
 const WARM_UP_BATCHES = 2;
-
-function quantile(sorted: readonly number[], q: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? NaN;
-}
 
 interface Gaps { p50: number; p99: number; itemsPerS: number }
 
@@ -53,9 +50,8 @@ async function runQueue(d: Dispatcher, ctx: OpContext, n: number): Promise<Gaps>
   off();
   // The queue stops a moment after the last stop document (its end is written first): the next batch's start waits for that.
   while ((await invoke('queue.get', {}, ctx) as { state: string }).state !== 'stopped') await new Promise((r) => setTimeout(r, 1));
-  gaps.sort((a, b) => a - b);
   const r = (x: number): number => Math.round(x * 1000) / 1000;
-  return { p50: r(quantile(gaps, 0.5)), p99: r(quantile(gaps, 0.99)), itemsPerS: Math.round(n / seconds) };
+  return { p50: r(percentile(gaps, 50)), p99: r(percentile(gaps, 99)), itemsPerS: Math.round(n / seconds) };
 }
 
 export async function benchQueue(): Promise<Record<string, number>> {

@@ -24,6 +24,7 @@ import type { Page } from 'playwright-core';
 import { serve } from '../src/cli/serve.js';
 import { createLogger } from '../src/server/index.js';
 import { launchBrowser } from '../test/web/harness.js';
+import { percentile } from './stats.js';
 
 interface Stats { eventsRendered: number; firstEventAt: number | null; lastEventAt: number | null; lastRenderAt: number | null; lagMs: number[]; receiveLagMs: number[]; renderMs: number[]; pageLagMs: number[] }
 interface Panel {
@@ -69,11 +70,6 @@ function watchClick(): void {
     if (rec.reply === null && (document.querySelector('[data-testid=control-reply]')?.textContent ?? '').startsWith('pause')) rec.reply = performance.now();
     if (rec.state === null && /^paus/.test(document.querySelector('[data-testid=state]')?.textContent ?? '')) rec.state = performance.now();
   }).observe(document, { subtree: true, childList: true, characterData: true });
-}
-
-function percentile(xs: readonly number[], p: number): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? NaN;
 }
 
 async function gridScan(page: Page, whenIdle: () => Promise<void>): Promise<Record<string, number>> {
