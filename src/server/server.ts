@@ -99,6 +99,8 @@ export class DispatcherServer implements DispatcherHost {
   /** Attempts refused before any operation (no key, a wrong one, another origin), into the audit log. */
   readonly #refusals: RefusalLog;
   #api: HttpApi | null = null;
+  /** The HTTP API's path-to-operation rule (`/api/runs/list` → `runs.list`), loaded with it. */
+  #opNameOf: ((path: string) => string) | null = null;
   readonly #auth: Authenticator | null;
   readonly #queue: QueueScheduler;
   readonly #requeue: boolean;
@@ -205,7 +207,8 @@ export class DispatcherServer implements DispatcherHost {
     }
     // The HTTP API (src/http): fastify routes every request under /api/, the export included (it stays
     // here). Imported here, not above: the CLI's client commands load this module and never serve.
-    const { HttpApi } = await import('../http/index.js');
+    const { HttpApi, opNameOf } = await import('../http/index.js');
+    this.#opNameOf = opNameOf;
     this.#api = new HttpApi({
       hub: this.#v2.hub, serverId: this.#v2.serverId, limits: this.#v2.limits, logger: this.#log,
       exportRun: (req, res) => { serveExport(res, (req.url ?? '').split('?')[0] ?? '', this.#store); },
@@ -310,7 +313,7 @@ export class DispatcherServer implements DispatcherHost {
         // A request from another page (or for another host) that would change something is an attempt to record.
         if (refused.status !== 503 && req.method !== 'GET' && req.method !== 'HEAD') {
           const path = clip((req.url ?? '/').split('?')[0] ?? '/');
-          this.#refusedAtDoor(req, refused, 'http', path.startsWith('/api/') ? path.slice('/api/'.length).split('/').join('.') : `${req.method ?? '?'} ${path}`);
+          this.#refusedAtDoor(req, refused, 'http', path.startsWith('/api/') && this.#opNameOf !== null ? this.#opNameOf(path) : `${req.method ?? '?'} ${path}`);
         }
         if (refused.status === 503) res.setHeader('connection', 'close'); // frees the descriptor at once
         sendJson(res, refused.status, { code: refused.code, message: refused.message, details: [] });
