@@ -10,7 +10,7 @@ import { DocumentValidationError, IllegalMessageSequence, ProtocolError } from '
 import {
   type AssetDoc, type DataKey, type DescribeCollect, type Reading, hasHints, isCollectable, isConfigurable, isReadable,
   isSubscribable,
-  isWritesExternalAssets, nameOf,
+  type WritesExternalAssets, isWritesExternalAssets, nameOf,
 } from '../model/protocols.js';
 import type { Clock } from '../model/clock.js';
 import { checkEventKeys, composeDescriptor, composeEvent, composeStop, splitReadings } from './compose.js';
@@ -146,10 +146,19 @@ export class RunBundler {
     this.#bundleName = name;
   }
 
-  /** Add a reading to the open bundle (no-op when not bundling). */
-  async read(obj: Obj, reading: Record<string, Reading>): Promise<void> {
+  /**
+   * Add a reading to the open bundle (no-op when not bundling). Synchronous
+   * once the object's description and configuration are cached and it writes
+   * no external assets: every reading after an object's first (bluesky's
+   * `_read` awaits nothing then either).
+   */
+  read(obj: Obj, reading: Record<string, Reading>): void | Promise<void> {
     if (!this.#bundling) return;
-    if (!this.#describe.has(obj) || !this.#config.has(obj)) await this.ensureCached(obj);
+    if (!this.#describe.has(obj) || !this.#config.has(obj)) return this.ensureCached(obj).then(() => this.#addReading(obj, reading));
+    return this.#addReading(obj, reading);
+  }
+
+  #addReading(obj: Obj, reading: Record<string, Reading>): void | Promise<void> {
     const keys = this.#describe.get(obj) as Record<string, DataKey>;
     for (const other of this.#objsRead) {
       const otherKeys = this.#describe.get(other) as Record<string, DataKey>;
@@ -160,9 +169,11 @@ export class RunBundler {
     }
     this.#objsRead.push(obj);
     this.#readCache.push(reading);
-    if (isWritesExternalAssets(obj)) {
-      for await (const doc of obj.collectAssetDocs()) this.#assetCache.push(doc);
-    }
+    if (isWritesExternalAssets(obj)) return this.#cacheAssets(obj);
+  }
+
+  async #cacheAssets(obj: Obj & WritesExternalAssets): Promise<void> {
+    for await (const doc of obj.collectAssetDocs()) this.#assetCache.push(doc);
   }
 
   save(): void {

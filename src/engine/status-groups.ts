@@ -38,16 +38,23 @@ export class StatusGroups {
   /**
    * Wait for every status of `group`: ends at the first failure (which reaches
    * the plan through the inbox), or at `timeout` (statuses are put back).
+   * Answers at once, without a promise, when the group is empty or already
+   * finished: most waits of a step scan find their statuses done, and
+   * bluesky's `_wait` does not suspend then either.
    * @returns true when finished; false on a timeout with errorOnTimeout=false.
    * @throws WaitForTimeoutError on a timeout with errorOnTimeout=true.
    */
-  async wait(group: unknown, opts: WaitOptions, clock: Clock, cancelSignal: () => AbortSignal,
-    hook: ((statuses: ReadonlySet<Status> | null) => void) | null): Promise<boolean> {
+  wait(group: unknown, opts: WaitOptions, clock: Clock, cancelSignal: () => AbortSignal,
+    hook: ((statuses: ReadonlySet<Status> | null) => void) | null): boolean | Promise<boolean> {
     const statuses = this.#groups.get(group);
     if (statuses === undefined || statuses.length === 0) return true;
     this.#groups.delete(group);
-    const finished = (): boolean => statuses.every((s) => s.done) || statuses.some((s) => s.done && !s.success);
-    if (finished()) return true;
+    if (finished(statuses)) return true;
+    return this.#waitPending(group, statuses, opts, clock, cancelSignal, hook);
+  }
+
+  async #waitPending(group: unknown, statuses: Status[], opts: WaitOptions, clock: Clock, cancelSignal: () => AbortSignal,
+    hook: ((statuses: ReadonlySet<Status> | null) => void) | null): Promise<boolean> {
     hook?.(new Set(statuses));
     // Created only now: most waits find their statuses already done.
     const signal = cancelSignal();
@@ -65,16 +72,16 @@ export class StatusGroups {
         };
         const onAbort = (): void => finish(signal.reason ?? new Error('wait cancelled'));
         signal.addEventListener('abort', onAbort, { once: true });
-        for (const s of statuses) s.addCallback(() => { if (finished()) finish(); });
+        for (const s of statuses) s.addCallback(() => { if (finished(statuses)) finish(); });
         for (const w of opts.watch) {
           for (const s of this.#groups.get(w) ?? []) s.addCallback((x) => { if (!x.success) finish(); });
         }
         if (opts.timeout !== null) {
-          clock.sleep(opts.timeout, timer.signal).then(() => { timedOut = !finished(); finish(); }, () => {});
+          clock.sleep(opts.timeout, timer.signal).then(() => { timedOut = !finished(statuses); finish(); }, () => {});
         }
       });
     } finally {
-      if (timedOut || !finished()) {
+      if (timedOut || !finished(statuses)) {
         const back = this.#groups.get(group) ?? [];
         this.#groups.set(group, [...statuses, ...back]);
       }
@@ -86,4 +93,9 @@ export class StatusGroups {
     }
     return true;
   }
+}
+
+/** Every status done, or one done and failed (its failure ends the wait). */
+function finished(statuses: readonly Status[]): boolean {
+  return statuses.every((s) => s.done) || statuses.some((s) => s.done && !s.success);
 }

@@ -5,16 +5,16 @@
  * @module
  */
 import { DOCUMENT_NAMES, type DocumentCallback, type DocumentName } from '../model/documents.js';
-import { PlanArgumentError, isControlException } from '../model/errors.js';
+import { PlanArgumentError, isControlException, isGeneratorExit } from '../model/errors.js';
 import { type Msg, type Plan, type PlanLike, ensurePlan, msg, replaceMsg } from '../model/msg.js';
 import { type Stageable, nameOf } from '../model/protocols.js';
 import { shortUid } from '../model/clock.js';
-import { type MsgProcResult, msgMutator, planMutator, singleGen } from './mutators.js';
+import { type MsgProcResult, type Outcome, msgMutator, planMutator, singleGen } from './mutators.js';
 import { stageAll, unstageAll } from './stubs/devices.js';
 import { closeRun, declareStream, openRun } from './stubs/messages.js';
 import { triggerAndRead } from './stubs/readings.js';
 import { isNullish, rootAncestor, separateDevices } from './utils.js';
-import { contingencyWrapper, finalizeWrapper, makeDecorator } from './wrappers.js';
+import { finalizeWrapper, makeDecorator } from './wrappers.js';
 
 export { type ContingencyOptions, type FinalPlan, contingencyDecorator, contingencyWrapper, finalizeDecorator, finalizeWrapper, makeDecorator, rewindableWrapper } from './wrappers.js';
 export { type MsgProc, type MsgProcResult, type Outcome, attempt, msgMutator, pchain, planMutator, singleGen } from './mutators.js';
@@ -37,22 +37,32 @@ function closeOnError(e: unknown): Plan<string> {
  */
 export function* runWrapper(plan: PlanLike, options: { md?: Readonly<Record<string, unknown>> | null } = {}): Plan<string> {
   const uid = yield* openRun(options.md ?? null);
-  yield* contingencyWrapper(plan, { exceptPlan: closeOnError, elsePlan: () => closeRun() });
+  try {
+    yield* ensurePlan(plan);
+  } catch (e) {
+    if (isGeneratorExit(e)) throw e;
+    yield* closeOnError(e);
+    throw e;
+  }
+  yield* closeRun();
   return uid;
 }
 
 /** `stage_all` the devices' root ancestors first, `unstage_all` them in reverse in a finally. */
 export function* stageWrapper<R = unknown>(plan: PlanLike, devices: Iterable<unknown>): Plan<R> {
   const roots = separateDevices([...devices].map(rootAncestor));
-  function* inner(): Plan<R> {
+  let outcome: Outcome<R>;
+  try {
     // The engine's stage handler checks Stageable (bluesky check_supports).
     yield* stageAll(roots as Stageable[]);
-    return (yield* ensurePlan(plan)) as R;
+    outcome = { ok: true, value: (yield* ensurePlan(plan)) as R };
+  } catch (e) {
+    if (isGeneratorExit(e)) throw e;
+    outcome = { ok: false, error: e };
   }
-  function* unstageDevices(): Plan<void> {
-    yield* unstageAll([...roots].reverse() as Stageable[]);
-  }
-  return yield* finalizeWrapper<R>(inner(), unstageDevices());
+  yield* unstageAll([...roots].reverse() as Stageable[]);
+  if (!outcome.ok) throw outcome.error;
+  return outcome.value;
 }
 
 /** Callbacks: one function, a list (all documents), or `{documentName: fn | fn[]}`. */

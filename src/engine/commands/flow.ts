@@ -35,17 +35,16 @@ export function flowCommands(ctx: CommandContext): Record<string, CommandHandler
 
     wait_for: (m) => waitFor(ctx, m),
 
-    checkpoint: async () => {
+    // Synchronous unless a deferred pause is due: a checkpoint per step must not cost a promise round trip.
+    checkpoint: () => {
       for (const b of core.bundlers.values()) {
         if (b.isBundling) throw new IllegalMessageSequence("Cannot 'checkpoint' after 'create' and before 'save'. Aborting!");
       }
       core.resetCheckpointState();
-      if (core.deferredPauseRequested) {
-        // bluesky waits 0.5 s here so that a second Ctrl-C can still escalate.
-        if (ctx.deferredPauseGrace > 0) await core.clock.sleep(ctx.deferredPauseGrace, core.signal);
-        ctx.requestPause(false);
-      }
-      return null;
+      if (!core.deferredPauseRequested) return null;
+      // bluesky waits 0.5 s here so that a second Ctrl-C can still escalate.
+      if (ctx.deferredPauseGrace <= 0) { ctx.requestPause(false); return null; }
+      return core.clock.sleep(ctx.deferredPauseGrace, core.signal).then(() => { ctx.requestPause(false); return null; });
     },
 
     clear_checkpoint: () => {

@@ -6,7 +6,8 @@
 import type { ExitStatus } from '../../model/documents.js';
 import { DocumentValidationError, IllegalMessageSequence, ProtocolError, RunEngineError } from '../../model/errors.js';
 import type { Msg } from '../../model/msg.js';
-import { type Reading, isReadable } from '../../model/protocols.js';
+import { type Readable, type Reading, isReadable } from '../../model/protocols.js';
+import { isPromiseLike } from '../deferred.js';
 import { shortUid } from '../../model/clock.js';
 import type { CommandHandler } from '../registry.js';
 import type { CommandContext } from './context.js';
@@ -87,14 +88,25 @@ export function readoutCommands(ctx: CommandContext): Record<string, CommandHand
   };
 }
 
-async function readCommand(ctx: CommandContext, m: Msg): Promise<Record<string, Reading>> {
+/**
+ * `read`: read the object and add the reading to the open bundle. Returns the
+ * reading itself, not a promise, when the device answers synchronously and the
+ * bundle needs no await (the common case after an object's first read), so the
+ * loop does not pay a promise round trip per reading; bluesky's `_read`
+ * likewise only suspends when something it awaits does.
+ */
+function readCommand(ctx: CommandContext, m: Msg): Record<string, Reading> | Promise<Record<string, Reading>> {
   const obj = m.obj;
   if (!isReadable(obj)) throw new ProtocolError(obj, 'Readable');
-  const reading = await obj.read();
+  const reading = obj.read();
+  if (isPromiseLike(reading)) return Promise.resolve(reading).then((r) => addReading(ctx, m, obj, r));
+  return addReading(ctx, m, obj, reading);
+}
+
+function addReading(ctx: CommandContext, m: Msg, obj: Readable, reading: Record<string, Reading> | null | undefined): Record<string, Reading> | Promise<Record<string, Reading>> {
   if (reading === null || reading === undefined) {
     throw new RunEngineError('ENGINE_READ_RETURNED_NONE', `The read of ${obj.name} returned None. This is a bug in your object implementation, \`read\` must return a dictionary.`);
   }
-  const b = ctx.core.bundlers.get(m.run);
-  if (b !== undefined) await b.read(obj, reading);
-  return reading;
+  const added = ctx.core.bundlers.get(m.run)?.read(obj, reading);
+  return added === undefined ? reading : added.then(() => reading);
 }

@@ -5,13 +5,12 @@
  * @module
  */
 import { type Clock, shortUid, systemClock } from '../../model/clock.js';
-import { PlanArgumentError } from '../../model/errors.js';
+import { PlanArgumentError, isGeneratorExit } from '../../model/errors.js';
 import { type Plan, type PlanLike, ensurePlan, msg } from '../../model/msg.js';
-import { type Readable, type Reading, isTriggerable } from '../../model/protocols.js';
+import { type Reading, isTriggerable } from '../../model/protocols.js';
 import { allSafeRewind, isNullish, separateDevices } from '../utils.js';
-import { contingencyWrapper, rewindableWrapper } from '../wrappers.js';
-import { create, drop, nullMsg, read, save, wait } from './messages.js';
-import { trigger } from './devices.js';
+import { rewindableWrapper } from '../wrappers.js';
+import { nullMsg } from './messages.js';
 
 /** Readings keyed by data key, as `read` returns them. */
 export type Readings = Record<string, Reading>;
@@ -19,31 +18,30 @@ export type Readings = Record<string, Reading>;
 /** A plan that takes one reading of some devices (bluesky `TakeReading`). */
 export type TakeReading = (devices: readonly unknown[]) => Plan<Readings>;
 
-function* readAll(devices: readonly unknown[]): Plan<Readings> {
-  const out: Readings = {};
-  // The engine's read handler checks Readable (bluesky check_supports).
-  for (const obj of devices) {
-    const reading: unknown = yield* read(obj as Readable);
-    if (!isNullish(reading)) Object.assign(out, reading);
-  }
-  return out;
-}
-
 function* innerTriggerAndRead(devices: readonly unknown[], name: string): Plan<Readings> {
   const group = shortUid('trigger');
   let triggered = false;
   for (const obj of devices) {
     if (isTriggerable(obj)) {
       triggered = true;
-      yield* trigger(obj, { group });
+      yield msg('trigger', obj, [], { group });
     }
   }
-  if (triggered) yield* wait({ group });
-  yield* create(name);
-  return yield* contingencyWrapper<Readings>(readAll(devices), {
-    exceptPlan: function* exceptionPath(e: unknown): Plan<never> { yield* drop(); throw e; },
-    elsePlan: save,
-  });
+  if (triggered) yield msg('wait', null, [], { group, error_on_timeout: true, timeout: null, watch: [] });
+  yield msg('create', null, [], { name });
+  const out: Readings = {};
+  try {
+    for (const obj of devices) {
+      const reading: unknown = yield msg('read', obj);
+      if (!isNullish(reading)) Object.assign(out, reading);
+    }
+  } catch (e) {
+    if (isGeneratorExit(e)) throw e;
+    yield msg('drop');
+    throw e;
+  }
+  yield msg('save');
+  return out;
 }
 
 /**
@@ -55,7 +53,9 @@ function* innerTriggerAndRead(devices: readonly unknown[], name: string): Plan<R
 export function* triggerAndRead(devices: readonly unknown[], name = 'primary'): Plan<Readings> {
   if (devices.length === 0) yield* nullMsg();
   const separated = separateDevices(devices);
-  return yield* rewindableWrapper<Readings>(innerTriggerAndRead(separated, name), allSafeRewind(separated));
+  const safe = allSafeRewind(separated);
+  if (safe) return yield* innerTriggerAndRead(separated, name);
+  return yield* rewindableWrapper<Readings>(innerTriggerAndRead(separated, name), safe);
 }
 
 /** Inner loop of `count`: `Msg('checkpoint')` then `takeReading(detectors)`. */
