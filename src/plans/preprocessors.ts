@@ -37,6 +37,8 @@ function closeOnError(e: unknown): Plan<string> {
  */
 export function* runWrapper(plan: PlanLike, options: { md?: Readonly<Record<string, unknown>> | null } = {}): Plan<string> {
   const uid = yield* openRun(options.md ?? null);
+  // contingency_wrapper(except=close with the error, else=close) written out: every
+  // message of the run passes through this generator, and the wrapper would add two more.
   try {
     yield* ensurePlan(plan);
   } catch (e) {
@@ -51,6 +53,7 @@ export function* runWrapper(plan: PlanLike, options: { md?: Readonly<Record<stri
 /** `stage_all` the devices' root ancestors first, `unstage_all` them in reverse in a finally. */
 export function* stageWrapper<R = unknown>(plan: PlanLike, devices: Iterable<unknown>): Plan<R> {
   const roots = separateDevices([...devices].map(rootAncestor));
+  // finalize_wrapper written out, for the same reason as in runWrapper: one layer instead of three.
   let outcome: Outcome<R>;
   try {
     // The engine's stage handler checks Stageable (bluesky check_supports).

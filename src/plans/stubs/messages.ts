@@ -102,11 +102,16 @@ export interface WaitOptions {
  * @returns true when the group finished (false on a tolerated timeout)
  */
 export function wait(groupOrOptions: Group | WaitOptions = null): Plan<boolean> {
+  return one(waitMsg(groupOrOptions));
+}
+
+/** The message {@link wait} yields, for plans that yield it directly (trigger_and_read). */
+export function waitMsg(groupOrOptions: Group | WaitOptions = null): Msg {
   const o: WaitOptions = typeof groupOrOptions === 'object' && groupOrOptions !== null
     ? groupOrOptions : { group: groupOrOptions };
-  return one(msg('wait', null, [], {
+  return msg('wait', null, [], {
     group: o.group ?? null, error_on_timeout: o.errorOnTimeout ?? true, timeout: o.timeout ?? null, watch: [...(o.watch ?? [])],
-  }));
+  });
 }
 
 /** `Msg('checkpoint')`: if interrupted, rewind to here. */

@@ -10,7 +10,7 @@ import { type Plan, type PlanLike, ensurePlan, msg } from '../../model/msg.js';
 import { type Reading, isTriggerable } from '../../model/protocols.js';
 import { allSafeRewind, isNullish, separateDevices } from '../utils.js';
 import { rewindableWrapper } from '../wrappers.js';
-import { nullMsg } from './messages.js';
+import { nullMsg, waitMsg } from './messages.js';
 
 /** Readings keyed by data key, as `read` returns them. */
 export type Readings = Record<string, Reading>;
@@ -18,6 +18,12 @@ export type Readings = Record<string, Reading>;
 /** A plan that takes one reading of some devices (bluesky `TakeReading`). */
 export type TakeReading = (devices: readonly unknown[]) => Plan<Readings>;
 
+/**
+ * The reading of one step, on the path of every message of every scan: it
+ * yields its messages itself (as the stubs spell them; the golden tests
+ * compare) and writes out contingency_wrapper's except/else, since each stub
+ * or wrapper generator would add a layer every message passes through.
+ */
 function* innerTriggerAndRead(devices: readonly unknown[], name: string): Plan<Readings> {
   const group = shortUid('trigger');
   let triggered = false;
@@ -27,16 +33,17 @@ function* innerTriggerAndRead(devices: readonly unknown[], name: string): Plan<R
       yield msg('trigger', obj, [], { group });
     }
   }
-  if (triggered) yield msg('wait', null, [], { group, error_on_timeout: true, timeout: null, watch: [] });
+  if (triggered) yield waitMsg(group);
   yield msg('create', null, [], { name });
   const out: Readings = {};
   try {
+    // The engine's read handler checks Readable (bluesky check_supports).
     for (const obj of devices) {
       const reading: unknown = yield msg('read', obj);
       if (!isNullish(reading)) Object.assign(out, reading);
     }
   } catch (e) {
-    if (isGeneratorExit(e)) throw e;
+    if (isGeneratorExit(e)) throw e; // closed or halted: no cleanup, as the wrappers
     yield msg('drop');
     throw e;
   }
@@ -54,6 +61,7 @@ export function* triggerAndRead(devices: readonly unknown[], name = 'primary'): 
   if (devices.length === 0) yield* nullMsg();
   const separated = separateDevices(devices);
   const safe = allSafeRewind(separated);
+  // rewindable_wrapper(plan, True) only passes messages through: skip its layer.
   if (safe) return yield* innerTriggerAndRead(separated, name);
   return yield* rewindableWrapper<Readings>(innerTriggerAndRead(separated, name), safe);
 }
