@@ -66,11 +66,13 @@ export function* count(detectors: readonly Readable[], options: CountOptions = {
   const perShot = options.perShot ?? oneShot;
   const predeclare = !options.perShot && options.predeclare === true;
   const repeatOptions = { num, delay, ...(options.clock ? { clock: options.clock } : {}) };
-  function* innerCount(): Plan<void> {
-    if (predeclare) yield* declareStream(detectors, { name: 'primary' });
+  function* declaredThenRepeat(): Plan<void> {
+    yield* declareStream(detectors, { name: 'primary' });
     return yield* repeat(() => perShot(detectors), repeatOptions);
   }
-  return yield* stageWrapper<string>(runWrapper(innerCount(), { md }), detectors);
+  // Without a declared stream the run is `repeat` itself: one generator fewer under every message.
+  const body = predeclare ? declaredThenRepeat() : repeat(() => perShot(detectors), repeatOptions);
+  return yield* stageWrapper<string>(runWrapper(body, { md }), detectors);
 }
 
 /** Options of the step scans. */
