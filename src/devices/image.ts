@@ -4,6 +4,7 @@
  * It writes no files: the documents describe frames that are never saved.
  * @module
  */
+import { randomUUID } from 'node:crypto';
 import type { AssetDoc, DataKey, Reading, WritesExternalAssets } from '../model/protocols.js';
 import type { Status } from '../model/status.js';
 import { npFloatArrayRepr } from '../model/python-repr.js';
@@ -43,7 +44,7 @@ export class SynImageDetector extends SynSignal implements WritesExternalAssets 
     super({ func: ones10x10, ...options });
     this.savePath = options.savePath ?? '/tmp';
     this.spec = options.spec ?? 'NPY_SEQ';
-    this.#uid = options.uid ?? (() => globalThis.crypto.randomUUID());
+    this.#uid = options.uid ?? (() => randomUUID());
   }
 
   /** Open a new resource (one file stem for the frames to come). @returns `[this]`. */

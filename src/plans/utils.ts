@@ -4,11 +4,12 @@
  * Pure functions; never yields messages, never touches the engine.
  * @module
  */
+import { randomUUID } from 'node:crypto';
 import { hasHints, hasParent, isMovable, isReadable } from '../model/protocols.js';
 
 /** A new UUID4 string (bluesky `str(uuid.uuid4())`). */
 export function newUid(): string {
-  return globalThis.crypto.randomUUID();
+  return randomUUID();
 }
 
 /** True for `null` and `undefined`: the reply a plan gets when it is list-ified (driven without an engine). */
