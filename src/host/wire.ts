@@ -45,7 +45,8 @@ export type ToWorker =
   | { t: 'ack'; n: number };
 
 export type FromWorkerItem =
-  | { t: 'event'; event: HostEvent }
+  /** `json`: a document event's document as JSON, encoded on the engine's thread (see {@link DOCUMENT_JSON}). */
+  | { t: 'event'; event: HostEvent; json?: string }
   | { t: 'reply'; id: number; result: unknown }
   | { t: 'pong'; id: number }
   | { t: 'ready'; catalog: Catalog }

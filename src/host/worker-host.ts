@@ -8,6 +8,7 @@
 import type { RunEngineState } from '../engine/index.js';
 import { EngineThread, type Patience, ThreadError } from './engine-thread.js';
 import { EMPTY_CATALOG } from './inprocess-host.js';
+import { DOCUMENT_JSON, keepMemo } from '../model/memo.js';
 import { OpenRunTracker } from './open-run.js';
 import type { EngineSetup } from './setup.js';
 import { HostListeners } from './listeners.js';
@@ -216,7 +217,10 @@ export class WorkerHost implements EngineHost {
   #onItem(item: FromWorkerItem): void {
     if (item.t !== 'event') return;
     const e = item.event;
-    if (e.kind === 'document') this.#tracker.observe(e.name, e.doc);
+    if (e.kind === 'document') {
+      if (item.json !== undefined) keepMemo(e.doc, DOCUMENT_JSON, item.json);
+      this.#tracker.observe(e.name, e.doc);
+    }
     else if (e.kind === 'state') this.#state = e.state;
     else if (e.kind === 'item_end' && this.#item === e.itemId) this.#item = null;
     if (this.#interrupt !== null && this.#state === 'idle' && this.#item === null) this.#interrupt = null;

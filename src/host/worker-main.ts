@@ -88,7 +88,9 @@ port.on('message', (msg: ToWorker) => {
 });
 
 try {
-  const r = makeRoom(boot.setup, (event) => post({ t: 'event', event }, urgent(event)), { engineFactory: () => new RunEngine({ clock }) });
+  // Documents travel with their JSON: encoding them here takes that work off the server's thread,
+  // which would otherwise encode each one to store and frame it (DOCUMENT_JSON).
+  const r = makeRoom(boot.setup, (event) => post(event.kind === 'document' ? { t: 'event', event, json: JSON.stringify(event.doc) } : { t: 'event', event }, urgent(event)), { engineFactory: () => new RunEngine({ clock }) });
   r.setScanId(boot.scanId);
   await loadDevices(r, boot.setup); // released with the thread
   const catalog = await loadPlans(r, boot.setup);

@@ -8,5 +8,5 @@ export * from './clock.js';
 export * from './timers.js';
 export { validateDocument, documentErrors } from './validate.js';
 export * from './python-repr.js';
-export { keepMemo, memoOf, takeMemo } from './memo.js';
+export { DOCUMENT_JSON, keepMemo, memoOf, takeMemo } from './memo.js';
 export { Serial } from './serial.js';

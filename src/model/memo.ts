@@ -25,3 +25,11 @@ export function takeMemo<T>(obj: object, key: symbol): T | undefined {
 export function keepMemo(obj: object, key: symbol, value: unknown): void {
   if (Object.isExtensible(obj)) Object.defineProperty(obj, key, { value, writable: true, configurable: true });
 }
+
+/**
+ * A document's JSON, when it was encoded where the document was made: the
+ * engine's thread encodes each document it hands over, so the server's
+ * thread, which stores and frames it, does not encode it again (the store
+ * takes it with {@link takeMemo}).
+ */
+export const DOCUMENT_JSON: unique symbol = Symbol('document JSON');

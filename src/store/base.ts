@@ -5,7 +5,7 @@
  * @module
  */
 import type { DocumentMap, DocumentName } from '../model/documents.js';
-import { keepMemo, takeMemo } from '../model/memo.js';
+import { DOCUMENT_JSON, keepMemo, takeMemo } from '../model/memo.js';
 import { Serial } from '../model/serial.js';
 import type { BackendState, EventRow, PendingDocument, RetentionRule, StoreBackend, WriteBatch } from './backend.js';
 import { StoreError, causeText } from './errors.js';
@@ -175,7 +175,7 @@ export class BaseStore implements RunStore {
   #queueDocument(name: DocumentName, doc: AnyDocument, meta: DocumentMeta | undefined, interrupted: boolean): PendingDocument {
     this.#writable();
     if (name === 'start') this.#refuseOpenRun((doc as { uid?: unknown }).uid);
-    const json = JSON.stringify(doc);
+    const json = takeMemo<string>(doc, DOCUMENT_JSON) ?? JSON.stringify(doc);
     const obs = this.#tracker.observe(name, doc, meta, interrupted);
     const entry: PendingDocument = { id: this.#nextDocId++, runUid: obs.runUid, name, json };
     if (obs.start !== undefined) {

@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { type EngineHost, PlanModuleError, WorkerHost } from '../../src/host/index.js';
+import { DOCUMENT_JSON, memoOf } from '../../src/model/index.js';
 import { TEST_PLANS } from '../helpers/engine.js';
 import { GateBroker } from '../helpers/gates.js';
 import { EventLog } from './contract.js';
@@ -58,6 +59,21 @@ async function nextPlanRuns(h: EngineHost, log: EventLog): Promise<void> {
   const end = await log.ended(id, from);
   assert.equal(log.docs(from, end).find((d) => d.name === 'stop')?.doc.exit_status, 'success');
 }
+
+describe('documents from the worker', () => {
+  it('arrive with their JSON, encoded on the engine thread, for the store to take (DOCUMENT_JSON)', { timeout: 30_000 }, async () => {
+    const { host: h, log } = await host();
+    try {
+      const from = log.events.length;
+      const id = item();
+      assert.ok((await h.start({ itemId: id, name: 'count', params: { detectors: ['det'], num: 3 }, md: {} })).ok);
+      const end = await log.ended(id, from);
+      const docs = log.docs(from, end);
+      assert.deepEqual(docs.map((d) => d.name), ['start', 'descriptor', 'event', 'event', 'event', 'stop']);
+      for (const d of docs) assert.equal(memoOf(d.doc, DOCUMENT_JSON), JSON.stringify(d.doc), d.name);
+    } finally { await h.close(); }
+  });
+});
 
 describe('a plan that does not answer is ended', () => {
   for (const verb of ['halt', 'abort', 'stop'] as const) {

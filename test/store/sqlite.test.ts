@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
+import { DOCUMENT_JSON, keepMemo } from '../../src/model/index.js';
 import { DB_FILE, SqliteStore, StoreError } from '../../src/store/index.js';
 import { exportLines, exportText, handRun } from './contract.js';
 import { TempDirs } from './tmp.js';
@@ -62,6 +63,26 @@ describe('SqliteStore across restarts', () => {
       assert.deepEqual((await s.readEvents(0, 10)).map((e) => e.seq), [1, 2, 3, 4, 5, 6, 7]);
       assert.equal((await s.getDocuments('r1')).length, 4);
     });
+  });
+
+  it('stores the JSON a document came with (DOCUMENT_JSON, encoded on the engine thread) instead of encoding it again', async () => {
+    const dir = dirs.make();
+    const [start, descriptor, event, stop] = handRun('r9', 1);
+    // The same document, keys in another order: the text stored shows which encoding was used.
+    const doc = event?.[1] as Record<string, unknown>;
+    const given = JSON.stringify(Object.fromEntries(Object.entries(doc).reverse()));
+    assert.notEqual(given, JSON.stringify(doc));
+    keepMemo(doc, DOCUMENT_JSON, given);
+    await withStore(dir, async (s) => {
+      for (const entry of [start, descriptor, event, stop]) if (entry !== undefined) s.appendDocument(entry[0], entry[1]);
+      await s.commit();
+    });
+    const db = new Database(join(dir, DB_FILE), { readonly: true });
+    try {
+      const stored = db.prepare("SELECT doc FROM documents WHERE name = 'event'").pluck().get();
+      assert.equal(stored, given);
+      assert.equal(db.prepare("SELECT doc FROM documents WHERE name = 'stop'").pluck().get(), JSON.stringify(stop?.[1]), 'a document without one is encoded here');
+    } finally { db.close(); }
   });
 
   it('keeps the interrupted flag through export and import', async () => {
