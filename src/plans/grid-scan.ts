@@ -8,7 +8,7 @@ import type { Plan } from '../model/msg.js';
 import { type Readable, nameOf } from '../model/protocols.js';
 import { type Md, type PerStep, checkDetectors, hintsOf, perStepRepr, setDefault } from './plan-helpers.js';
 import { type GridChunk, chunkOuterProductArgs, classifyOuterProductArgsPattern, outerProduct } from './plan-patterns.js';
-import { PLAN_PATTERNS_MODULE, scanNd } from './plans.js';
+import { PLAN_PATTERNS_MODULE, scanNdRun } from './plans.js';
 import { relativeSetWrapper, resetPositionsWrapper } from './relative.js';
 import { deviceRepr } from './utils.js';
 
@@ -106,7 +106,7 @@ export function* gridScan(detectors: readonly Readable[], args: readonly unknown
     ...(options.md ?? {}),
   };
   md['hints'] = gridHints(md, motors);
-  return yield* scanNd(detectors, cycler, {
+  return yield* scanNdRun(detectors, cycler, {
     md,
     ...(options.perStep ? { perStep: options.perStep } : {}),
     ...(options.predeclare === undefined ? {} : { predeclare: options.predeclare }),

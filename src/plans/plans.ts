@@ -109,6 +109,15 @@ function cyclerRepr(c: Cycler): string {
  * @returns the run uid
  */
 export function* scanNd(detectors: readonly Readable[], cycler: Cycler, options: ScanNdOptions = {}): Plan<string> {
+  return yield* scanNdRun(detectors, cycler, options);
+}
+
+/**
+ * {@link scanNd}'s checks and metadata, then its staged run as a plan. Not a generator: the
+ * plans built on scan_nd call it from their own body (so its errors still surface when the
+ * plan starts) and delegate to the run directly, one generator fewer under every message.
+ */
+export function scanNdRun(detectors: readonly Readable[], cycler: Cycler, options: ScanNdOptions = {}): Plan<string> {
   checkDetectors(detectors);
   const n = cycler.length;
   const userMd = options.md ?? {};
@@ -135,7 +144,7 @@ export function* scanNd(detectors: readonly Readable[], cycler: Cycler, options:
     // One point at a time: a trajectory of any length takes no memory per point.
     for (let i = 0; i < n; i++) yield* ensurePlan(perStep(detectors, cycler.at(i), posCache));
   }
-  return yield* stageWrapper<string>(runWrapper(innerScanNd(), { md }), [...detectors, ...motors]);
+  return stageWrapper<string>(runWrapper(innerScanNd(), { md }), [...detectors, ...motors]);
 }
 
 /** `args` without a trailing num, and the num (from options or the trailing element). */
@@ -175,7 +184,7 @@ export function* scan(detectors: readonly Readable[], args: readonly unknown[], 
   const xFields = motors.flatMap(getHintedFields);
   md['hints'] = { ...(xFields.length > 0 ? { dimensions: [[xFields, 'primary']] } : {}), ...hintsOf(userMd) };
   const cycler = innerProduct(split.num, split.args);
-  return yield* scanNd(detectors, cycler, { ...scanNdExtras(options), md });
+  return yield* scanNdRun(detectors, cycler, { ...scanNdExtras(options), md });
 }
 
 function scanNdExtras(options: ScanOptions): ScanNdOptions {
@@ -247,7 +256,7 @@ export function* listScan(detectors: readonly Readable[], args: readonly unknown
   };
   const xFields = pairs.flatMap(([m]) => getHintedFields(m));
   md['hints'] = { ...(xFields.length > 0 ? { dimensions: [[xFields, 'primary']] } : {}), ...hintsOf(userMd) };
-  return yield* scanNd(detectors, innerListProduct(args), { ...options, md });
+  return yield* scanNdRun(detectors, innerListProduct(args), { ...options, md });
 }
 
 /** {@link listScan} with positions relative to the current ones (bluesky `rel_list_scan`). */
