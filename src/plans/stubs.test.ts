@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Clock } from '../model/clock.js';
-import { PlanArgumentError, ProtocolError } from '../model/errors.js';
+import { GeneratorExit, PlanArgumentError, PlanHalt, ProtocolError } from '../model/errors.js';
 import { type Msg, type Plan, msg } from '../model/msg.js';
 import type { Flyable, Locatable } from '../model/protocols.js';
 import { completedStatus } from '../model/status.js';
@@ -120,6 +120,13 @@ describe('trigger_and_read', () => {
     const boom = new Error('read failed');
     assert.throws(() => drive(triggerAndRead([det]), (m) => { if (m.command === 'read') throw boom; return defaultReply(m); }, msgs), (e) => e === boom);
     assert.deepEqual(msgs.map((m) => m.command), ['trigger', 'wait', 'create', 'read', 'drop']);
+  });
+  it('a halt (or a close) during a read leaves at once: no drop, as contingency_wrapper skips GeneratorExit', () => {
+    for (const stopper of [new PlanHalt(), new GeneratorExit('closed')]) {
+      const msgs: Msg[] = [];
+      assert.throws(() => drive(triggerAndRead([det]), (m) => { if (m.command === 'read') throw stopper; return defaultReply(m); }, msgs), (e) => e === stopper);
+      assert.deepEqual(msgs.map((m) => m.command), ['trigger', 'wait', 'create', 'read'], stopper.name);
+    }
   });
   it('wraps non-rewindable devices in rewindable(False) and restores it (test_nonrewindable_detector)', () => {
     const nonRewindable = Object.assign(new FakeDetector('nr'), { rewindable: { get: () => false } });
