@@ -6,9 +6,9 @@
  * @module
  */
 import type { RunEngineState } from '../engine/index.js';
+import { DOCUMENT_JSON, keepMemo } from '../model/index.js';
 import { EngineThread, type Patience, ThreadError } from './engine-thread.js';
 import { EMPTY_CATALOG } from './inprocess-host.js';
-import { DOCUMENT_JSON, keepMemo } from '../model/memo.js';
 import { OpenRunTracker } from './open-run.js';
 import type { EngineSetup } from './setup.js';
 import { HostListeners } from './listeners.js';
@@ -220,8 +220,7 @@ export class WorkerHost implements EngineHost {
     if (e.kind === 'document') {
       if (item.json !== undefined) keepMemo(e.doc, DOCUMENT_JSON, item.json);
       this.#tracker.observe(e.name, e.doc);
-    }
-    else if (e.kind === 'state') this.#state = e.state;
+    } else if (e.kind === 'state') this.#state = e.state;
     else if (e.kind === 'item_end' && this.#item === e.itemId) this.#item = null;
     if (this.#interrupt !== null && this.#state === 'idle' && this.#item === null) this.#interrupt = null;
     this.#deliver(e);

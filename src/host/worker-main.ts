@@ -41,6 +41,14 @@ const clock: Clock = {
 function post(item: FromWorkerItem, urgent = false): void { outbox.post(item, urgent); }
 
 /**
+ * Documents travel with their JSON: encoding them here takes that work off the server's thread,
+ * which would otherwise encode each one to store and frame it (DOCUMENT_JSON, src/model/memo.ts).
+ */
+function postEvent(event: HostEvent): void {
+  post(event.kind === 'document' ? { t: 'event', event, json: JSON.stringify(event.doc) } : { t: 'event', event }, urgent(event));
+}
+
+/**
  * Sent at once rather than with the next batch: state changes (control latency) and
  * the documents that open and shape a run, so a plan that then blocks this thread
  * cannot keep its run from being known (and closed) on the main thread.
@@ -88,9 +96,7 @@ port.on('message', (msg: ToWorker) => {
 });
 
 try {
-  // Documents travel with their JSON: encoding them here takes that work off the server's thread,
-  // which would otherwise encode each one to store and frame it (DOCUMENT_JSON).
-  const r = makeRoom(boot.setup, (event) => post(event.kind === 'document' ? { t: 'event', event, json: JSON.stringify(event.doc) } : { t: 'event', event }, urgent(event)), { engineFactory: () => new RunEngine({ clock }) });
+  const r = makeRoom(boot.setup, postEvent, { engineFactory: () => new RunEngine({ clock }) });
   r.setScanId(boot.scanId);
   await loadDevices(r, boot.setup); // released with the thread
   const catalog = await loadPlans(r, boot.setup);

@@ -1,7 +1,7 @@
 /**
  * Time for the engine: injected so that the engine core never touches timers or
  * the wall clock directly (and tests can control it). The default uses the
- * JavaScript globals.
+ * JavaScript globals, and node:crypto for uids.
  * @module
  */
 import { randomFillSync, randomUUID } from 'node:crypto';
