@@ -91,6 +91,25 @@ describe('web panel (Chromium)', { timeout: 180_000, ...chromiumTests() }, () =>
     await screenshot(page, 'scan-done');
   });
 
+  it('a plan chosen in the form starts from its own defaults at once: a box ticked right after the choice stays ticked', async () => {
+    await choosePlan('scan');
+    await setDetectors(['det']);
+    // Choose count and tick its detector within one task, before the form's effects run (they wait for a frame).
+    const ticked = await page.evaluate(async () => {
+      const select = document.querySelector('[data-testid=plan-select]') as HTMLSelectElement;
+      select.value = 'count';
+      select.dispatchEvent(new Event('change', { bubbles: true }));
+      await new Promise((r) => setTimeout(r, 0)); // rendered
+      // (No helper function: tsx would wrap it in a name helper the page does not have.)
+      const before = document.querySelector<HTMLInputElement>('[data-field=detectors] input[type=checkbox][value=det]')?.checked ?? null;
+      if (before === false) document.querySelector<HTMLInputElement>('[data-field=detectors] input[type=checkbox][value=det]')?.click();
+      await new Promise((r) => setTimeout(r, 300)); // effects and a validation round trip
+      return { before, after: document.querySelector<HTMLInputElement>('[data-field=detectors] input[type=checkbox][value=det]')?.checked ?? null };
+    });
+    // The count form never showed scan's ticked box, and the tick made on it was kept.
+    assert.deepEqual(ticked, { before: false, after: true });
+  });
+
   it('a slow count: points arrive and the progress bar moves while it runs; pause now, then resume', async () => {
     await startCount(60, 0.05);
     await until(page, () => Number(document.querySelector('[data-testid=plot]')?.getAttribute('data-points')) >= 5, null);

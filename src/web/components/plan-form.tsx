@@ -5,7 +5,7 @@
  * @module
  */
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
-import type { DeviceInfo, ErrorDetail } from '../../protocol/v2/client.js';
+import type { DeviceInfo, ErrorDetail, PlanInfo } from '../../protocol/v2/client.js';
 import { ClientError } from '../../protocol/v2/client.js';
 import { isLegal } from '../actions.js';
 import type { PanelModel } from '../panel-model.js';
@@ -30,7 +30,19 @@ export function PlanForm({ model }: { model: PanelModel }) {
   const checkSeq = useRef(0);
 
   // A new plan: start from its defaults (params never carry over from one plan to the next).
-  useEffect(() => { setValues(initialValues(plan?.params ?? null)); setProblems([]); setResult(null); }, [plan?.name]);
+  // Chosen in the select, the defaults come in the same render as the plan's fields: reset by an
+  // effect alone, the fields would first show the last plan's values, and an edit made before the
+  // effect ran (a quick click) would then be wiped. The effect covers the plan list arriving.
+  const valuesFor = useRef<string | undefined>(undefined);
+  function startFrom(p: PlanInfo | undefined): void {
+    valuesFor.current = p?.name;
+    setValues(initialValues(p?.params ?? null)); setProblems([]); setResult(null);
+  }
+  useEffect(() => { if (valuesFor.current !== plan?.name) startFrom(plan); }, [plan?.name]);
+  function choose(name: string): void {
+    setPlanName(name);
+    startFrom(plans.find((p) => p.name === name));
+  }
   // A refusal is about the last attempt: once a run starts it is stale.
   useEffect(() => { setResult((r) => (r?.ok === false ? null : r)); }, [model.run?.uid]);
 
@@ -88,7 +100,7 @@ export function PlanForm({ model }: { model: PanelModel }) {
   return (
     <form class="plan-form" onSubmit={(e) => void submit(e, 'start')} aria-label="start a plan" noValidate>
       <label class="plan-pick">Plan
-        <select value={plan?.name ?? ''} onChange={(e) => setPlanName((e.target as HTMLSelectElement).value)} data-testid="plan-select">
+        <select value={plan?.name ?? ''} onChange={(e) => choose((e.target as HTMLSelectElement).value)} data-testid="plan-select">
           {plans.map((p) => <option key={p.name} value={p.name}>{p.name}</option>)}
         </select>
       </label>
