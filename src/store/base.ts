@@ -56,7 +56,24 @@ const DATA_JSON: unique symbol = Symbol('stored data JSON');
  * keeps what it builds from it; kept, it doubled the memory of the ring's and the disk pages'
  * events beyond the bytes their bound counts.
  */
-export function takeStoredDataJson(event: StoredEvent): readonly string[] | undefined { return takeMemo<readonly string[]>(event, DATA_JSON); }
+export function takeStoredDataJson(event: StoredEvent): readonly string[] | undefined {
+  return takeMemo<readonly string[]>(event, DATA_JSON) ?? carriedDocumentJson(event);
+}
+
+/**
+ * Without a store (`serve --no-data`), a document event's data is `{name, doc}` as the journal
+ * made it, and its document may have come from the engine's thread with its text (DOCUMENT_JSON):
+ * that text, between the same head and brace, so the frame does not encode the document again.
+ */
+function carriedDocumentJson(event: StoredEvent): readonly string[] | undefined {
+  if (event.topic !== 'document') return undefined;
+  const data = event.data as { name?: unknown; doc?: unknown } | null;
+  if (data === null || typeof data.name !== 'string' || typeof data.doc !== 'object' || data.doc === null) return undefined;
+  // Only the exact shape {name, doc}: any other key would be missing from the pieces.
+  if (Object.keys(data).length !== 2 || Object.keys(data)[0] !== 'name') return undefined;
+  const json = takeMemo<string>(data.doc, DOCUMENT_JSON);
+  return json === undefined ? undefined : documentDataJson(data.name, json);
+}
 
 function textEvent(seq: number, topic: string, time: number, data: unknown, dataJson: readonly string[]): StoredEvent {
   const e: StoredEvent = { seq, topic, time, data };

@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { MemoryEventLog, type LoggedEvent } from '../../src/protocol/v2/event-log.js';
 import type { Event } from '../../src/protocol/v2/types.js';
+import { DOCUMENT_JSON, keepMemo } from '../../src/model/index.js';
 import { MemoryStore } from '../../src/store/index.js';
 
 /** Data whose JSON is multi-byte UTF-8, escapes, and (with `big`) too long for Buffer's shared pool. */
@@ -26,6 +27,19 @@ describe('MemoryEventLog frames', () => {
     const log = new MemoryEventLog();
     const events = [log.append('state', awkward(1) as never), log.append('log', awkward(2, true) as never)];
     assert.deepEqual(all(log).map((e) => e.frame.toString('utf8')), events.map((e) => JSON.stringify(e)));
+  });
+
+  test('without a store, a document that came with its JSON (DOCUMENT_JSON) is framed from that text; one without, by encoding', () => {
+    const log = new MemoryEventLog();
+    const doc = { uid: 'e1', ...awkward(1) };
+    // Keys in another order: the frame shows which encoding was used.
+    const carried = JSON.stringify(Object.fromEntries(Object.entries(doc).reverse()));
+    keepMemo(doc, DOCUMENT_JSON, carried);
+    const event = log.append('document', { name: 'event', doc } as never);
+    const plain = log.append('document', { name: 'stop', doc: awkward(2) } as never);
+    const [first, second] = all(log).map((e) => e.frame.toString('utf8'));
+    assert.equal(first, `{"seq":${String(event.seq)},"topic":"document","time":${JSON.stringify(event.time)},"data":{"name":"event","doc":${carried}}}`);
+    assert.equal(second, JSON.stringify(plain));
   });
 
   test("a store's event (its data's JSON made by the store) is framed as JSON.stringify(event)", async () => {
