@@ -173,7 +173,7 @@ export class EngineThread {
       }
       case 'ready': this.#readyResolve(item.catalog); break;
       case 'failed': this.#readyReject(errorFrom(item.error)); break;
-      case 'event': break;
+      case 'event': case 'doc': break;
     }
     onItem(item);
   }

@@ -4,6 +4,7 @@
  * sent together with the events before it, so it never overtakes them.
  * @module
  */
+import type { DocumentName } from '../model/documents.js';
 import type { EngineSetup } from './setup.js';
 import type { Catalog, ControlVerb, ErrorInfo, HostEvent, StartRequest } from './types.js';
 
@@ -45,8 +46,13 @@ export type ToWorker =
   | { t: 'ack'; n: number };
 
 export type FromWorkerItem =
-  /** `json`: a document event's document as JSON, encoded on the engine's thread (see {@link DOCUMENT_JSON}). */
-  | { t: 'event'; event: HostEvent; json?: string }
+  /** Any event but a document. */
+  | { t: 'event'; event: Exclude<HostEvent, { kind: 'document' }> }
+  /**
+   * A document, as its JSON only (encoded on the engine's thread): the main thread parses it and keeps
+   * the text with it (see {@link DOCUMENT_JSON}) for the store and the streams, which would encode it again.
+   */
+  | { t: 'doc'; name: DocumentName; json: string }
   | { t: 'reply'; id: number; result: unknown }
   | { t: 'pong'; id: number }
   | { t: 'ready'; catalog: Catalog }

@@ -215,12 +215,16 @@ export class WorkerHost implements EngineHost {
   #requestTimeout(): Patience { return { deadlineMs: this.#requestTimeoutMs() }; }
 
   #onItem(item: FromWorkerItem): void {
+    if (item.t === 'doc') {
+      const doc = JSON.parse(item.json) as Record<string, unknown>;
+      keepMemo(doc, DOCUMENT_JSON, item.json);
+      this.#tracker.observe(item.name, doc);
+      this.#deliver({ kind: 'document', name: item.name, doc });
+      return;
+    }
     if (item.t !== 'event') return;
     const e = item.event;
-    if (e.kind === 'document') {
-      if (item.json !== undefined) keepMemo(e.doc, DOCUMENT_JSON, item.json);
-      this.#tracker.observe(e.name, e.doc);
-    } else if (e.kind === 'state') this.#state = e.state;
+    if (e.kind === 'state') this.#state = e.state;
     else if (e.kind === 'item_end' && this.#item === e.itemId) this.#item = null;
     if (this.#interrupt !== null && this.#state === 'idle' && this.#item === null) this.#interrupt = null;
     this.#deliver(e);
