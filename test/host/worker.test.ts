@@ -73,6 +73,38 @@ describe('documents from the worker', () => {
       for (const d of docs) assert.equal(memoOf(d.doc, DOCUMENT_JSON), JSON.stringify(d.doc), d.name);
     } finally { await h.close(); }
   });
+
+  it('cross as JSON alone: what the main thread gets is what is stored and streamed (NaN is null, undefined is absent)', { timeout: 30_000 }, async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'worker-json-'));
+    const file = join(dir, 'odd-md.mjs');
+    // Metadata a plan writes itself (a request's md is checked and could not carry these).
+    writeFileSync(file, [
+      "import { closeRun, openRun } from 'bluesky-dispatcher/plans';",
+      'export function register(d) {',
+      '  d.addPlan("odd_md", function* () { yield* openRun({ bad_reading: NaN, too_far: Infinity, unset: undefined, sample: "Si" }); yield* closeRun(); },',
+      '    { type: "object", properties: {} });',
+      '}',
+    ].join('\n'));
+    const h = new WorkerHost({ setup: { plans: [file] } });
+    const log = new EventLog(h);
+    try {
+      await h.open();
+      const id = item();
+      assert.ok((await h.start({ itemId: id, name: 'odd_md', params: {}, md: {} })).ok);
+      const end = await log.ended(id, 0);
+      const start = log.docs(0, end).find((d) => d.name === 'start')?.doc;
+      assert.ok(start !== undefined);
+      // A structured clone of the object would have kept NaN, Infinity and the undefined key.
+      assert.equal(start.sample, 'Si');
+      assert.equal(start.bad_reading, null);
+      assert.equal(start.too_far, null);
+      assert.equal(Object.hasOwn(start, 'unset'), false);
+      assert.equal(memoOf(start, DOCUMENT_JSON), JSON.stringify(start));
+    } finally {
+      await h.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
 
 describe('a plan that does not answer is ended', () => {
