@@ -2,8 +2,13 @@
  * The store through the server: `server_stored_events_per_s` (a fast count
  * started over v2 on `serve --data`, the default worker engine, one v2
  * subscriber reading everything; compare `inprocess_events_per_s`, the same
- * count on a bare RunEngine in this process, no store; both the median of 5
- * runs of 20,000 after a warm-up run, and `server_inprocess_ratio` their ratio),
+ * count on a bare RunEngine in a child process, no store; both the median of 5
+ * runs of 20,000 after a warm-up run, taken in rounds (see RUNS), and
+ * `server_inprocess_ratio` the median of the rounds' ratios;
+ * `inprocess_json_events_per_s`, the same bare count with a subscriber that
+ * encodes each document as JSON, the least that any store does, and
+ * `server_inprocess_json_ratio` the server's rate against it: what is left
+ * once the encoding every stored document needs is counted on both sides),
  * `disk_bytes_per_event` (the data file's growth per count event, after a
  * checkpoint) and `export_stall_max_ms` (the longest event-loop stall of the
  * server while 5 `curl`s download a 200 000-event run at once: a 1 ms timer's
@@ -11,10 +16,11 @@
  * shared machine most of a gap can be other processes' turn).
  * @module
  */
-import { spawn } from 'node:child_process';
+import { fork, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { WebSocket } from 'ws';
 import { serve } from '../src/cli/serve.js';
@@ -30,6 +36,9 @@ export interface StoreServerBench {
   inprocess_events_per_s: number;
   /** server_stored_events_per_s / inprocess_events_per_s (issue 16's goal: at least 0.8). */
   server_inprocess_ratio: number;
+  inprocess_json_events_per_s: number;
+  /** server_stored_events_per_s / inprocess_json_events_per_s. */
+  server_inprocess_json_ratio: number;
   disk_bytes_per_event: number;
   export_stall_max_ms: number;
 }
@@ -40,51 +49,105 @@ function fileBytes(dir: string): number {
   return n;
 }
 
-/** Timed runs per figure, after one warm-up run of 1,000: the median, since one load spike on a shared machine moves a single run by a third. */
+/**
+ * Rounds of timed runs, after one warm-up run of 1,000 each. A round runs the three counts back to
+ * back (bare, bare with JSON, through the server), so all three see the same load; a figure is the
+ * median of its runs and a ratio the median of its rounds' ratios, since one load spike on a shared
+ * machine moves a single run by a third (measured one after the other, a ratio moved by as much).
+ */
 const RUNS = 5;
 
-async function inProcess(n: number): Promise<number> {
-  const re = new RunEngine();
-  re.subscribe(() => {});
-  await re.run(count([hw().det], { num: 1000 }));
-  const rates: number[] = [];
-  for (let i = 0; i < RUNS; i++) {
-    const t0 = performance.now();
-    await re.run(count([hw().det], { num: n }));
-    rates.push(n / ((performance.now() - t0) / 1000));
-  }
-  return median(rates);
+/** What the bare counts' child is asked: a count of `num`, its subscriber encoding each document as JSON or not. */
+interface BareRequest { num: number; encode: boolean }
+
+/**
+ * The bare counts run in a child process, not beside the server: a count on this thread left the
+ * server's main thread slower for its next runs (its garbage collected during them; about 15 %).
+ */
+function bareCounter(): { run(req: BareRequest): Promise<number>; close(): void } {
+  const child = fork(fileURLToPath(import.meta.url), [BARE_CHILD], { execArgv: process.execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  return {
+    run: (req) => new Promise<number>((resolve, reject) => {
+      const exited = (code: number | null): void => { reject(new Error(`bench: the bare count child exited (${String(code)})`)); };
+      child.once('exit', exited);
+      child.once('message', (seconds) => { child.off('exit', exited); resolve(seconds as number); });
+      child.send(req);
+    }),
+    close: () => { child.kill(); },
+  };
 }
 
-/** One count over v2 with one subscriber; resolves with events/s and the file's growth per event. */
-async function throughServer(n: number): Promise<{ rate: number; bytes: number }> {
-  const dir = mkdtempSync(join(tmpdir(), 'bench-store-server-'));
-  try {
-    const s = await serve({ port: 0, data: dir, logger: createLogger({ level: 'silent' }) });
-    const url = `${s.server.url}v2`;
-    const ws = await new Promise<WebSocket>((resolve, reject) => { const w = new WebSocket(url); w.once('open', () => resolve(w)); w.once('error', reject); });
-    let lastStop = 0;
-    let stops = 0;
-    // The subscriber shares the server's thread: it looks for the stop where a frame names its
-    // document (`{"seq":…,"topic":"document","time":…,"data":{"name":…`), not through every byte.
-    ws.on('message', (d: Buffer) => { if (d.subarray(0, 100).includes('"name":"stop"')) { stops++; lastStop = performance.now(); } });
-    ws.send(JSON.stringify({ id: 1, op: 'subscribe' }));
-    const runOnce = async (num: number): Promise<number> => {
+const BARE_CHILD = '--bare-count-child';
+
+/** In the child: one RunEngine per subscriber kind, a count per request, its seconds in reply. */
+function serveBareCounts(): void {
+  const engines = { plain: new RunEngine(), json: new RunEngine() };
+  engines.plain.subscribe(() => {});
+  engines.json.subscribe((_name, doc) => { JSON.stringify(doc); });
+  process.on('message', (req: BareRequest) => {
+    const re = req.encode ? engines.json : engines.plain;
+    const t0 = performance.now();
+    void re.run(count([hw().det], { num: req.num })).then(() => { process.send?.((performance.now() - t0) / 1000); });
+  });
+  process.on('disconnect', () => { process.exit(0); });
+}
+
+/** A server on `dir` with one v2 subscriber; `run` times a count from its start request to its stop document. */
+async function throughServer(dir: string): Promise<{ run(num: number): Promise<number>; close(): Promise<void>; commit(): Promise<void> }> {
+  const s = await serve({ port: 0, data: dir, logger: createLogger({ level: 'silent' }) });
+  const url = `${s.server.url}v2`;
+  const ws = await new Promise<WebSocket>((resolve, reject) => { const w = new WebSocket(url); w.once('open', () => resolve(w)); w.once('error', reject); });
+  let lastStop = 0;
+  let stops = 0;
+  // The subscriber shares the server's thread: it looks for the stop where a frame names its
+  // document (`{"seq":…,"topic":"document","time":…,"data":{"name":…`), not through every byte.
+  ws.on('message', (d: Buffer) => { if (d.subarray(0, 100).includes('"name":"stop"')) { stops++; lastStop = performance.now(); } });
+  ws.send(JSON.stringify({ id: 1, op: 'subscribe' }));
+  return {
+    run: async (num) => {
       const before = stops;
       const t0 = performance.now();
       ws.send(JSON.stringify({ id: 2, op: 'start', plan: 'count', params: { detectors: ['det'], num } }));
       while (stops === before) await new Promise((r) => setTimeout(r, 5));
       return (lastStop - t0) / 1000;
-    };
-    await runOnce(1000); // warm: the worker's first run
-    await s.store?.commit();
-    const sizeBefore = checkpointedBytes(dir);
-    const rates: number[] = [];
-    for (let i = 0; i < RUNS; i++) rates.push(n / await runOnce(n));
-    ws.close();
-    await s.dispatcher.stop('bench');
-    await s.store?.close();
-    return { rate: median(rates), bytes: (checkpointedBytes(dir) - sizeBefore) / (n * RUNS) };
+    },
+    commit: async () => { await s.store?.commit(); },
+    close: async () => {
+      ws.close();
+      await s.dispatcher.stop('bench');
+      await s.store?.close();
+    },
+  };
+}
+
+interface RateFigures { server: number; bare: number; bareJson: number; ratio: number; jsonRatio: number; bytes: number }
+
+/** The three counts of N events, round by round (see RUNS), and the data file's growth per server event. */
+async function rates(n: number): Promise<RateFigures> {
+  const dir = mkdtempSync(join(tmpdir(), 'bench-store-server-'));
+  try {
+    const child = bareCounter();
+    const bare = (num: number): Promise<number> => child.run({ num, encode: false });
+    const bareJson = (num: number): Promise<number> => child.run({ num, encode: true });
+    const server = await throughServer(dir).catch((e: unknown) => { child.close(); throw e; });
+    try {
+      for (const run of [bare, bareJson, server.run]) await run(1000); // warm: a worker's and a process's first run
+      await server.commit();
+      const sizeBefore = checkpointedBytes(dir);
+      const rounds: Array<{ server: number; bare: number; bareJson: number }> = [];
+      for (let i = 0; i < RUNS; i++) rounds.push({ bare: n / await bare(n), bareJson: n / await bareJson(n), server: n / await server.run(n) });
+      child.close();
+      await server.close();
+      const bytes = (checkpointedBytes(dir) - sizeBefore) / (n * RUNS);
+      return {
+        server: median(rounds.map((r) => r.server)), bare: median(rounds.map((r) => r.bare)), bareJson: median(rounds.map((r) => r.bareJson)),
+        ratio: median(rounds.map((r) => r.server / r.bare)), jsonRatio: median(rounds.map((r) => r.server / r.bareJson)), bytes,
+      };
+    } catch (e) {
+      child.close();
+      await server.close();
+      throw e;
+    }
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -139,19 +202,19 @@ async function exportStall(events: number, parallel: number): Promise<number> {
 }
 
 export async function benchStoreServer(): Promise<StoreServerBench> {
-  const n = 20_000;
-  const inprocess = await inProcess(n);
-  const server = await throughServer(n);
+  const r = await rates(20_000);
   const stall = await exportStall(200_000, 5);
+  const round2 = (x: number): number => Math.round(x * 100) / 100;
   return {
-    server_stored_events_per_s: Math.round(server.rate), inprocess_events_per_s: Math.round(inprocess),
-    server_inprocess_ratio: Math.round((server.rate / inprocess) * 100) / 100,
-    disk_bytes_per_event: Math.round(server.bytes), export_stall_max_ms: Math.round(stall * 10) / 10,
+    server_stored_events_per_s: Math.round(r.server), inprocess_events_per_s: Math.round(r.bare), server_inprocess_ratio: round2(r.ratio),
+    inprocess_json_events_per_s: Math.round(r.bareJson), server_inprocess_json_ratio: round2(r.jsonRatio),
+    disk_bytes_per_event: Math.round(r.bytes), export_stall_max_ms: Math.round(stall * 10) / 10,
   };
 }
 
 // `node --import tsx bench/store-server.ts` prints the figures on their own.
-if (import.meta.url === `file://${process.argv[1] ?? ''}`) {
+if (process.argv.includes(BARE_CHILD)) serveBareCounts();
+else if (import.meta.url === `file://${process.argv[1] ?? ''}`) {
   console.log(JSON.stringify(await benchStoreServer()));
   process.exit(0);
 }
