@@ -135,6 +135,9 @@ describe('web panel (Chromium)', { timeout: 180_000, ...chromiumTests() }, () =>
     await page.locator('button[data-action=pauseDeferred]').click();
     await stateIs('paused');
     await page.locator('button[data-action=resume]').click();
+    // The state can read idle before the last points show: after a click the panel asks the server
+    // for its status (newer than a stream still catching up), while the points come by the stream.
+    await until(page, () => document.querySelector('[data-testid=plot]')?.getAttribute('data-points') === '60', null);
     await stateIs('idle'); // what is left may be too short to see 'running' between two polls
     // bluesky re-reads from the checkpoint after an immediate pause and re-emits that seq_num:
     // the plot keeps one point per seq_num.
@@ -231,6 +234,8 @@ describe('web panel (Chromium)', { timeout: 180_000, ...chromiumTests() }, () =>
     await page.getByRole('tab', { name: 'Live' }).click();
     // And it works again: a new run streams in.
     await startCount(5, 0.01);
+    // As above: the state asked for after the start may be newer than the points streamed so far.
+    await until(page, () => document.querySelector('[data-testid=plot]')?.getAttribute('data-points') === '5', null);
     await stateIs('idle');
     assert.equal(await points(), 5);
     await screenshot(page, 'after-restart');
