@@ -64,6 +64,8 @@ export abstract class GaussDetector extends SimDevice implements Triggerable {
   protected readonly exp: (x: number) => number;
   #value = 0;
   #timestamp = now();
+  /** The configuration entries by name (the same objects as configEntries, which configure() changes in place): read at each trigger. */
+  readonly #settings: { readonly Imax: ConfigEntry; readonly center: ConfigEntry; readonly sigma: ConfigEntry; readonly noise: ConfigEntry; readonly noiseMultiplier: ConfigEntry };
 
   protected constructor(name: string, center: unknown, Imax: number, options: GaussOptions, checkCenter: (v: unknown) => void) {
     super(name, options);
@@ -78,13 +80,15 @@ export abstract class GaussDetector extends SimDevice implements Triggerable {
     checkNumber('sigma')(sigma);
     checkNoise(noise);
     // ophyd's EnumSignal stores an index, so its dtype is 'integer' although it reads as text.
-    this.configEntries = [
-      configEntry('Imax', Imax, { check: checkNumber('Imax') }),
-      configEntry('center', center, { check: checkCenter }),
-      configEntry('sigma', sigma, { check: checkNumber('sigma') }),
-      configEntry('noise', noise, { check: checkNoise, dtype: 'integer', extra: { enum_strs: [...NOISE_KINDS] } }),
-      configEntry('noise_multiplier', options.noiseMultiplier ?? 1, { check: checkNumber('noise_multiplier') }),
-    ];
+    this.#settings = {
+      Imax: configEntry('Imax', Imax, { check: checkNumber('Imax') }),
+      center: configEntry('center', center, { check: checkCenter }),
+      sigma: configEntry('sigma', sigma, { check: checkNumber('sigma') }),
+      noise: configEntry('noise', noise, { check: checkNoise, dtype: 'integer', extra: { enum_strs: [...NOISE_KINDS] } }),
+      noiseMultiplier: configEntry('noise_multiplier', options.noiseMultiplier ?? 1, { check: checkNumber('noise_multiplier') }),
+    };
+    const c = this.#settings;
+    this.configEntries = [c.Imax, c.center, c.sigma, c.noise, c.noiseMultiplier];
   }
 
   /** The noise-free value at the current motor position(s). */
@@ -97,16 +101,13 @@ export abstract class GaussDetector extends SimDevice implements Triggerable {
   /** The last computed value (ophyd `det.val.get()`). */
   get value(): number { return this.#value; }
 
-  #config(attr: string): unknown {
-    return this.configEntries.find((e) => e.attr === attr)?.value;
-  }
-
   /** Compute a fresh value with noise (ophyd `SynGauss._compute`). */
   compute(): number {
-    let v = this.peak(this.#config('Imax') as number, this.#config('center'), this.#config('sigma') as number);
-    const noise = this.#config('noise') as NoiseKind;
+    const c = this.#settings;
+    let v = this.peak(c.Imax.value as number, c.center.value, c.sigma.value as number);
+    const noise = c.noise.value as NoiseKind;
     if (noise === 'poisson') v = poisson(this.random, roundHalfEven(v));
-    else if (noise === 'uniform') v += uniform(this.random, -1, 1) * (this.#config('noise_multiplier') as number);
+    else if (noise === 'uniform') v += uniform(this.random, -1, 1) * (c.noiseMultiplier.value as number);
     return v;
   }
 
@@ -126,7 +127,7 @@ export abstract class GaussDetector extends SimDevice implements Triggerable {
 
   describe(): Record<string, DataKey> {
     // A Poisson draw is a Python int, otherwise numpy gives a float64.
-    const dtype = this.#config('noise') === 'poisson' ? 'integer' : 'number';
+    const dtype = this.#settings.noise.value === 'poisson' ? 'integer' : 'number';
     return { [this.name]: { source: `SIM:${this.name}`, dtype, shape: [], precision: this.precision } };
   }
 
