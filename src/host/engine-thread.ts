@@ -161,6 +161,7 @@ export class EngineThread {
   }
 
   #receive(item: FromWorkerItem, onItem: (item: FromWorkerItem) => void): void {
+    if (typeof item === 'string') { onItem(item); return; } // a document
     switch (item.t) {
       case 'pong': return;
       case 'reply': {
@@ -173,7 +174,7 @@ export class EngineThread {
       }
       case 'ready': this.#readyResolve(item.catalog); break;
       case 'failed': this.#readyReject(errorFrom(item.error)); break;
-      case 'event': case 'doc': break;
+      case 'event': break;
     }
     onItem(item);
   }

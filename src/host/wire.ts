@@ -49,13 +49,26 @@ export type FromWorkerItem =
   /** Any event but a document. */
   | { t: 'event'; event: Exclude<HostEvent, { kind: 'document' }> }
   /**
-   * A document, as its JSON only (encoded on the engine's thread): the main thread parses it and keeps
-   * the text with it (see {@link DOCUMENT_JSON}) for the store and the streams, which would encode it again.
+   * A document, as one string: its name then its JSON, encoded on the engine's thread ({@link packDocument}).
+   * The main thread parses it and keeps the text with it (see {@link DOCUMENT_JSON}) for the store and the
+   * streams, which would encode it again. A string, not an object: an object costs both threads a walk of its
+   * keys, the string a copy of its bytes (a fast count: ~0.5 µs an event less over both threads).
    */
-  | { t: 'doc'; name: DocumentName; json: string }
+  | string
   | { t: 'reply'; id: number; result: unknown }
   | { t: 'pong'; id: number }
   | { t: 'ready'; catalog: Catalog }
   | { t: 'failed'; error: ErrorInfo };
 
 export type FromWorker = FromWorkerItem[];
+
+/** A document as it crosses: its name, then its JSON (which begins with `{`, as no name has one). */
+export function packDocument(name: DocumentName, json: string): string {
+  return name + json;
+}
+
+/** The name and JSON of a document packed by {@link packDocument}. */
+export function unpackDocument(item: string): { name: DocumentName; json: string } {
+  const brace = item.indexOf('{');
+  return { name: item.slice(0, brace) as DocumentName, json: item.slice(brace) };
+}

@@ -16,7 +16,7 @@ import type {
   Catalog, CheckOutcome, ControlOutcome, ControlVerb, EngineHost, HostEvent, HostEventListener, HostHealth, ReloadOutcome, StartOutcome,
   StartRequest, StopAllReport,
 } from './types.js';
-import type { FromWorkerItem, WorkerRequest } from './wire.js';
+import { type FromWorkerItem, type WorkerRequest, unpackDocument } from './wire.js';
 
 export interface WorkerHostOptions {
   readonly setup: EngineSetup;
@@ -215,11 +215,12 @@ export class WorkerHost implements EngineHost {
   #requestTimeout(): Patience { return { deadlineMs: this.#requestTimeoutMs() }; }
 
   #onItem(item: FromWorkerItem): void {
-    if (item.t === 'doc') {
-      const doc = JSON.parse(item.json) as Record<string, unknown>;
-      keepMemo(doc, DOCUMENT_JSON, item.json);
-      this.#tracker.observe(item.name, doc);
-      this.#deliver({ kind: 'document', name: item.name, doc });
+    if (typeof item === 'string') {
+      const { name, json } = unpackDocument(item);
+      const doc = JSON.parse(json) as Record<string, unknown>;
+      keepMemo(doc, DOCUMENT_JSON, json);
+      this.#tracker.observe(name, doc);
+      this.#deliver({ kind: 'document', name, doc });
       return;
     }
     if (item.t !== 'event') return;

@@ -13,7 +13,7 @@ import { loadDevices, loadPlans, makeRoom } from './setup.js';
 import type { HostEvent } from './types.js';
 import { Outbox } from './outbox.js';
 import { type WarmUp, warmUp } from './warm-up.js';
-import { FLOW_HIGH, FLOW_LOW, type FromWorkerItem, type ToWorker, type WorkerBoot, type WorkerRequest } from './wire.js';
+import { FLOW_HIGH, FLOW_LOW, type FromWorkerItem, type ToWorker, type WorkerBoot, type WorkerRequest, packDocument } from './wire.js';
 
 const port = parentPort;
 if (port === null) throw new Error('worker-main.ts runs only as a worker thread (see worker-host.ts)');
@@ -47,7 +47,7 @@ function post(item: FromWorkerItem, urgent = false): void { outbox.post(item, ur
  * threads a walk of its fields (a fast count through the server: about 2 µs an event).
  */
 function postEvent(event: HostEvent): void {
-  post(event.kind === 'document' ? { t: 'doc', name: event.name, json: JSON.stringify(event.doc) } : { t: 'event', event }, urgent(event));
+  post(event.kind === 'document' ? packDocument(event.name, JSON.stringify(event.doc)) : { t: 'event', event }, urgent(event));
 }
 
 /**
