@@ -15,7 +15,7 @@ import { type Cycler, innerListProduct, innerProduct, linspaceAt } from './plan-
 import { runWrapper, stageWrapper } from './preprocessors.js';
 import { relativeSetWrapper, resetPositionsWrapper } from './relative.js';
 import { declareStream } from './stubs/messages.js';
-import { type Delay, type PosCache, one1dStep, oneShot, repeat } from './stubs/readings.js';
+import { type Delay, type PosCache, movePerStep, one1dStep, oneNdStep, oneShot, repeat, triggerAndRead } from './stubs/readings.js';
 import { deviceRepr, getHintedFields, partition, pyRepr } from './utils.js';
 
 export const PLAN_PATTERNS_MODULE = 'bluesky.plan_patterns';
@@ -142,6 +142,15 @@ export function scanNdRun(detectors: readonly Readable[], cycler: Cycler, option
   function* innerScanNd(): Plan<void> {
     if (predeclare) yield* declareStream([...motors, ...detectors], { name: 'primary' });
     // One point at a time: a trajectory of any length takes no memory per point.
+    if (perStep === oneNdStep) {
+      // The default step written out: one_nd_step's generator would be one more layer under every message.
+      for (let i = 0; i < n; i++) {
+        const step = cycler.at(i);
+        yield* movePerStep(step, posCache);
+        yield* triggerAndRead([...detectors, ...step.keys()]);
+      }
+      return;
+    }
     for (let i = 0; i < n; i++) yield* ensurePlan(perStep(detectors, cycler.at(i), posCache));
   }
   return stageWrapper<string>(runWrapper(innerScanNd(), { md }), [...detectors, ...motors]);
