@@ -34,13 +34,23 @@ export function mergeMetadata(persistent: Metadata, planMeta: { planType: string
   return { ...persistent, plan_type: planMeta.planType, plan_name: planMeta.planName, ...openRunKw, ...callKw };
 }
 
-/** A deep copy of JSON-like metadata (devices and functions are kept by reference). */
+/**
+ * A deep copy of JSON-like metadata (devices and functions are kept by reference).
+ * @throws MetadataError (ENGINE_METADATA_INVALID) when the metadata contains itself, naming where
+ */
 export function deepCopy<T>(x: T): T {
-  if (Array.isArray(x)) return x.map(deepCopy) as T;
-  if (typeof x === 'object' && x !== null && Object.getPrototypeOf(x) === Object.prototype) {
-    const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(x)) out[k] = deepCopy(v);
-    return out as T;
-  }
-  return x;
+  const open = new Set<object>(); // the containers being copied, from the root down to here
+  const copy = (v: unknown, path: string): unknown => {
+    const plain = Array.isArray(v) || (typeof v === 'object' && v !== null && Object.getPrototypeOf(v) === Object.prototype);
+    if (!plain) return v;
+    const container = v as object;
+    if (open.has(container)) throw new MetadataError(`metadata may not contain itself: ${path} refers back to a container it is in`);
+    open.add(container);
+    const out = Array.isArray(v)
+      ? v.map((item, i) => copy(item, `${path}/${String(i)}`))
+      : Object.fromEntries(Object.entries(container).map(([k, item]) => [k, copy(item, `${path}/${k}`)]));
+    open.delete(container);
+    return out;
+  };
+  return copy(x, '') as T;
 }

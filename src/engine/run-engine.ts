@@ -13,7 +13,7 @@ import {
 } from '../model/errors.js';
 import { type Msg, type Plan, type PlanLike, ensurePlan, msg as makeMsg } from '../model/msg.js';
 import type { Status } from '../model/status.js';
-import { validateDocument } from '../model/validate.js';
+import { validateDocument, validateEncodable } from '../model/validate.js';
 import { EVENT_MODEL_VERSION, VERSION } from '../version.js';
 import { collectCommands, backstopCollect } from './commands/collect.js';
 import type { CommandContext, Suspender } from './commands/context.js';
@@ -353,7 +353,10 @@ export class RunEngine {
     (this.#opts.mdValidator ?? defaultMdValidator)({ ...merged });
     const normalized = this.#opts.mdNormalizer === undefined ? deepCopy(merged) : this.#opts.mdNormalizer(deepCopy(merged));
     const start = composeStart(this.#clock.uuid(), this.#clock.now(), normalized);
-    if (this.#validate) validateDocument('start', start);
+    if (this.#validate) {
+      validateDocument('start', start);
+      validateEncodable('start', start);
+    }
     this.md.scan_id = scanId;
     const bundler = new RunBundler({
       clock: this.#clock,

@@ -36,6 +36,38 @@ export function validateDocument(name: DocumentName, doc: unknown): void {
   }
 }
 
+/**
+ * Throw DocumentValidationError if `doc` cannot be encoded as JSON (a BigInt, a `toJSON` that
+ * throws, a cycle), naming where: every document is stored and streamed as JSON, and a server's
+ * engine thread hands each one over as JSON. The engine checks each start document so before its
+ * run opens (its metadata is the plan's and the user's), so such a start is refused like any
+ * invalid one and no stop goes out without its start.
+ */
+export function validateEncodable(name: DocumentName, doc: object): void {
+  try {
+    JSON.stringify(doc);
+  } catch (e) {
+    const path = unencodablePath(doc, '', new Set());
+    const message = `cannot be encoded as JSON (${e instanceof Error ? e.message : String(e)})`;
+    throw new DocumentValidationError(`invalid ${name} document: ${path === '' ? '/' : path} ${message}`, [{ path: path === '' ? '/' : path, message }]);
+  }
+}
+
+/** The JSON pointer of the innermost value in `value` that JSON.stringify refuses ('' for `value` itself). */
+function unencodablePath(value: unknown, path: string, seen: Set<object>): string {
+  if (typeof value !== 'object' || value === null || seen.has(value) || typeof (value as { toJSON?: unknown }).toJSON === 'function') return path;
+  seen.add(value);
+  for (const [k, v] of Object.entries(value)) {
+    try { JSON.stringify(v); } catch { return unencodablePath(v, `${path}/${pointerKey(k)}`, seen); }
+  }
+  return path;
+}
+
+/** `key` as one JSON-pointer segment (RFC 6901: `~` and `/` escaped). */
+function pointerKey(key: string): string {
+  return key.replaceAll('~', '~0').replaceAll('/', '~1');
+}
+
 /** A placeholder uid for checking metadata before a run exists. */
 const CHECK_UID = '00000000-0000-4000-8000-000000000000';
 
@@ -61,7 +93,7 @@ export function startMetadataErrors(md: unknown): Array<{ path: string; message:
     const key = (e.params as { additionalProperty?: unknown }).additionalProperty;
     // Ajv reports a refused key on the object holding it: point at the key itself.
     if (e.keyword === 'additionalProperties' && typeof key === 'string') {
-      errors.push({ path: `${e.instancePath}/${key.replaceAll('~', '~0').replaceAll('/', '~1')}`, message: 'is not allowed as a key (start document keys may not contain "." or "/")' });
+      errors.push({ path: `${e.instancePath}/${pointerKey(key)}`, message: 'is not allowed as a key (start document keys may not contain "." or "/")' });
     } else {
       errors.push({ path: e.instancePath, message: e.message ?? 'is invalid' });
     }

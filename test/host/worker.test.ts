@@ -107,6 +107,36 @@ describe('documents from the worker', () => {
   });
 });
 
+describe('a start document that JSON cannot encode', () => {
+  it('is refused in the worker before its run opens: the main thread gets no stop without its start', { timeout: 30_000 }, async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'worker-bigint-'));
+    const file = join(dir, 'bigint-md.mjs');
+    writeFileSync(file, [
+      "import { closeRun, openRun } from 'bluesky-dispatcher/plans';",
+      'export function register(d) {',
+      '  d.addPlan("bigint_md", function* () { yield* openRun({ dose: 10n }); yield* closeRun(); }, { type: "object", properties: {} });',
+      '}',
+    ].join('\n'));
+    const h = new WorkerHost({ setup: { plans: [file] } });
+    const log = new EventLog(h);
+    try {
+      await h.open();
+      const id = item();
+      assert.ok((await h.start({ itemId: id, name: 'bigint_md', params: {}, md: {} })).ok);
+      const end = await log.ended(id, 0);
+      // Before the check, the start failed to cross (its encoding threw) and the run's stop crossed alone.
+      assert.deepEqual(log.docs(0, end).map((d) => d.name), []);
+      const ex = log.events.slice(0, end + 1).find((e) => e.kind === 'exception');
+      assert.ok(ex?.kind === 'exception');
+      assert.equal(ex.error.code, 'ENGINE_DOCUMENT_INVALID');
+      assert.match(ex.error.message, /\/dose cannot be encoded as JSON/);
+    } finally {
+      await h.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('a plan that does not answer is ended', () => {
   for (const verb of ['halt', 'abort', 'stop'] as const) {
     it(`a busy-looping plan: ${verb} terminates the worker after the grace period and closes the run`, { timeout: 30_000 }, async () => {

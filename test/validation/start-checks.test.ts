@@ -52,13 +52,31 @@ describe('start metadata', () => {
     assert.ok(!bad.ok && bad.reason === 'invalid' && bad.errors[0]?.path === '/md/x');
   });
 
-  it('the engine: a start document that fails validation leaves no stop behind and uses up no scan id', async () => {
+  it('the engine: a start document that fails validation, or that JSON cannot encode, leaves no stop behind and uses up no scan id', async () => {
     const { det } = hw();
     const re = new RunEngine();
     const docs: string[] = [];
     re.subscribe((name) => { docs.push(name); });
     await assert.rejects(re.run(count([det]), null, { scan_id: 'x' }), (e: unknown) => (e as { code?: string }).code === 'ENGINE_DOCUMENT_INVALID');
     await assert.rejects(re.run(count([det]), null, { uid: 'mine' }), (e: unknown) => (e as { code?: string }).code === 'ENGINE_DOCUMENT_INVALID');
+    // Metadata JSON cannot encode (every document is stored and streamed as JSON), named by its path.
+    const unencodable = (path: string, cause: RegExp) => (e: unknown): boolean => {
+      const err = e as { code?: string; message?: string; details?: Array<{ path: string }> };
+      assert.equal(err.code, 'ENGINE_DOCUMENT_INVALID');
+      assert.match(err.message ?? '', cause);
+      assert.deepEqual(err.details?.map((d) => d.path), [path]);
+      return true;
+    };
+    await assert.rejects(re.run(count([det]), null, { sample: { dose: 10n } }), unencodable('/sample/dose', /cannot be encoded as JSON \(Do not know how to serialize a BigInt\)/));
+    await assert.rejects(re.run(count([det]), null, { note: { toJSON: () => { throw new Error('no text for this'); } } }), unencodable('/note', /no text for this/));
+    const loop: Record<string, unknown> = { name: 'loop' };
+    loop.self = loop;
+    // Metadata that contains itself is refused where it is copied, naming where (it overflowed the stack).
+    await assert.rejects(re.run(count([det]), null, { cfg: loop }), (e: unknown) => {
+      assert.equal((e as { code?: string }).code, 'ENGINE_METADATA_INVALID');
+      assert.match((e as Error).message, /metadata may not contain itself: \/cfg\/self refers back/);
+      return true;
+    });
     assert.deepEqual(docs, []);
     assert.equal(re.md.scan_id, undefined);
     assert.equal(re.state, 'idle');
