@@ -70,7 +70,8 @@ function carriedDocumentJson(event: StoredEvent): readonly string[] | undefined 
   const data = event.data as { name?: unknown; doc?: unknown } | null;
   if (data === null || typeof data.name !== 'string' || typeof data.doc !== 'object' || data.doc === null) return undefined;
   // Only the exact shape {name, doc}: any other key would be missing from the pieces.
-  if (Object.keys(data).length !== 2 || Object.keys(data)[0] !== 'name') return undefined;
+  const keys = Object.keys(data);
+  if (keys.length !== 2 || keys[0] !== 'name') return undefined;
   const json = takeMemo<string>(data.doc, DOCUMENT_JSON);
   return json === undefined ? undefined : documentDataJson(data.name, json);
 }
