@@ -60,6 +60,31 @@ async function nextPlanRuns(h: EngineHost, log: EventLog): Promise<void> {
   assert.equal(log.docs(from, end).find((d) => d.name === 'stop')?.doc.exit_status, 'success');
 }
 
+/**
+ * A worker whose one plan opens a run with `mdSource` as its metadata (JavaScript: what a plan may
+ * write itself, where a request's md is checked) and closes it; `check` gets the log and the index of
+ * the item's end.
+ */
+async function runWithPlanMetadata(mdSource: string, check: (log: EventLog, end: number) => void): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'worker-md-'));
+  const file = join(dir, 'md-plan.mjs');
+  writeFileSync(file, [
+    "import { closeRun, openRun } from 'bluesky-dispatcher/plans';",
+    `export function register(d) { d.addPlan("md_plan", function* () { yield* openRun(${mdSource}); yield* closeRun(); }, { type: "object", properties: {} }); }`,
+  ].join('\n'));
+  const h = new WorkerHost({ setup: { plans: [file] } });
+  const log = new EventLog(h);
+  try {
+    await h.open();
+    const id = item();
+    assert.ok((await h.start({ itemId: id, name: 'md_plan', params: {}, md: {} })).ok);
+    check(log, await log.ended(id, 0));
+  } finally {
+    await h.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 describe('documents from the worker', () => {
   it('arrive with their JSON, encoded on the engine thread, for the store to take (DOCUMENT_JSON)', { timeout: 30_000 }, async () => {
     const { host: h, log } = await host();
@@ -75,23 +100,7 @@ describe('documents from the worker', () => {
   });
 
   it('cross as JSON alone: what the main thread gets is what is stored and streamed (NaN is null, undefined is absent)', { timeout: 30_000 }, async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'worker-json-'));
-    const file = join(dir, 'odd-md.mjs');
-    // Metadata a plan writes itself (a request's md is checked and could not carry these).
-    writeFileSync(file, [
-      "import { closeRun, openRun } from 'bluesky-dispatcher/plans';",
-      'export function register(d) {',
-      '  d.addPlan("odd_md", function* () { yield* openRun({ bad_reading: NaN, too_far: Infinity, unset: undefined, sample: "Si" }); yield* closeRun(); },',
-      '    { type: "object", properties: {} });',
-      '}',
-    ].join('\n'));
-    const h = new WorkerHost({ setup: { plans: [file] } });
-    const log = new EventLog(h);
-    try {
-      await h.open();
-      const id = item();
-      assert.ok((await h.start({ itemId: id, name: 'odd_md', params: {}, md: {} })).ok);
-      const end = await log.ended(id, 0);
+    await runWithPlanMetadata('{ bad_reading: NaN, too_far: Infinity, unset: undefined, sample: "Si" }', (log, end) => {
       const start = log.docs(0, end).find((d) => d.name === 'start')?.doc;
       assert.ok(start !== undefined);
       // A structured clone of the object would have kept NaN, Infinity and the undefined key.
@@ -100,40 +109,20 @@ describe('documents from the worker', () => {
       assert.equal(start.too_far, null);
       assert.equal(Object.hasOwn(start, 'unset'), false);
       assert.equal(memoOf(start, DOCUMENT_JSON), JSON.stringify(start));
-    } finally {
-      await h.close();
-      rmSync(dir, { recursive: true, force: true });
-    }
+    });
   });
 });
 
 describe('a start document that JSON cannot encode', () => {
   it('is refused in the worker before its run opens: the main thread gets no stop without its start', { timeout: 30_000 }, async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'worker-bigint-'));
-    const file = join(dir, 'bigint-md.mjs');
-    writeFileSync(file, [
-      "import { closeRun, openRun } from 'bluesky-dispatcher/plans';",
-      'export function register(d) {',
-      '  d.addPlan("bigint_md", function* () { yield* openRun({ dose: 10n }); yield* closeRun(); }, { type: "object", properties: {} });',
-      '}',
-    ].join('\n'));
-    const h = new WorkerHost({ setup: { plans: [file] } });
-    const log = new EventLog(h);
-    try {
-      await h.open();
-      const id = item();
-      assert.ok((await h.start({ itemId: id, name: 'bigint_md', params: {}, md: {} })).ok);
-      const end = await log.ended(id, 0);
+    await runWithPlanMetadata('{ dose: 10n }', (log, end) => {
       // Before the check, the start failed to cross (its encoding threw) and the run's stop crossed alone.
       assert.deepEqual(log.docs(0, end).map((d) => d.name), []);
       const ex = log.events.slice(0, end + 1).find((e) => e.kind === 'exception');
       assert.ok(ex?.kind === 'exception');
       assert.equal(ex.error.code, 'ENGINE_DOCUMENT_INVALID');
       assert.match(ex.error.message, /\/dose cannot be encoded as JSON/);
-    } finally {
-      await h.close();
-      rmSync(dir, { recursive: true, force: true });
-    }
+    });
   });
 });
 
