@@ -14,8 +14,12 @@ import { createLogger } from '../../src/server/index.js';
 import { V2Conn, type V2TestServer, invalidDocuments, startV2Server } from './helpers.js';
 
 const LIMIT = 64 * 1024;
-const LOG_EVENTS = 3000;
-const LOG_BYTES = 1024 * 1024;
+// The ring a subscriber may lag by: ~0.2 s of a count at full speed through a worker engine (about
+// 100,000 events/s). The healthy subscriber shares the server's thread, which that engine keeps busy;
+// with 3,000 events (a sixth of that, set when the server ran a count at 20,000 events/s) it fell a
+// ring behind now and then and was cut off itself (4008 at 12-16k events, 2 runs in 5 on a loaded machine).
+const LOG_EVENTS = 20_000;
+const LOG_BYTES = 8 * 1024 * 1024;
 let s: V2TestServer;
 before(async () => {
   const sink = new Writable({ write(_c, _e, cb) { cb(); } }) as unknown as pino.DestinationStream;
