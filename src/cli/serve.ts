@@ -33,7 +33,7 @@ export interface ServeOptions {
   engineGrace?: number | string;
   /** Heap limit of the engine's worker in MiB. Default 2048. */
   engineMaxMemory?: number | string;
-  /** The worker warms its JIT up on a private plan once loaded, until the first request (docs/engine.md). Default false here; the CLI's default is on. */
+  /** The worker warms its JIT up on a private plan once loaded, until the first request, and the store's checkpoint thread starts at open (docs/architecture.md, "Warm-up"). Default false here; the CLI's default is on. */
   engineWarmup?: boolean;
   /** pino level; default `LOG_LEVEL` or `info`. */
   logLevel?: string;
@@ -143,7 +143,11 @@ export async function serve(opts: ServeOptions = {}): Promise<Served> {
   };
   const onAuditError = (e: unknown): void => { logger.error({ err: e }, 'the audit log could not record an operation'); };
   try {
-    store = pg !== null ? await BaseStore.over(pg) : noData ? null : SqliteStore.open(opts.data as string, { durability, groupCommitMs: GROUP_COMMIT_MS });
+    store = pg !== null ? await BaseStore.over(pg) : noData ? null : SqliteStore.open(opts.data as string, {
+      durability, groupCommitMs: GROUP_COMMIT_MS,
+      // Part of the warm-up: the checkpoint thread's start-up is not paid inside the first run.
+      checkpointThreadAtOpen: opts.engineWarmup === true,
+    });
     // Beside the runs, in tables of their own: the keys (the facility's, shared by every instance of a
     // --store database), the queue, the audit log and the control lock (this server's), so all survive restarts.
     auth = authenticator(opts, pg);
@@ -318,7 +322,7 @@ export function addServeCommand(program: Command): Command {
     .option('--engine <kind>', 'where plans run: worker (isolated: a stuck plan is ended) | inprocess', 'worker')
     .option('--engine-grace <seconds>', 'how long a halt, abort or stop may go unanswered before the engine\'s worker is terminated', '1')
     .option('--engine-max-memory <MiB>', 'heap limit of the engine\'s worker; a plan that needs more is ended', '2048')
-    .option('--no-engine-warmup', 'skip the worker\'s warm-up run at start (it makes the first plan as fast as later ones)')
+    .option('--no-engine-warmup', 'skip the warm-up at start: the worker\'s private runs and the store\'s checkpoint thread (they make the first plan as fast as later ones)')
     .option('--log-level <level>', 'fatal | error | warn | info | debug | trace | silent')
     .option('--data <dir>', 'data directory of the run store (documents, run index, v2 event log)', DEFAULT_DATA_DIR)
     .option('--no-data', 'keep nothing on disk (no run store, v2 seq restarts at 1)')

@@ -33,6 +33,8 @@ export interface CheckpointerOptions {
    * Default 4 × `resetPages` (256 MiB).
    */
   readonly maxPages?: number;
+  /** Start the thread now instead of at the first checkpoint (serve's warm-up: see SqliteStoreOptions.checkpointThreadAtOpen). Default false. */
+  readonly startNow?: boolean;
 }
 
 // Plain JavaScript run with `eval`: no TypeScript loader is needed in the worker, from src/ or dist/.
@@ -70,7 +72,7 @@ export interface CheckpointerStats {
 export class Checkpointer {
   readonly #db: Database.Database;
   readonly #path: string;
-  /** Started at the first checkpoint: a store that is opened and closed again costs no thread. */
+  /** Started at the first checkpoint unless `startNow`: a store that is opened and closed again costs no thread. */
   #worker: Worker | null = null;
   #inFlight = false;
   #lastAsk = performance.now();
@@ -95,6 +97,7 @@ export class Checkpointer {
     db.pragma('wal_autocheckpoint = 0');
     // After the WAL starts over, its file is cut back to this size instead of keeping a large run's.
     db.pragma(`journal_size_limit = ${String(this.#resetPages * 4096)}`);
+    if (options.startNow === true) this.#worker = this.#start();
   }
 
   #start(): Worker {

@@ -29,6 +29,12 @@ export interface SqliteStoreOptions extends StoreOptions {
   readonly durability?: 'normal' | 'full';
   /** Open an existing store for reading only (the `runs` CLI): no directory is created, nothing is written. */
   readonly readonly?: boolean;
+  /**
+   * Start the WAL checkpoint thread when the store opens instead of at its first checkpoint (checkpointer.ts).
+   * Its start-up (a thread loading the SQLite driver: ~30–40 ms of CPU) then falls in idle time, not inside a
+   * server's first run. Default false: a store that is opened and closed again (a tool, a test) costs no thread.
+   */
+  readonly checkpointThreadAtOpen?: boolean;
 }
 
 interface RunRow {
@@ -285,7 +291,7 @@ export function openSqliteBackend(dir: string, options: SqliteStoreOptions = {})
   } catch (e) { throw openError(path, 'open the data file', e); }
   try {
     configure(db, path, options);
-    return new SqliteBackend(db, path, readonly ? null : new Checkpointer(db, path));
+    return new SqliteBackend(db, path, readonly ? null : new Checkpointer(db, path, { startNow: options.checkpointThreadAtOpen === true }));
   } catch (e) {
     db.close();
     throw e instanceof StoreError ? e : openError(path, 'initialise the data file', e);

@@ -131,3 +131,23 @@ test('close before any checkpoint starts no thread; close is idempotent', { time
   cp.committed(); // after close: inert
   db.close();
 });
+
+test('startNow: the thread starts with the checkpointer, before any commit, and close ends it', { timeout: 30_000 }, async () => {
+  // serve's warm-up opens the store this way, so that the thread's start-up is not paid inside the first
+  // run. Seen from outside by the thread's own connection: to a missing file it fails with no commit at all.
+  const { db } = walDb();
+  const early = new Checkpointer(db, join(dirs.make(), 'missing', 'nothing.sqlite'), { startNow: true });
+  await until('the thread, started without a commit, reports that it cannot open the file', () => early.stats.failure !== null, 20_000);
+  assert.match(early.stats.failure ?? '', /unable to open|directory does not exist|no such file/i);
+  await early.close();
+  db.close();
+  // To a good file it checkpoints at the first commit asked for, and close waits for it to end.
+  const good = walDb();
+  const cp = new Checkpointer(good.db, good.path, { startNow: true, everyMs: 0 });
+  good.db.prepare('INSERT INTO t (v) VALUES (?)').run(Buffer.alloc(1000));
+  cp.committed();
+  await until('the started thread checkpoints', () => cp.stats.worker === 1, 20_000);
+  await cp.close();
+  assert.equal(cp.stats.failure, null);
+  good.db.close();
+});
