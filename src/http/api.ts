@@ -180,7 +180,7 @@ export class HttpApi {
 
   #context(caller: Caller): OpContext {
     const hub = this.#opts.hub;
-    return { ...hub.services, dispatcher: hub.dispatcher, runs: hub.runs, latestSeq: () => hub.log.latest(), caller };
+    return { ...hub.services, dispatcher: hub.dispatcher, runs: hub.runs, latestSeq: () => hub.log.latest(), settledSeq: () => hub.log.settledSeq(), caller };
   }
 
   /** One op's routes: its methods, and `method_not_allowed` for the others. */

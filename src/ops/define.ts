@@ -35,11 +35,22 @@ export interface OpContext {
   readonly runs: RunStore | null;
   /** The seq of the last event of the server's stream (status reports the point it describes). */
   latestSeq(): number;
+  /**
+   * The seq a view read just before includes, once the stream shows it (EventLog.settledSeq): what
+   * `status` and `queue.get` report, so that a client applying events with a greater seq applies none
+   * twice. Absent (v1, tests): `latestSeq()` is used.
+   */
+  settledSeq?(): Promise<number>;
   readonly caller: Caller;
   /** Where operations that change something are recorded; none: not recorded (a bare library use). */
   readonly audit?: AuditLog | null;
   /** The control lock; none: no lock (every caller may control). */
   readonly lock?: ControlLock | null;
+}
+
+/** The seq for a view read just before: `settledSeq()` where the protocol has a stream that numbers ahead of showing. */
+export function viewSeq(ctx: OpContext): number | Promise<number> {
+  return ctx.settledSeq === undefined ? ctx.latestSeq() : ctx.settledSeq();
 }
 
 /** The server-wide parts of an OpContext, built once and shared by every protocol's sessions. */

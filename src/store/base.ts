@@ -372,6 +372,7 @@ export class BaseStore implements RunStore {
 
   oldestSeq(): number | null { return this.#oldestSeq; }
   latestSeq(): number { return this.#committedSeq; }
+  appendedSeq(): number { return this.#nextSeq - 1; }
 
   listRuns(query: ListRunsQuery = {}): Promise<RunSummary[]> { this.#readable(); return this.#backend.listRuns(query); }
   getRun(uid: string): Promise<RunSummary | undefined> { this.#readable(); return this.#backend.getRun(uid); }

@@ -165,6 +165,8 @@ export interface RunStore {
   oldestSeq(): number | null;
   /** Largest committed seq (0 when the log is empty). */
   latestSeq(): number;
+  /** Largest seq given to an appended event, committed or not (`latestSeq()` once nothing is pending). */
+  appendedSeq(): number;
 
   listRuns(query?: ListRunsQuery): Promise<RunSummary[]>;
   getRun(uid: string): Promise<RunSummary | undefined>;

@@ -18,6 +18,13 @@ export interface EventLog {
   oldest(): number;
   /** The last seq appended (0 before any). */
   latest(): number;
+  /**
+   * The seq of the newest event numbered so far, once readers can see it: whatever was read before the
+   * call (a queue's view, a status) has no change whose event has a greater seq, and a `subscribe` from it
+   * is never ahead of the log. A store numbers events when they are appended and shows them when its
+   * batch commits, a turn later: `latest()` alone could be older than what was just read.
+   */
+  settledSeq(): Promise<number>;
   /** True when every event stays replayable from disk (a slow reader is never cut off for being behind the memory ring). */
   readonly replaysFromDisk?: boolean;
   /** Told after events become visible (appended to the ring, or committed by the store); returns the removal function. */
@@ -178,6 +185,8 @@ export class MemoryEventLog implements EventLog {
 
   oldest(): number { return this.#latest - this.#count + 1; }
   latest(): number { return this.#latest; }
+  /** Appending shows an event at once: nothing to wait for. */
+  settledSeq(): Promise<number> { return Promise.resolve(this.#latest); }
 
   /** The kept event with this seq, if any (O(1): the ring is contiguous in seq). */
   get(seq: number): LoggedEvent | undefined {

@@ -196,7 +196,7 @@ export class V2Session implements HubSubscriber {
   #context(): OpContext {
     const hub = this.#hub;
     const caller = this.#caller ?? { ...ANONYMOUS, scopes: new Set(), protocol: 'v2' }; // never: #dispatch requires one
-    return { ...hub.services, dispatcher: hub.dispatcher, runs: hub.runs, latestSeq: () => hub.log.latest(), caller };
+    return { ...hub.services, dispatcher: hub.dispatcher, runs: hub.runs, latestSeq: () => hub.log.latest(), settledSeq: () => hub.log.settledSeq(), caller };
   }
 
   /** `auth {key}`: act for the key's name and scopes from now on (a wrong key changes nothing). */

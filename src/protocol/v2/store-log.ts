@@ -68,6 +68,13 @@ export class StoreEventLog implements EventLog {
   oldest(): number { return this.store.oldestSeq() ?? this.latest() + 1; }
   latest(): number { return this.memory.latest(); }
 
+  async settledSeq(): Promise<number> {
+    const numbered = this.store.appendedSeq();
+    // The commit's listeners (this log's ring among them) have run when it resolves.
+    try { await this.store.commit(); } catch { /* the store failed: its uncommitted numbers were never shown */ }
+    return Math.min(numbered, this.latest());
+  }
+
   onCommitted(listener: () => void): () => void {
     this.#listeners = [...this.#listeners, listener];
     return () => { this.#listeners = this.#listeners.filter((f) => f !== listener); };
