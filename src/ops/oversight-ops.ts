@@ -6,7 +6,7 @@ import { Type } from 'typebox';
 import type { ControlLock } from '../lock/index.js';
 import { type OpContext, defineOp } from './define.js';
 import { OpError, lockedError } from './errors.js';
-import { Nullable } from './schemas.js';
+import { Nullable, RowCount } from './schemas.js';
 
 const LockStatus = Type.Object({
   locked: Type.Boolean(),
@@ -71,8 +71,8 @@ const AuditEntry = Type.Object({
 export const auditList = defineOp({
   name: 'audit.list', summary: 'The audit log, newest first: every operation that changed something (or tried to), who asked, and how it went.',
   params: Type.Object({
-    limit: Type.Optional(Type.Integer({ minimum: 0, description: 'at most this many (default 100, at most 1000)' })),
-    offset: Type.Optional(Type.Integer({ minimum: 0, description: 'skip this many (default 0)' })),
+    limit: Type.Optional(RowCount('at most this many (default 100, at most 1000)')),
+    offset: Type.Optional(RowCount('skip this many (default 0)')),
     op: Type.Optional(Type.String({ description: 'only this operation' })),
     who: Type.Optional(Type.String({ description: 'only this caller' })),
     since: Type.Optional(Type.Number({ description: 'only entries at or after: seconds since the epoch' })),

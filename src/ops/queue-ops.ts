@@ -11,7 +11,7 @@ import { type ItemInput, type Position, QueueError, type QueueScheduler, queueOf
 import { type OpContext, defineOp, viewSeq } from './define.js';
 import { checkError, paramsOf } from './engine-ops.js';
 import { type ErrorDetail, OpError } from './errors.js';
-import { Metadata, NoParams, Nullable, PlanName } from './schemas.js';
+import { Metadata, NoParams, Nullable, PlanName, RowCount } from './schemas.js';
 
 const MAX_BATCH = 1000;
 const MAX_PAGE = 1000;
@@ -232,8 +232,8 @@ export const queueMode = defineOp({
 export const historyGet = defineOp({
   name: 'history.get', summary: 'Items that ran, newest first, each with its outcome, times, runs and error.',
   params: Type.Object({
-    offset: Type.Optional(Type.Integer({ minimum: 0, description: 'skip this many (default 0)' })),
-    limit: Type.Optional(Type.Integer({ minimum: 0, description: 'at most this many (default 100, at most 1000)' })),
+    offset: Type.Optional(RowCount('skip this many (default 0)')),
+    limit: Type.Optional(RowCount('at most this many (default 100, at most 1000)')),
   }, { additionalProperties: false }),
   result: Type.Object({ entries: Type.Array(HistoryEntrySchema), total: Type.Integer(), offset: Type.Integer() }),
   scope: 'read', effect: 'read', errors: ['unavailable'],

@@ -3,7 +3,7 @@ import { Type } from 'typebox';
 import { type ListRunsQuery, type RunStore, runSummaryJson } from '../store/index.js';
 import { OpError, badField } from './errors.js';
 import { type OpContext, defineOp } from './define.js';
-import { RunSummary } from './schemas.js';
+import { RowCount, RunSummary } from './schemas.js';
 
 const MAX_PAGE = 1000;
 
@@ -20,13 +20,11 @@ function sinceSeconds(v: number | string | undefined): number | undefined {
   return t / 1000;
 }
 
-const Count = (description: string) => Type.Integer({ minimum: 0, description });
-
 export const runsList = defineOp({
   name: 'runs.list', summary: 'The run index, newest first.',
   params: Type.Object({
-    limit: Type.Optional(Count('at most this many (default 100, at most 1000)')),
-    offset: Type.Optional(Count('skip this many (default 0)')),
+    limit: Type.Optional(RowCount('at most this many (default 100, at most 1000)')),
+    offset: Type.Optional(RowCount('skip this many (default 0)')),
     plan: Type.Optional(Type.String({ description: 'only runs of this plan' })),
     since: Type.Optional(Type.Union([Type.Number(), Type.String()], { description: 'only runs started at or after: seconds since the epoch or an ISO 8601 date' })),
     instance: Type.Optional(Type.String({ maxLength: 64, description: 'only runs of this server (--instance), in a store several servers share' })),
@@ -49,8 +47,8 @@ export const runsGet = defineOp({
   name: 'runs.get', summary: 'A run\'s summary and one page of its documents, [name, doc] in emission order.',
   params: Type.Object({
     uid: Type.String({ minLength: 1, description: 'the run\'s uid' }),
-    offset: Type.Optional(Count('skip this many documents (default 0)')),
-    limit: Type.Optional(Count('at most this many documents (default and most 1000)')),
+    offset: Type.Optional(RowCount('skip this many documents (default 0)')),
+    limit: Type.Optional(RowCount('at most this many documents (default and most 1000)')),
   }, { additionalProperties: false }),
   result: Type.Object({
     run: RunSummary, offset: Type.Integer(),

@@ -11,6 +11,12 @@ export const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]
 /** No parameters (extra keys are refused). */
 export const NoParams = Type.Object({}, { additionalProperties: false });
 
+/**
+ * A count of rows to skip or return (`offset`, `limit`). Bounded by the largest integer a JSON number
+ * carries exactly: a larger one reached SQLite as a value no INTEGER holds (`internal: datatype mismatch`).
+ */
+export const RowCount = (description: string) => Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER, description });
+
 export const Status = Type.Object({
   state: Type.String({ description: 'the RunEngine state (idle, running, paused, ...) or a state a scan announced' }),
   busy: Type.Boolean({ description: 'a plan is in progress (or paused): start would answer busy' }),
