@@ -4,7 +4,7 @@
  * @module
  */
 import { Type } from 'typebox';
-import type { CheckOutcome, ControlOutcome, Dispatcher, ParamError } from '../dispatcher/index.js';
+import { type CheckOutcome, type ControlOutcome, type Dispatcher, type ParamError, summarize } from '../dispatcher/index.js';
 import { queueOf } from '../queue/index.js';
 import { OpError, type ErrorDetail } from './errors.js';
 import { type OpContext, defineOp, viewSeq } from './define.js';
@@ -60,7 +60,7 @@ export const validate = defineOp({
   name: 'validate', summary: 'Check a start request (plan, params, md) without starting anything; the params with defaults filled in.',
   params: StartParams, result: Checked, scope: 'control', effect: 'read', errors: ['unknown_plan', 'invalid_params', 'unavailable'],
   handler: async (p, ctx) => {
-    const outcome = await ctx.dispatcher.checkScan(p.plan, paramsOf(p), p.md);
+    const outcome = await checkRequest(ctx.dispatcher, p.plan, paramsOf(p), p.md);
     if (outcome.ok) return { plan: p.plan, params: outcome.params };
     throw checkError(outcome);
   },
@@ -81,8 +81,8 @@ export const start = defineOp({
     }
     // Bad params are reported before busy, as validate reports them.
     const queueRuns = queueOf(d)?.running === true;
-    if (d.busy || queueRuns) {
-      const checked = await d.checkScan(p.plan, paramsOf(p), p.md);
+    if (d.busy || queueRuns || hasItemId(p.md)) {
+      const checked = await checkRequest(d, p.plan, paramsOf(p), p.md);
       if (!checked.ok) throw checkError(checked);
       // The queue owns the engine while it runs, also between two items.
       if (queueRuns) throw new OpError('busy', { plan: 'the queue', planName: d.activeScan?.name ?? null }, [{ path: '', message: 'the queue is running', got: JSON.stringify(d.activeScan?.name ?? null) }]);
@@ -95,6 +95,27 @@ export const start = defineOp({
     throw checkError(outcome);
   },
 });
+
+const hasItemId = (md: Record<string, unknown> | undefined): boolean => md !== undefined && Object.hasOwn(md, 'item_id');
+
+/**
+ * A client's start request checked as the dispatcher checks it, plus the one metadata key only the
+ * server sets: `item_id`, which links a run to the item that made it (a queue item's runs carry its
+ * uid). From a client it would make a run claim an item it does not belong to, while the run index
+ * and the reply name the real one.
+ */
+export async function checkRequest(d: Dispatcher, plan: string, params: unknown, md: Record<string, unknown> | undefined): Promise<CheckOutcome> {
+  const outcome = await d.checkScan(plan, params, md);
+  if (!hasItemId(md) || (!outcome.ok && outcome.reason === 'unknown')) return outcome;
+  const got = JSON.stringify(md?.item_id) ?? String(md?.item_id);
+  const own: ParamError = {
+    path: '/md/item_id', in: 'md', got,
+    message: `md "item_id" is set by the server (the item a run belongs to: a queue item's uid, or the id start answers with), got ${got}`,
+    expected: 'no item_id in md',
+  };
+  const errors = [...(outcome.ok ? [] : outcome.errors), own];
+  return { ok: false, reason: 'invalid', name: plan, summary: summarize(errors), errors };
+}
 
 export function checkError(o: Exclude<CheckOutcome, { ok: true }>): OpError {
   if (o.reason === 'unknown') {

@@ -1,7 +1,7 @@
 /**
  * The plan queue's operations: edit the queue (`queue` scope), start and stop
  * it, its mode, the history, and one item's whole story (`item.get`). Items are
- * checked when added with the rules of `start` (the dispatcher's checkScan), so
+ * checked when added with the rules of `start` (checkRequest: the dispatcher's checkScan), so
  * an item that is queued would have started.
  * @module
  */
@@ -9,7 +9,7 @@ import { type Static, Type } from 'typebox';
 import type { Dispatcher } from '../dispatcher/index.js';
 import { type ItemInput, type Position, QueueError, type QueueScheduler, queueOf } from '../queue/index.js';
 import { type OpContext, defineOp, viewSeq } from './define.js';
-import { checkError, paramsOf } from './engine-ops.js';
+import { checkError, checkRequest, paramsOf } from './engine-ops.js';
 import { type ErrorDetail, OpError } from './errors.js';
 import { Metadata, NoParams, Nullable, PlanName, RowCount } from './schemas.js';
 
@@ -94,7 +94,7 @@ async function checkItem(d: Dispatcher, input: InputT, prefix: string): Promise<
     const detail = { path: `${prefix}/plan`, message: 'is required', expected: 'a plan name (or an instruction)', got: 'nothing' };
     return { ok: false, error: new OpError('bad_request', { problem: `"${detail.path.slice(1)}" is required` }, [detail]) };
   }
-  const outcome = await d.checkScan(input.plan, paramsOf(input), input.md);
+  const outcome = await checkRequest(d, input.plan, paramsOf(input), input.md);
   if (!outcome.ok) {
     const e = checkError(outcome);
     return { ok: false, error: new OpError(e.code, e.data, e.details.map((x) => ({ ...x, path: `${prefix}${x.path}` }))) };
@@ -164,7 +164,7 @@ export const queueUpdate = defineOp({
     const current = q.pendingItem(p.item_uid);
     if (current.item_type !== 'plan') throw new QueueError('bad_request', { problem: `item ${p.item_uid} is an instruction: it has no params` }, [{ path: '/item_uid', message: 'an instruction has no params', expected: 'a plan item', got: p.item_uid }]);
     const md = p.md ?? current.md;
-    const outcome = await ctx.dispatcher.checkScan(current.plan, p.params, md);
+    const outcome = await checkRequest(ctx.dispatcher, current.plan, p.params, md);
     if (!outcome.ok) throw checkError(outcome);
     return { item: await q.update(p.item_uid, { params: p.params, ...(p.md === undefined ? {} : { md: p.md }) }) };
   }),

@@ -61,6 +61,16 @@ describe('the operation table', () => {
     assert.equal(bad.status, 422);
     assert.deepEqual(bad.details.map((x) => x.path).sort(), ['/md/scan_id', '/params/num']);
     assert.match(bad.message, /"num" must be at least 0, got -1/);
+    // item_id in md is the server's (it links a run to its item): refused by validate and start, with the
+    // params' own problems, and start runs nothing. Before, a start document claimed the client's item_id
+    // while the reply and the run index named the real one.
+    const own = await refusal(invoke('validate', { plan: 'count', params: { detectors: ['det'], num: -1 }, md: { item_id: 'SPOOFED' } }, ctx));
+    assert.equal(own.code, 'invalid_params');
+    assert.deepEqual(own.details.map((x) => x.path).sort(), ['/md/item_id', '/params/num']);
+    assert.match(own.message, /md "item_id" is set by the server/);
+    const started = await refusal(invoke('start', { plan: 'count', params: { detectors: ['det'] }, md: { item_id: 'SPOOFED' } }, ctx));
+    assert.deepEqual([started.code, started.details[0]?.path], ['invalid_params', '/md/item_id']);
+    assert.equal(ctx.dispatcher.busy, false);
   });
 
   it('start, busy, then each control verb in and out of its state', async () => {

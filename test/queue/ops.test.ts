@@ -66,6 +66,10 @@ describe('queue operations', () => {
     const md = await refusal(call('queue.add', { item: { plan: 'count', params: { detectors: ['det'] }, md: { uid: 7 } } }));
     assert.equal(md.code, 'invalid_params');
     assert.ok(md.details.some((x) => x.path.startsWith('/item/md')), JSON.stringify(md.details));
+    // item_id is the server's: the runs of a queue item carry its uid.
+    const spoof = await refusal(call('queue.add', { item: { ...COUNT, md: { item_id: 'SPOOFED' } } }));
+    assert.equal(spoof.code, 'invalid_params');
+    assert.equal(spoof.details[0]?.path, '/item/md/item_id');
     assert.equal((await refusal(call('queue.add', {}))).code, 'bad_request');
     assert.equal((await refusal(call('queue.add', { item: COUNT, items: [COUNT] }))).code, 'bad_request');
     assert.equal((await refusal(call('queue.add', { item: { params: {} } }))).details[0]?.path, '/item/plan');
