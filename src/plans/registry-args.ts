@@ -30,6 +30,36 @@ function checkNumber(ctx: CheckContext, x: unknown, path: string, role: string):
   if (typeof x !== 'number' || !Number.isFinite(x)) push(ctx, path, `is the ${role} and must be a number, got ${describeValue(x)}`, 'a number', describeValue(x));
 }
 
+/**
+ * A trajectory from `start` to `stop` is divided into points: `stop - start` must be a number too.
+ * Two finite ends whose span overflows (±1.7e308) made every position NaN, refused only when the run
+ * had opened (`motor.set() needs a number`), its scan id used up.
+ */
+function checkSpan(ctx: CheckContext, start: unknown, stop: unknown, path: string): void {
+  if (typeof start !== 'number' || typeof stop !== 'number' || !Number.isFinite(start) || !Number.isFinite(stop)) return;
+  if (Number.isFinite(stop - start)) return;
+  push(ctx, path, `is the stop position, ${describeValue(stop)} away from the start ${describeValue(start)} by more than the largest number: the points between cannot be computed`,
+    'a stop whose distance from the start is a finite number (within ±1.7e308)', describeValue(stop));
+}
+
+/** `log_scan`'s exponent: 10**x must be a finite position. */
+export function checkExponent(ctx: CheckContext, x: unknown, path: string): void {
+  if (typeof x === 'number' && Number.isFinite(x) && !Number.isFinite(10 ** x)) {
+    push(ctx, path, `is an exponent and 10**${describeValue(x)} is beyond the largest number`, 'an exponent of at most 308', describeValue(x));
+  }
+}
+
+/**
+ * `count`'s `delay` as a list gives one delay per gap between readings: at least num − 1 of them
+ * (bluesky's repeat: "num=3 but delays only provides 1 entries", which came only once the run had opened).
+ */
+export function checkCountDelay(ctx: CheckContext, num: unknown, delay: unknown): void {
+  if (!Array.isArray(delay) || typeof num !== 'number' || !Number.isInteger(num)) return;
+  if (num - 1 <= delay.length) return;
+  push(ctx, '/delay', `lists ${delay.length} delay${delay.length === 1 ? '' : 's'} but num=${num} readings have ${num - 1} gaps between them`,
+    `at least ${num - 1} entries (one per gap), or one number for every gap`, `${delay.length} entries`);
+}
+
 /** A number of points: a whole number from 1 to the limit. */
 function checkPoints(ctx: CheckContext, x: unknown, path: string): x is number {
   if (typeof x !== 'number' || !Number.isInteger(x) || x < 1) {
@@ -70,6 +100,7 @@ export function checkScanArgs(ctx: CheckContext, args: readonly unknown[], numGi
   for (let i = 0; i < body; i++) {
     if (i % 3 === 0) checkDevice(ctx, args[i], pointer('args', i), 'movable');
     else checkNumber(ctx, args[i], pointer('args', i), i % 3 === 1 ? 'start position' : 'stop position');
+    if (i % 3 === 2) checkSpan(ctx, args[i - 1], args[i], pointer('args', i));
   }
   if (!numGiven) checkPoints(ctx, args[n - 1], pointer('args', n - 1));
 }
@@ -150,7 +181,10 @@ export function checkGridScanArgs(ctx: CheckContext, args: readonly unknown[], s
       else numsOk = false;
     } else if (role === 'snake') {
       if (typeof a !== 'boolean') push(ctx, path, `is a snake flag and must be true or false, got ${describeValue(a)}`, 'true or false', describeValue(a));
-    } else checkNumber(ctx, a, path, `${role} position`);
+    } else {
+      checkNumber(ctx, a, path, `${role} position`);
+      if (role === 'stop') checkSpan(ctx, args[i - 1], a, path);
+    }
   });
   // Each factor is <= maxPoints, so the running product stays exact until it passes the limit.
   let product = 1;

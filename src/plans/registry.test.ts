@@ -126,6 +126,26 @@ describe('validatePlanParams', () => {
     assert.match(v('grid_scan', { detectors: ['det'], args: ['motor1', -1, 1] })[0]?.message ?? '', /motor, start, stop, num for each axis/);
     assert.match(v('grid_scan', { detectors: ['det'], args: ['motor1', -1, 1, 2.5] })[0]?.message ?? '', /whole number >= 1/);
   });
+  it('refuses what would only fail once the run had opened (its scan id used up)', () => {
+    // count: a delay list gives one delay per gap, at least num - 1 of them.
+    const [d] = v('count', { detectors: ['det'], num: 3, delay: [0.01] });
+    assert.deepEqual([d?.path, d?.expected], ['/delay', 'at least 2 entries (one per gap), or one number for every gap']);
+    assert.match(d?.message ?? '', /lists 1 delay but num=3 readings have 2 gaps/);
+    assert.deepEqual(v('count', { detectors: ['det'], num: 3, delay: [0.01, null] }), []);
+    assert.deepEqual(v('count', { detectors: ['det'], num: null, delay: [0.01] }), []);
+    assert.equal(v('count', { detectors: ['det'], delay: [] }).length, 0, 'num defaults to 1: no gap');
+    // Finite ends whose distance overflows made every position NaN (motor.set() refused it mid-run).
+    for (const name of ['scan', 'rel_scan']) {
+      const [e] = v(name, { detectors: ['det'], args: ['motor', -1.7e308, 1.7e308], num: 3 });
+      assert.equal(e?.path, '/args/2', name);
+      assert.match(e?.message ?? '', /by more than the largest number/);
+    }
+    assert.deepEqual(v('scan', { detectors: ['det'], args: ['motor', -1e307, 1e307], num: 3 }), []);
+    assert.equal(v('grid_scan', { detectors: ['det4'], args: ['motor1', -1, 1, 3, 'motor2', -1.7e308, 1.7e308, 2] })[0]?.path, '/args/6');
+    // log_scan's exponents: 10**400 is Infinity.
+    assert.deepEqual(v('log_scan', { detectors: ['det'], motor: 'motor', start: 0, stop: 400, num: 3 }).map((e) => e.path), ['/stop']);
+    assert.deepEqual(v('log_scan', { detectors: ['det'], motor: 'motor', start: -400, stop: 308, num: 3 }), []);
+  });
   it('checks snake_axes against the scanned motors', () => {
     const args = ['motor1', -1, 1, 3, 'motor2', -2, 2, 4];
     assert.match(v('grid_scan', { detectors: ['det'], args, snake_axes: ['motor1'] })[0]?.message ?? '', /first \(slowest\) motor/);

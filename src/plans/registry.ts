@@ -12,7 +12,7 @@ import { gridScan, relGridScan } from './grid-scan.js';
 import { DEFAULT_PLAN_LIMITS, MAX_AXES, MAX_DETECTORS, MAX_POINTS_NAME, type PlanLimits, planLimits } from './limits.js';
 import { type JsonSchema, type ParamError, type ParamValidator, capped, compileParamValidator, didYouMean } from './param-validation.js';
 import { count, listScan, logScan, relListScan, relScan, scan } from './plans.js';
-import { type CheckContext, checkGridScanArgs, checkListScanArgs, checkPatternNum, checkScanArgs, checkStartMetadata } from './registry-args.js';
+import { type CheckContext, checkCountDelay, checkExponent, checkGridScanArgs, checkListScanArgs, checkPatternNum, checkScanArgs, checkStartMetadata } from './registry-args.js';
 import { isPlainObject } from './utils.js';
 
 export type { JsonSchema, ParamError } from './param-validation.js';
@@ -136,7 +136,7 @@ function entries(l: PlanLimits): Entry[] {
           default: 0, description: 'Seconds between readings, or one delay per gap.',
         },
       }),
-      check: () => undefined,
+      check: (ctx, p) => checkCountDelay(ctx, p['num'] ?? 1, p['delay']),
       make: (r) => count(r.detectors, {
         num: (r.raw['num'] === undefined ? 1 : r.raw['num']) as number | null,
         delay: (r.raw['delay'] ?? 0) as number | Array<number | null>, md: r.md,
@@ -157,7 +157,11 @@ function entries(l: PlanLimits): Entry[] {
         stop: { type: 'number', description: 'Final exponent: the last point is 10**stop.' },
         num: points(l.maxPoints, 1, { description: 'Number of points.' }),
       }),
-      check: (ctx, p) => checkPatternNum(ctx, p['md']),
+      check: (ctx, p) => {
+        checkExponent(ctx, p['start'], '/start');
+        checkExponent(ctx, p['stop'], '/stop');
+        checkPatternNum(ctx, p['md']);
+      },
       make: (r) => logScan(r.detectors, r.device(r.raw['motor']), r.raw['start'] as number, r.raw['stop'] as number, r.raw['num'] as number, { md: r.md }),
     },
   ];
