@@ -279,11 +279,16 @@ export class Dispatcher {
     return new Promise((resolve) => this.#idleWaiters.push(resolve));
   }
 
+  /** True once `shutdown` has begun: the operations that change something refuse with `shutting_down` (src/ops/invoke.ts). */
+  get closing(): boolean { return this.#closing; }
+  #closing = false;
+
   /**
    * Abort whatever runs (with `reason`), end sleeping scan functions, and wait
    * until the run's stop document has been emitted and the engine is idle.
    */
   async shutdown(reason = 'dispatcher shutting down'): Promise<void> {
+    this.#closing = true;
     if (this.#opened !== null) await this.#opened.catch(() => undefined);
     await this.#engine.shutdown(reason);
     await this.whenIdle();

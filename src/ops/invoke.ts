@@ -26,12 +26,18 @@ export const OPERATION_NAMES: readonly string[] = OPERATIONS.map((d) => d.name);
 
 /**
  * Run operation `name` with `params` (already parsed JSON) for `ctx.caller`.
- * @throws OpError with a catalogue code (`unknown_op`, `forbidden`, `bad_request`, `locked`, `unavailable`, or the operation's own)
+ * @throws OpError with a catalogue code (`unknown_op`, `forbidden`, `bad_request`, `locked`, `unavailable`, `shutting_down`, or the operation's own)
  */
 export async function invoke(name: string, params: unknown, ctx: OpContext): Promise<unknown> {
   const def = operation(name);
   if (def === undefined) {
     throw new OpError('unknown_op', { op: name }, [{ path: '/op', message: 'unknown op', expected: `one of ${OPERATION_NAMES.join(', ')}`, got: JSON.stringify(name) }]);
+  }
+  // A request that arrived before the server began to stop can reach here after: it would start a plan
+  // the shutdown no longer waits for, or write to stores being closed. Refused, and not recorded (the
+  // audit log is closing too).
+  if (def.effect === 'change' && ctx.dispatcher.closing) {
+    throw new OpError('shutting_down', {}, [{ path: '', message: 'the server is shutting down', expected: 'a running server', got: 'shutting down' }]);
   }
   const audit = ctx.audit;
   if (def.effect !== 'change' || audit === undefined || audit === null) return run(def, params, ctx);
@@ -97,7 +103,8 @@ function paramsError(params: unknown, errors: ReadonlyArray<{ keyword: string; i
 function detail(params: Record<string, unknown>, e: { keyword: string; instancePath: string; params: Record<string, unknown>; message: string }): ErrorDetail {
   if (e.keyword === 'additionalProperties') {
     const extra = (e.params.additionalProperties as string[] | undefined) ?? [];
-    return { path: extra.length === 1 ? `/${String(extra[0])}` : '', message: `unknown parameter${extra.length === 1 ? '' : 's'} ${extra.map((k) => `"${k}"`).join(', ')}`, expected: 'only the documented parameters', got: extra.join(', ') };
+    // Under the object that has them (`/item/item_type`), not at the top.
+    return { path: extra.length === 1 ? `${e.instancePath}/${String(extra[0])}` : e.instancePath, message: `unknown parameter${extra.length === 1 ? '' : 's'} ${extra.map((k) => `"${k}"`).join(', ')}`, expected: 'only the documented parameters', got: extra.join(', ') };
   }
   if (e.keyword === 'required') {
     const missing = (e.params.requiredProperties as string[] | undefined) ?? [];

@@ -147,6 +147,26 @@ describe('the operation table', () => {
     assert.equal((await refusal(invoke('runs.list', { limit: -1 }, ctx))).details[0]?.path, '/limit');
   });
 
+  it('once the dispatcher is shutting down, what would change something is `shutting_down`; reads still answer', async () => {
+    // A request whose headers came before SIGTERM and whose body came after started a plan the shutdown
+    // no longer waited for (its run was left open in the store).
+    const other = new Dispatcher({ devices: hw().devices });
+    registerStandardPlans(other);
+    await other.open();
+    const closing = other.shutdown('test');
+    const octx: OpContext = { dispatcher: other, runs: null, latestSeq: () => 0, caller: ANONYMOUS };
+    const refused = await refusal(invoke('start', { plan: 'count', params: { detectors: ['det'] } }, octx));
+    assert.deepEqual([refused.code, refused.status, refused.message], ['shutting_down', 503, 'the server is shutting down']);
+    assert.equal(other.busy, false);
+    assert.equal((await invoke('status', {}, octx) as { state: string }).state, 'idle');
+    await closing;
+  });
+
+  it('an unknown key is named under the object that has it', async () => {
+    const e = await refusal(invoke('queue.add', { item: { plan: 'count', item_type: 'plan' } }, ctx));
+    assert.deepEqual([e.code, e.details[0]?.path], ['bad_request', '/item/item_type']);
+  });
+
   it('an engine thread that does not answer is `unavailable`, not `internal`', async () => {
     // A dispatcher whose engine host times out (the worker's HOST_UNRESPONSIVE), stubbed: the test is about the mapping.
     const stuck = { checkScan: () => Promise.reject(new CodedError('HOST_UNRESPONSIVE', 'the engine thread did not answer within 1 s')) };
