@@ -15,6 +15,7 @@ import Fastify, { LogController, type FastifyInstance, type FastifyReply, type F
 import { Type } from 'typebox';
 import type { Refused } from '../audit/index.js';
 import { ANONYMOUS, type Caller, type Scope, OPERATIONS, OPERATION_NAMES, type OpContext, type OpDef, OpError, invoke } from '../ops/index.js';
+import { MAX_JSON_DEPTH, tooDeep } from '../protocol/json-frame.js';
 import type { V2Hub } from '../protocol/v2/hub.js';
 import type { V2Limits } from '../protocol/v2/ops.js';
 import type { Logger } from '../server/logger.js';
@@ -80,13 +81,24 @@ export class HttpApi {
     this.app = app as unknown as FastifyInstance;
     this.#jsonBodies(app as unknown as FastifyInstance);
     app.setErrorHandler((err, req, reply) => this.#fail(err, req, reply));
-    app.setNotFoundHandler((req) => {
+    const ops = options.operations ?? (OPERATIONS as unknown as readonly OpDef[]);
+    app.setNotFoundHandler((req, reply) => {
       const path = req.url.split('?')[0] ?? '';
+      // An op's path with a method no route lists (OPTIONS, TRACE, PROPFIND…): 405 naming the right ones, as for PUT.
+      const def = ops.find((d) => d.name === opNameOf(path));
+      if (def !== undefined) {
+        const methods = methodsOf(def);
+        void reply.header('allow', methods.join(', '));
+        throw new OpError('method_not_allowed', { op: pathOf(def.name), allowed: methods.join(' or ') }, [{ path: '', message: 'wrong method', expected: methods.join(' or '), got: req.method }]);
+      }
       throw new OpError('unknown_op', { op: opNameOf(path) }, [{ path: '', message: 'no such route', expected: `one of ${OPERATION_NAMES.map(pathOf).join(', ')}, /api/events, /api/openapi.json`, got: `${req.method} ${path.slice(0, 200)}` }]);
     });
     for (const def of options.operations ?? (OPERATIONS as unknown as readonly OpDef[])) this.#route(app as unknown as FastifyInstance, def);
 
+    // No automatic HEAD route: it ran the stream's handler, whose headers Node never sent for a HEAD
+    // (the request hung until the client left). A HEAD here is `unknown_op`, as for the export.
     app.get('/api/events', {
+      exposeHeadRoute: false,
       schema: { querystring: Type.Object({ since: Type.Optional(Type.String()), topics: Type.Optional(Type.String()) }) },
     }, async (req, reply) => {
       await this.#needs(req.raw, 'read', 'events');
@@ -119,7 +131,7 @@ export class HttpApi {
     });
     if (options.exportRun !== undefined) {
       const exportRun = options.exportRun;
-      app.get('/api/runs/:uid/export.jsonl', async (req, reply) => {
+      app.get('/api/runs/:uid/export.jsonl', { exposeHeadRoute: false }, async (req, reply) => {
         await this.#needs(req.raw, 'read', 'runs.export');
         void reply.hijack();
         exportRun(req.raw, reply.raw);
@@ -215,6 +227,13 @@ export class HttpApi {
     app.removeContentTypeParser('application/json');
     app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => {
       if (typeof body === 'string' && body.trim() === '') { done(null, {}); return; }
+      // As v2 refuses a frame: nesting past the limit overflowed the stack when the params crossed
+      // to the engine's thread (a 500, logged as a bug).
+      if (tooDeep(String(body))) {
+        done(new OpError('bad_request', { problem: `the body nests arrays/objects deeper than ${String(MAX_JSON_DEPTH)} levels` },
+          [{ path: '', message: 'nested too deeply', expected: `at most ${String(MAX_JSON_DEPTH)} levels of nesting`, got: `more than ${String(MAX_JSON_DEPTH)}` }]), undefined);
+        return;
+      }
       parse(req, String(body), done);
     });
   }

@@ -162,7 +162,7 @@ export class DispatcherServer implements DispatcherHost {
     this.#limits = connectionLimits(options.maxConnections);
     this.#http = createServer((req, res) => this.#onHttp(req, res));
     this.#http.on('upgrade', (req, socket, head) => this.#onUpgrade(req, socket, head));
-    this.#http.on('clientError', (_err, socket) => socket.destroy());
+    this.#http.on('clientError', (err, socket) => { answerClientError(err, socket); });
     // A hard stop a little above the limit, where node drops accepted sockets unanswered (logged): the
     // descriptors the 503s need stay free. Connections that never send a request end at headersTimeout.
     this.#http.maxConnections = this.#limits.max + 64;
@@ -211,7 +211,11 @@ export class DispatcherServer implements DispatcherHost {
     this.#opNameOf = opNameOf;
     this.#api = new HttpApi({
       hub: this.#v2.hub, serverId: this.#v2.serverId, limits: this.#v2.limits, logger: this.#log,
-      exportRun: (req, res) => { serveExport(res, (req.url ?? '').split('?')[0] ?? '', this.#store); },
+      exportRun: (req, res) => {
+        const path = (req.url ?? '').split('?')[0] ?? '';
+        // The reply is the route's own (hijacked): whatever the path, it is answered.
+        if (!serveExport(res, path, this.#store)) sendJson(res, 404, { code: 'unknown_op', message: `no run export at ${clip(path)}`, details: [] });
+      },
       ...(this.#auth === null ? {} : authHooks(this.#auth)),
       refused: (r) => this.#refusals.record(r),
     });
@@ -324,6 +328,17 @@ export class DispatcherServer implements DispatcherHost {
       const origin = req.headers.origin;
       // A listed origin's page may read our answers (CORS); the server's own pages need no header.
       if (origin !== undefined && this.#allowOrigins.length > 0) { res.setHeader('access-control-allow-origin', origin); res.setHeader('vary', 'Origin'); }
+      // A listed origin's preflight (the front door refused any other): a JSON POST or a request with
+      // Authorization is not "simple", so the browser asks first and sends nothing without this answer.
+      if (req.method === 'OPTIONS' && origin !== undefined && this.#allowOrigins.length > 0 && req.headers['access-control-request-method'] !== undefined) {
+        res.writeHead(204, {
+          'access-control-allow-methods': 'GET, POST',
+          'access-control-allow-headers': 'authorization, content-type, last-event-id',
+          'access-control-max-age': '600',
+        });
+        res.end();
+        return;
+      }
       const done = this.#route(req, res) as unknown;
       if (done instanceof Promise) done.catch((e: unknown) => this.#httpFailed(req, res, e));
     } catch (e) {
@@ -595,6 +610,22 @@ function authHooks(auth: Authenticator): { authenticate: (req: IncomingMessage) 
 function addressOf(req: IncomingMessage): string { return req.socket.remoteAddress ?? 'an unknown address'; }
 
 /** An attacker's header or path, cut to a length fit for a log line. */
+/**
+ * A request Node's parser refused (an unknown method, headers over the limit, a control character in a
+ * header, Content-Length twice or with Transfer-Encoding, an HTTP/2 preface): a coded answer naming
+ * the parser's reason, then the close, as Node answers without a listener (400, 431, 408). A socket
+ * that cannot be written any more (reset, or a response already under way) is only closed.
+ */
+function answerClientError(err: Error & { code?: string }, socket: Duplex): void {
+  const code = err.code ?? 'unknown';
+  const writable = socket.writable && code !== 'ECONNRESET' && !(socket as Duplex & { _httpMessage?: unknown })._httpMessage;
+  if (!writable) { socket.destroy(); return; }
+  const [status, text] = code === 'HPE_HEADER_OVERFLOW' ? [431, 'Request Header Fields Too Large']
+    : code === 'ERR_HTTP_REQUEST_TIMEOUT' ? [408, 'Request Timeout'] : [400, 'Bad Request'];
+  const body = JSON.stringify({ code: status === 431 ? 'too_large' : 'bad_request', message: `malformed HTTP request (${code}): ${err.message.slice(0, 200)}`, details: [] });
+  socket.end(`HTTP/1.1 ${String(status)} ${text}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${String(Buffer.byteLength(body))}\r\nConnection: close\r\n\r\n${body}`);
+}
+
 function clip(text: string, max = 200): string {
   return text.length > max ? `${text.slice(0, max - 3)}...` : text;
 }

@@ -56,7 +56,8 @@ export class WebAssets {
   }
 }
 
-const EXPORT = /^\/api\/runs\/([^/]+)\/export\.jsonl$/;
+// A trailing slash too: the API's router ignores one, and a hijacked reply that matched nothing here was never answered.
+const EXPORT = /^\/api\/runs\/([^/]+)\/export\.jsonl\/?$/;
 
 /**
  * `GET /api/runs/UID/export.jsonl`: the run as suitcase-jsonl, one `[name, doc]` per line, streamed

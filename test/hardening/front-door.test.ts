@@ -102,4 +102,25 @@ describe('through the server', () => {
     assert.equal(listed.headers['access-control-allow-origin'], 'http://panel.example:8080');
     assert.ok(s.lines.some((l) => l.msg === 'refused: bad_origin'), 'refusals are logged');
   });
+
+  test('a listed origin\'s preflight is answered, so its page can POST JSON; others are refused; other methods are 405', async () => {
+    // Before, OPTIONS fell through to the API's "unknown op" 404 without CORS headers: a browser sent no
+    // JSON POST and no request with Authorization from a --allow-origin page at all.
+    const ask = { 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type, authorization' };
+    const pre = await rawGet(port, '/api/start', { origin: 'http://panel.example:8080', ...ask }, 'OPTIONS');
+    assert.equal(pre.status, 204);
+    assert.equal(pre.headers['access-control-allow-origin'], 'http://panel.example:8080');
+    assert.match(String(pre.headers['access-control-allow-methods']), /POST/);
+    assert.match(String(pre.headers['access-control-allow-headers']), /content-type/);
+    assert.match(String(pre.headers['access-control-allow-headers']), /authorization/);
+    assert.equal((await rawGet(port, '/api/start', { origin: 'http://evil.example', ...ask }, 'OPTIONS')).status, 403);
+    assert.equal(s.dispatcher.busy, false, 'a preflight starts nothing');
+    // Not a preflight: OPTIONS (or TRACE) on an op's path is 405 naming its methods, as PUT is.
+    for (const method of ['OPTIONS', 'TRACE', 'PUT']) {
+      const r = await rawGet(port, '/api/stop', {}, method);
+      assert.equal(r.status, 405, method);
+      assert.equal(r.headers.allow, 'POST', method);
+      assert.equal((JSON.parse(r.body) as { code: string }).code, 'method_not_allowed', method);
+    }
+  });
 });
