@@ -11,7 +11,7 @@ import type { RunEngine, RunEngineState, SubscriptionName } from '../engine/inde
 import type { DocumentCallback, DocumentName } from '../model/documents.js';
 import { VERSION } from '../version.js';
 import {
-  type Catalog, type CheckOutcome, type ControlOutcome, type ControlVerb, type DeviceInfo, type EngineHost, type HostEvent, type HostHealth,
+  type Catalog, type CheckOutcome, type ControlOptions, type ControlOutcome, type ControlVerb, type DeviceInfo, type EngineHost, type HostEvent, type HostHealth,
   InProcessHost, type JsonSchema, type PlanFactory, type PlanInfo, type ReloadOutcome, type ScanFunction, type StartOutcome, errorFrom, type StopAllReport, type EmergencyStop,
 } from '../host/index.js';
 import { UnknownTokenError } from './errors.js';
@@ -246,11 +246,11 @@ export class Dispatcher {
   /** Resume a paused plan; resolves once accepted (the plan's end is reported as events). */
   requestResume(): Promise<ControlOutcome> { return this.#control('resume'); }
   /** Stop: cleanup runs, the run is marked successful. Resolves once accepted or refused. */
-  requestStop(): Promise<ControlOutcome> { return this.#control('stop'); }
+  requestStop(options: Pick<ControlOptions, 'endWait'> = {}): Promise<ControlOutcome> { return this.#control('stop', options); }
   /** Abort; `reason` goes into the stop document of the run being aborted. */
-  requestAbort(reason = ''): Promise<ControlOutcome> { return this.#control('abort', { reason }); }
+  requestAbort(reason = '', options: Pick<ControlOptions, 'endWait'> = {}): Promise<ControlOutcome> { return this.#control('abort', { ...options, reason }); }
   /** Halt: no cleanup, the run is marked aborted. */
-  requestHalt(): Promise<ControlOutcome> { return this.#control('halt'); }
+  requestHalt(options: Pick<ControlOptions, 'endWait'> = {}): Promise<ControlOutcome> { return this.#control('halt', options); }
   /**
    * The emergency stop, allowed in any state: halt any run, stop() every device that can
    * stop, run the plans modules' emergency functions; resolves with what happened to each.
@@ -314,7 +314,7 @@ export class Dispatcher {
     return this.#engine.room;
   }
 
-  async #control(verb: ControlVerb, options: { defer?: boolean; reason?: string } = {}): Promise<ControlOutcome> {
+  async #control(verb: ControlVerb, options: ControlOptions = {}): Promise<ControlOutcome> {
     await this.open();
     return this.#engine.control(verb, options);
   }

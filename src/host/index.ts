@@ -5,7 +5,7 @@
  * @module
  */
 export type {
-  Catalog, CheckOutcome, ControlOutcome, ControlVerb, DeviceInfo, EngineHost, ErrorInfo, HostEvent, HostEventListener, HostHealth, JsonSchema,
+  Catalog, CheckOutcome, ControlOptions, ControlOutcome, ControlVerb, DeviceInfo, EngineHost, ErrorInfo, HostEvent, HostEventListener, HostHealth, JsonSchema,
   ParamError, PlanFactory, PlanInfo, ReloadOutcome, ScanContext, ScanFunction, ScanParams, StartOutcome, StartRequest, StateHook,
   EmergencyStop, StopAllReport, StopOutcome,
 } from './types.js';

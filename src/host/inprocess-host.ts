@@ -10,7 +10,7 @@ import type { EngineRoom } from './room.js';
 import { type EngineSetup, type RoomOverrides, loadDevices, loadPlans, makeRoom } from './setup.js';
 import { HostListeners } from './listeners.js';
 import type {
-  Catalog, CheckOutcome, ControlOutcome, ControlVerb, EngineHost, HostEvent, HostEventListener, HostHealth, ReloadOutcome, StartOutcome, StartRequest, StopAllReport,
+  Catalog, CheckOutcome, ControlOptions, ControlOutcome, ControlVerb, EngineHost, HostEvent, HostEventListener, HostHealth, ReloadOutcome, StartOutcome, StartRequest, StopAllReport,
 } from './types.js';
 
 export interface InProcessHostOptions extends RoomOverrides {
@@ -55,7 +55,7 @@ export class InProcessHost implements EngineHost {
 
   validate(name: string, params: unknown, md?: unknown): Promise<CheckOutcome> { return Promise.resolve(this.#room.check(name, params, md)); }
   start(request: StartRequest): Promise<StartOutcome> { return Promise.resolve(this.#room.start(request)); }
-  control(verb: ControlVerb, options: { defer?: boolean; reason?: string } = {}): Promise<ControlOutcome> { return this.#room.control(verb, options); }
+  control(verb: ControlVerb, options: ControlOptions = {}): Promise<ControlOutcome> { return this.#room.control(verb, options); }
   setScanId(n: number): Promise<void> { this.#room.setScanId(n); return Promise.resolve(); }
   stopAll(): Promise<StopAllReport> { return this.#room.stopAll(); }
   shutdown(reason: string): Promise<void> { return this.#room.shutdown(reason); }

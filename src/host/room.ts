@@ -14,7 +14,7 @@ import { nonFiniteErrors, startMetadataProblems } from '../plans/index.js';
 import { summarize } from '../dispatcher/params.js';
 import { type ScanEntry, type ScanOptions, ScanRegistry } from '../dispatcher/scan-registry.js';
 import type {
-  Catalog, CheckOutcome, ControlOutcome, ControlVerb, DeviceInfo, DeviceProblem, EmergencyStop, ErrorInfo, HostEvent, JsonSchema, ParamError, PlanFactory, PlanInfo,
+  Catalog, CheckOutcome, ControlOptions, ControlOutcome, ControlVerb, DeviceInfo, DeviceProblem, EmergencyStop, ErrorInfo, HostEvent, JsonSchema, ParamError, PlanFactory, PlanInfo,
   ScanContext, ScanFunction, ScanParams, StartOutcome, StartRequest, StopAllReport, StopOutcome,
 } from './types.js';
 
@@ -173,7 +173,7 @@ export class EngineRoom implements PlanRegistrar {
   }
 
   /** pause (now, or at the next checkpoint with `defer`), resume, stop, abort (with `reason`), halt. */
-  async control(verb: ControlVerb, options: { defer?: boolean; reason?: string } = {}): Promise<ControlOutcome> {
+  async control(verb: ControlVerb, options: ControlOptions = {}): Promise<ControlOutcome> {
     const re = this.engine;
     if (verb === 'pause') {
       try { re.requestPause(options.defer ?? false); return { ok: true }; } catch (error) { return refused(error); }
@@ -185,6 +185,14 @@ export class EngineRoom implements PlanRegistrar {
       return { ok: true };
     }
     const reason = options.reason ?? '';
+    const active = this.#active;
+    if (options.endWait === true && re.state === 'idle' && active !== null && !active.fnDone) {
+      // A scan function between or after its plans (waiting in ctx.sleep: the seed's `simulated` in its
+      // artificial "running"): the item is busy though the engine is idle. The verb ends its wait, as
+      // stop_all does; before, it answered "RunEngine is already idle" and only stop_all ended it.
+      active.controller.abort(new ScanInterrupted(verb, reason));
+      return { ok: true };
+    }
     const target = ({ stop: 'stopping', abort: 'aborting', halt: 'halting' } as const)[verb];
     const call = (): Promise<unknown> => (verb === 'stop' ? re.stop() : verb === 'abort' ? re.abort(reason) : re.halt());
     if (re.state === 'idle' || !canTransition(re.state, target)) {
@@ -261,6 +269,14 @@ export class EngineRoom implements PlanRegistrar {
     if (this.#active !== active) return;
     this.#active = null;
     this.#emit({ kind: 'item_end', itemId: active.itemId });
+  }
+}
+
+/** Why a scan function's wait ended: a stop, abort or halt that came while its engine was idle. */
+class ScanInterrupted extends Error {
+  override readonly name = 'ScanInterrupted';
+  constructor(verb: ControlVerb, reason: string) {
+    super(`${verb} requested while the scan function waited${reason === '' ? '' : `: ${reason}`}`);
   }
 }
 

@@ -82,6 +82,20 @@ export type ControlOutcome =
 /** The control verbs a client can send while a plan runs. */
 export type ControlVerb = 'pause' | 'resume' | 'stop' | 'abort' | 'halt';
 
+/** How a control verb is carried out. */
+export interface ControlOptions {
+  /** pause: at the next checkpoint instead of at once. */
+  defer?: boolean;
+  /** abort: the reason, for the stop document. */
+  reason?: string;
+  /**
+   * stop, abort, halt while the engine is idle but a scan function still runs (waiting in `ctx.sleep`,
+   * as the seed's `simulated` does in its artificial "running" state): end that wait. Without it the
+   * engine refuses ("RunEngine is already idle"), as the Python dispatcher answers, which v1 keeps.
+   */
+  endWait?: boolean;
+}
+
 /** A start request: the dispatcher names the item; the host checks and runs it. */
 export interface StartRequest {
   readonly itemId: string;
@@ -166,7 +180,7 @@ export interface EngineHost {
   /** Check a start request; `md`, when given, must make a valid start document. */
   validate(name: string, params: unknown, md?: unknown): Promise<CheckOutcome>;
   start(request: StartRequest): Promise<StartOutcome>;
-  control(verb: ControlVerb, options?: { defer?: boolean; reason?: string }): Promise<ControlOutcome>;
+  control(verb: ControlVerb, options?: ControlOptions): Promise<ControlOutcome>;
   /** Continue `scan_id` from `n` (the store's last one): the next run gets at least n + 1. */
   setScanId(n: number): Promise<void>;
   /** Re-import the plans modules (only when idle); keeps the old code if the new fails to load. */

@@ -6,7 +6,7 @@
  */
 import type { DocumentName } from '../model/documents.js';
 import type { EngineSetup } from './setup.js';
-import type { Catalog, ControlVerb, ErrorInfo, HostEvent, StartRequest } from './types.js';
+import type { Catalog, ControlOptions, ControlVerb, ErrorInfo, HostEvent, StartRequest } from './types.js';
 
 /**
  * Flow control: items the worker has posted that the main thread has not yet handled. Above
@@ -33,7 +33,7 @@ export interface WorkerBoot {
 export type WorkerRequest =
   | { op: 'validate'; name: string; params: unknown; md: unknown }
   | { op: 'start'; request: StartRequest }
-  | { op: 'control'; verb: ControlVerb; options: { defer?: boolean; reason?: string } }
+  | { op: 'control'; verb: ControlVerb; options: ControlOptions }
   | { op: 'setScanId'; n: number }
   | { op: 'stopAll' }
   | { op: 'shutdown'; reason: string };

@@ -13,7 +13,7 @@ import { OpenRunTracker } from './open-run.js';
 import type { EngineSetup } from './setup.js';
 import { HostListeners } from './listeners.js';
 import type {
-  Catalog, CheckOutcome, ControlOutcome, ControlVerb, EngineHost, HostEvent, HostEventListener, HostHealth, ReloadOutcome, StartOutcome,
+  Catalog, CheckOutcome, ControlOptions, ControlOutcome, ControlVerb, EngineHost, HostEvent, HostEventListener, HostHealth, ReloadOutcome, StartOutcome,
   StartRequest, StopAllReport,
 } from './types.js';
 import { type FromWorkerItem, type WorkerRequest, unpackDocument } from './wire.js';
@@ -82,7 +82,7 @@ export class WorkerHost implements EngineHost {
     return outcome;
   }
 
-  async control(verb: ControlVerb, options: { defer?: boolean; reason?: string } = {}): Promise<ControlOutcome> {
+  async control(verb: ControlVerb, options: ControlOptions = {}): Promise<ControlOutcome> {
     if (verb === 'halt' || verb === 'abort' || verb === 'stop') {
       // Watched from now: if the worker does not let the interrupt through, it is ended.
       if (this.#state !== 'idle' || this.#item !== null) this.#interrupt ??= { verb, what: verb, since: performance.now() };

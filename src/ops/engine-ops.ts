@@ -140,6 +140,13 @@ function refused(op: string, d: Dispatcher, outcome: Exclude<ControlOutcome, { o
   return new OpError(code, { op, problem: code === 'unavailable' ? `cannot ${op}: ${message}` : message, cause: outcome.error }, [{ path: '', message, got: d.state }]);
 }
 
+/**
+ * stop, abort and halt also end a scan function's wait while its engine is idle (ControlOptions.endWait),
+ * except over v1: the Python dispatcher answers "RunEngine is already idle" there, and its clients
+ * (and our recordings of it) expect that answer.
+ */
+const endsWait = (ctx: OpContext): { endWait: boolean } => ({ endWait: ctx.caller.protocol !== 'v1' });
+
 async function control(op: string, ctx: OpContext, run: (d: Dispatcher) => Promise<ControlOutcome>): Promise<{ state: string }> {
   const d = ctx.dispatcher;
   const outcome = await run(d);
@@ -163,20 +170,20 @@ export const resume = defineOp({
 export const stop = defineOp({
   name: 'stop', summary: 'End the plan, run its cleanup, mark the run successful.',
   params: NoParams, result: StateResult, scope: 'control', effect: 'change', errors: CONTROL_ERRORS,
-  handler: (_p, ctx) => control('stop', ctx, (d) => d.requestStop()),
+  handler: (_p, ctx) => control('stop', ctx, (d) => d.requestStop(endsWait(ctx))),
 });
 
 export const abort = defineOp({
   name: 'abort', summary: 'End the plan, run its cleanup, mark the run aborted with the reason.',
   params: Type.Object({ reason: Type.Optional(Type.String({ default: '', description: 'goes into the stop document' })) }, { additionalProperties: false }),
   result: StateResult, scope: 'control', effect: 'change', errors: CONTROL_ERRORS,
-  handler: (p, ctx) => control('abort', ctx, (d) => d.requestAbort(p.reason ?? '')),
+  handler: (p, ctx) => control('abort', ctx, (d) => d.requestAbort(p.reason ?? '', endsWait(ctx))),
 });
 
 export const halt = defineOp({
   name: 'halt', summary: 'End the plan at once, without cleanup; the run is marked aborted.',
   params: NoParams, result: StateResult, scope: 'control', effect: 'change', errors: CONTROL_ERRORS,
-  handler: (_p, ctx) => control('halt', ctx, (d) => d.requestHalt()),
+  handler: (_p, ctx) => control('halt', ctx, (d) => d.requestHalt(endsWait(ctx))),
 });
 
 export const reload = defineOp({
