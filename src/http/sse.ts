@@ -40,7 +40,8 @@ export function subscribeFrame(q: SseRequest): Record<string, unknown> {
   const frame: Record<string, unknown> = { id: 'sse', op: 'subscribe' };
   const since = q.lastEventId !== undefined && q.lastEventId.trim() !== '' ? { field: 'Last-Event-ID', text: q.lastEventId.trim() } : q.since === undefined ? null : { field: 'since', text: q.since };
   if (since !== null) {
-    if (!/^\d+$/.test(since.text)) throw badField(since.field, 'a non-negative integer (a seq)', since.text);
+    // Digits only, and exact: 400 digits read as Infinity, which streamed live as if no seq were given.
+    if (!/^\d+$/.test(since.text) || !Number.isSafeInteger(Number(since.text))) throw badField(since.field, 'a non-negative integer (a seq)', since.text);
     frame.since = Number(since.text);
   }
   if (q.topics !== undefined) {

@@ -66,3 +66,14 @@ it('a body nested deeper than 64 levels is bad_request, as a v2 frame is', { tim
   const fine = await fetch(`${s.base}/api/validate`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"plan":"count","params":{"detectors":["det"]},"md":{"a":[[1]]}}' });
   assert.equal(fine.status, 200);
 });
+
+it('a Last-Event-ID or since too long to be a seq is bad_request, not a live stream', { timeout: 30_000 }, async () => {
+  // 400 digits read as Infinity, and the stream started live as if no seq had been given.
+  const digits = '9'.repeat(400);
+  const byHeader = await fetch(`${s.base}/api/events`, { headers: { 'last-event-id': digits }, signal: AbortSignal.timeout(10_000) });
+  assert.equal(byHeader.status, 400);
+  assert.equal((await byHeader.json() as { code: string }).code, 'bad_request');
+  const byQuery = await fetch(`${s.base}/api/events?since=${digits}`, { signal: AbortSignal.timeout(10_000) });
+  assert.equal(byQuery.status, 400);
+  await byQuery.body?.cancel();
+});

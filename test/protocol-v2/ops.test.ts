@@ -78,6 +78,15 @@ describe('v2 malformed requests', () => {
     assert.ok(!badTopics.ok && badTopics.error.code === 'bad_request' && badTopics.error.details[0]?.path === '/topics');
     const badSince = await c.request('subscribe', { since: -1 });
     assert.ok(!badSince.ok && badSince.error.code === 'bad_request');
+    // A misspelt field is refused, as the table's ops refuse one: `sinse` was taken as no `since`, and
+    // the client believed it had resumed while it streamed live from now.
+    const typo = await c.request('subscribe', { sinse: 0, topics: ['state'] });
+    assert.ok(!typo.ok && typo.error.code === 'bad_request' && typo.error.details[0]?.path === '/sinse', JSON.stringify(typo));
+    assert.match(typo.ok ? '' : typo.error.message, /subscribe takes no field "sinse" \(only topics, since, batch beside id and op\)/);
+    for (const op of ['hello', 'ping', 'unsubscribe']) {
+      const extra = await c.request(op, { verbose: true });
+      assert.ok(!extra.ok && extra.error.code === 'bad_request' && extra.error.details[0]?.path === '/verbose', op);
+    }
     const badDefer = await c.request('pause', { defer: 'yes' });
     assert.ok(!badDefer.ok && badDefer.error.code === 'bad_request');
     assert.equal((await c.ok<{ pong: boolean }>('ping')).pong, true);

@@ -178,6 +178,7 @@ export class V2Session implements HubSubscriber {
       }
       throw refused;
     }
+    refuseUnknownFields(op, f);
     switch (op) {
       case 'auth': return this.#auth(f.key);
       case 'hello': return hello(this.#hub, this.#serverId, this.#limits);
@@ -308,4 +309,21 @@ function parseTopics(raw: unknown): Set<Topic> {
   const bad = raw.filter((t) => !(TOPICS as readonly unknown[]).includes(t));
   if (bad.length > 0) throw badField('topics', `a non-empty array of ${TOPICS.join(', ')}`, bad);
   return new Set(raw as Topic[]);
+}
+
+/** The fields of the stream's own ops, beside `id` and `op` (the table's ops are checked by their schemas). */
+const STREAM_OP_FIELDS: Readonly<Record<string, readonly string[]>> = { subscribe: ['topics', 'since', 'batch'], auth: ['key'], hello: [], ping: [], unsubscribe: [] };
+
+/**
+ * A field the op does not take is refused, as the table's ops refuse one: a `subscribe` with `sinse`
+ * answered ok, streaming live from now, and the client believed it had resumed.
+ */
+function refuseUnknownFields(op: string, f: Frame): void {
+  const allowed = STREAM_OP_FIELDS[op];
+  if (allowed === undefined) return;
+  const extra = Object.keys(f).filter((k) => k !== 'id' && k !== 'op' && !allowed.includes(k));
+  const first = extra[0];
+  if (first === undefined) return;
+  const expected = allowed.length === 0 ? 'no fields beside id and op' : `only ${allowed.join(', ')} beside id and op`;
+  throw new OpError('bad_request', { problem: `${op} takes no field "${first}" (${expected})` }, [{ path: `/${first}`, message: `unknown parameter "${first}"`, expected, got: extra.join(', ') }]);
 }
