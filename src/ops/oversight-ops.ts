@@ -73,7 +73,8 @@ export const auditList = defineOp({
   params: Type.Object({
     limit: Type.Optional(RowCount('at most this many (default 100, at most 1000)')),
     offset: Type.Optional(RowCount('skip this many (default 0)')),
-    op: Type.Optional(Type.String({ description: 'only this operation' })),
+    op: Type.Optional(Type.String({ description: 'only this operation (HTTP; over v2 a frame\'s own `op` names the request: use `operation`)' })),
+    operation: Type.Optional(Type.String({ description: 'only this operation: the same filter as `op`, under a name a v2 frame can carry' })),
     who: Type.Optional(Type.String({ description: 'only this caller' })),
     since: Type.Optional(Type.Number({ description: 'only entries at or after: seconds since the epoch' })),
     instance: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'with a shared PostgreSQL store: this server\'s name to see its entries instead (default this server\'s; `*`: every server\'s); facility-wide entries are always included' })),
@@ -81,6 +82,10 @@ export const auditList = defineOp({
   result: Type.Object({ entries: Type.Array(AuditEntry) }), scope: 'admin', effect: 'read', errors: ['unavailable'],
   handler: async (p, ctx) => {
     if (ctx.audit === undefined || ctx.audit === null) throw new OpError('unavailable', { problem: 'this server keeps no audit log' });
-    return { entries: await ctx.audit.list({ ...p, limit: Math.min(p.limit ?? 100, 1000) }) };
+    const { operation, ...rest } = p;
+    if (operation !== undefined && rest.op !== undefined && operation !== rest.op) {
+      throw new OpError('bad_request', { problem: `op "${rest.op}" and operation "${operation}" disagree: give one` }, [{ path: '/operation', message: 'disagrees with op', expected: 'one filter, or both the same', got: operation }]);
+    }
+    return { entries: await ctx.audit.list({ ...rest, ...(operation === undefined ? {} : { op: operation }), limit: Math.min(p.limit ?? 100, 1000) }) };
   },
 });

@@ -82,6 +82,11 @@ describe('control lock and audit log through the table', () => {
     assert.equal((await refusal(invoke('audit.list', {}, { ...base, caller: ada }))).code, 'forbidden');
     const filtered = (await invoke('audit.list', { who: 'bob', op: 'start' }, { ...base, caller: root }) as { entries: unknown[] }).entries;
     assert.equal(filtered.length, 2);
+    // `operation` is the same filter under a name a v2 frame can carry (its own `op` names the request).
+    const byOperation = (await invoke('audit.list', { who: 'bob', operation: 'start' }, { ...base, caller: root }) as { entries: unknown[] }).entries;
+    assert.deepEqual(byOperation, filtered);
+    const clash = await refusal(invoke('audit.list', { op: 'start', operation: 'stop' }, { ...base, caller: root }));
+    assert.deepEqual([clash.code, clash.details[0]?.path], ['bad_request', '/operation']);
   });
 
   it('never records secrets, and cuts long parameters', () => {
@@ -143,6 +148,8 @@ describe('over the wire: serve with a data directory', () => {
       assert.deepEqual(entries.map((e) => `${e.who}|${e.protocol}|${e.op}|${e.outcome}`).reverse(), [
         'anonymous|v2|lock.acquire|ok', 'v1 from 127.0.0.1|v1|start|locked', 'anonymous|v2|stop_all|ok', 'anonymous|v2|lock.release|ok',
       ]);
+      const onlyStops = await v2.ok<{ entries: Array<{ op: string }> }>('audit.list', { operation: 'stop_all' });
+      assert.deepEqual(onlyStops.entries.map((e) => e.op), ['stop_all'], 'over v2, through its frame');
       const bad = await v2.request('lock.acquire', { note: 'x'.repeat(501) });
       assert.ok(!bad.ok && bad.error.code === 'bad_request' && bad.error.details[0]?.path === '/note');
     } finally {
