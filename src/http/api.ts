@@ -234,7 +234,16 @@ export class HttpApi {
           [{ path: '', message: 'nested too deeply', expected: `at most ${String(MAX_JSON_DEPTH)} levels of nesting`, got: `more than ${String(MAX_JSON_DEPTH)}` }]), undefined);
         return;
       }
-      parse(req, String(body), done);
+      parse(req, String(body), (err, value) => {
+        // Fastify's parser says "not valid JSON" also for valid JSON it refuses on purpose (a "__proto__" key,
+        // "constructor" holding "prototype"): say which.
+        if (err !== null && validJson(String(body))) {
+          done(new OpError('bad_request', { problem: 'the body has a "__proto__" key (or "constructor" holding "prototype"), which the server refuses' },
+            [{ path: '', message: 'prototype key', expected: 'a JSON object without __proto__ or constructor.prototype keys', got: '__proto__ or constructor.prototype' }]), undefined);
+          return;
+        }
+        done(err, value);
+      });
     });
   }
 
@@ -275,3 +284,7 @@ function asOpError(err: unknown, limit: number): OpError {
 }
 
 export { API_PREFIX };
+
+function validJson(text: string): boolean {
+  try { JSON.parse(text); return true; } catch { return false; }
+}

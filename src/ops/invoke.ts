@@ -124,6 +124,7 @@ function at(root: unknown, pointer: string): unknown {
 }
 
 function shown(v: unknown): string {
-  const text = JSON.stringify(v) ?? String(v);
+  // JSON would write a non-finite number (a body's 1e999) as null: "must be integer, got null".
+  const text = typeof v === 'number' && !Number.isFinite(v) ? String(v) : JSON.stringify(v) ?? String(v);
   return text.length > 60 ? `${text.slice(0, 57)}...` : text;
 }

@@ -21,8 +21,8 @@ export class QueueError extends Error {
     this.details = details;
   }
 
-  static unknownItem(uid: string, path = '/item_uid'): QueueError {
-    return new QueueError('unknown_item', { item_uid: uid }, [{ path, message: 'no pending, running or finished item has this uid', got: uid }]);
+  static unknownItem(uid: string, path = '/item_uid', message = 'no pending, running or finished item has this uid'): QueueError {
+    return new QueueError('unknown_item', { item_uid: uid }, [{ path, message, got: uid }]);
   }
 
   static notPending(uid: string, status: string, path = '/item_uid'): QueueError {

@@ -22,7 +22,8 @@ export function insertionIndex(uids: readonly string[], p: Position, field = '')
   if (p.before_uid !== undefined || p.after_uid !== undefined) {
     const uid = (p.before_uid ?? p.after_uid) as string;
     const i = uids.indexOf(uid);
-    if (i < 0) throw QueueError.unknownItem(uid, `${field}/${p.before_uid !== undefined ? 'before_uid' : 'after_uid'}`);
+    // Only pending items are places in the queue: the running one (or a finished one) is not.
+    if (i < 0) throw QueueError.unknownItem(uid, `${field}/${p.before_uid !== undefined ? 'before_uid' : 'after_uid'}`, 'no pending item has this uid: a position is before or after a pending item');
     return p.before_uid !== undefined ? i : i + 1;
   }
   const pos = p.pos ?? 'back';

@@ -110,7 +110,8 @@ export class V2Endpoint {
       peer.pong = true;
       // Binary frames are answered as bad_request (v2 is JSON text frames); receive() never throws, but a bug must not escape.
       try {
-        session.receive(isBinary ? '\u0000binary' : text(data)).catch((e: unknown) => log.error({ err: e }, 'v2 request handler failed'));
+        if (isBinary) session.refuseBinary();
+        else session.receive(text(data)).catch((e: unknown) => log.error({ err: e }, 'v2 request handler failed'));
       } catch (e) {
         log.error({ err: e }, 'v2 request handler failed');
       }

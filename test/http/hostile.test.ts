@@ -62,6 +62,10 @@ it('a body nested deeper than 64 levels is bad_request, as a v2 frame is', { tim
   const body = await res.json() as { code: string; message: string };
   assert.equal(body.code, 'bad_request');
   assert.match(body.message, /nests arrays\/objects deeper than 64 levels/);
+  // A prototype-poisoning key is refused as such, not as "not valid JSON".
+  const poisoned = await fetch(`${s.base}/api/validate`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"plan":"count","md":{"__proto__":"x"}}' });
+  assert.equal(poisoned.status, 400);
+  assert.match((await poisoned.json() as { message: string }).message, /"__proto__" key/);
   // Within the limit, the same request is checked as usual.
   const fine = await fetch(`${s.base}/api/validate`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"plan":"count","params":{"detectors":["det"]},"md":{"a":[[1]]}}' });
   assert.equal(fine.status, 200);

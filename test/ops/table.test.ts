@@ -145,6 +145,8 @@ describe('the operation table', () => {
     assert.match(wrongType.message, /got 7/);
     assert.equal((await refusal(invoke('status', [1], ctx))).message, 'the parameters must be an object, got [1]');
     assert.equal((await refusal(invoke('runs.list', { limit: -1 }, ctx))).details[0]?.path, '/limit');
+    // A body's 1e999 is Infinity: named as such, not as JSON's null.
+    assert.match((await refusal(invoke('runs.list', { limit: Infinity }, ctx))).message, /got Infinity/);
   });
 
   it('once the dispatcher is shutting down, what would change something is `shutting_down`; reads still answer', async () => {

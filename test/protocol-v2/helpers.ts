@@ -70,9 +70,11 @@ export class V2Conn extends SocketClient {
   }
 
   /** Send any frame; resolves with the reply carrying `id`. */
-  raw(frame: Frame | string, id: unknown): Promise<Reply> {
+  raw(frame: Frame | string | Buffer, id: unknown): Promise<Reply> {
     const p = new Promise<Reply>((resolve) => this.#pending.set(id, resolve));
-    this.ws.send(typeof frame === 'string' ? frame : JSON.stringify(frame));
+    // A Buffer goes as a binary frame.
+    if (Buffer.isBuffer(frame)) this.ws.send(frame, { binary: true });
+    else this.ws.send(typeof frame === 'string' ? frame : JSON.stringify(frame));
     return p;
   }
 

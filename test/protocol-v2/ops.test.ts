@@ -64,6 +64,8 @@ describe('v2 malformed requests', () => {
     const c = await conn();
     const notJson = await c.raw('{nope', null);
     assert.ok(!notJson.ok && notJson.error.code === 'bad_request' && notJson.id === null);
+    const binary = await c.raw(Buffer.from('{"id":1,"op":"ping"}'), null);
+    assert.ok(!binary.ok && binary.error.code === 'bad_request' && /binary frames are not accepted/.test(binary.error.message), JSON.stringify(binary));
     const notObject = await c.raw('[1,2]', null);
     assert.ok(!notObject.ok && notObject.error.code === 'bad_request');
     const noId = await c.raw({ op: 'ping' }, null);

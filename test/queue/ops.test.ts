@@ -112,6 +112,8 @@ describe('queue operations', () => {
     const unknown = await refusal(call('queue.add', { item: COUNT, after_uid: 'nope' }));
     assert.equal(unknown.code, 'unknown_item');
     assert.equal(unknown.details[0]?.path, '/after_uid');
+    // Positions are relative to pending items: the message says so (it claimed no running item had the uid).
+    assert.equal(unknown.details[0]?.message, 'no pending item has this uid: a position is before or after a pending item');
     const two = await refusal(call('queue.add', { item: COUNT, pos: 'front', before_uid: a }));
     assert.equal(two.code, 'bad_request');
     assert.equal((await refusal(call('queue.add', { item: COUNT, pos: 'middle' }))).code, 'bad_request');

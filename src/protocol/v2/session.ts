@@ -97,6 +97,11 @@ export class V2Session implements HubSubscriber {
   /** The last seq this connection was sent (or passed over by its topic filter); null when not subscribed. */
   get cursor(): number | null { return this.#sub?.cursor ?? null; }
 
+  /** A binary frame: v2 is JSON in text frames (it was answered as "not valid JSON", even when it held JSON). */
+  refuseBinary(): void {
+    this.#reply(null, new OpError('bad_request', { problem: 'binary frames are not accepted: send each request as JSON in a text frame' }, [{ path: '', message: 'binary frame', expected: 'a text frame', got: 'a binary frame' }]));
+  }
+
   /** Handle one text frame; resolves when its reply has been queued. */
   async receive(text: string): Promise<void> {
     if (Buffer.byteLength(text, 'utf8') > this.#limits.maxRequestBytes) {
