@@ -225,6 +225,9 @@ export class HttpApi {
   #jsonBodies(app: FastifyInstance): void {
     const parse = app.getDefaultJsonParser('error', 'error');
     app.removeContentTypeParser('application/json');
+    // Only JSON bodies: a text/plain `{}` reached the op as the string "{}" ("must be an object, got \"{}\"");
+    // now it is "send the body as application/json", as any other type is.
+    app.removeContentTypeParser('text/plain');
     app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => {
       if (typeof body === 'string' && body.trim() === '') { done(null, {}); return; }
       // As v2 refuses a frame: nesting past the limit overflowed the stack when the params crossed
@@ -262,10 +265,12 @@ function asOpError(err: unknown, limit: number): OpError {
   if (err instanceof OpError) return err;
   const e = err as { statusCode?: number; code?: string; message?: string; validation?: Array<{ instancePath?: string; message?: string }> };
   if (Array.isArray(e.validation)) {
+    // TypeBox words a key that `additionalProperties: false` refuses as "schema is false".
+    const said = (v: { message?: string } | undefined): string => (v?.message === 'schema is false' ? 'is not a known parameter' : v?.message ?? 'is invalid');
     const first = e.validation[0];
     const path = first?.instancePath ?? '';
-    return new OpError('bad_request', { problem: `${path === '' ? 'the request' : `"${path.slice(1)}"`} ${first?.message ?? 'is invalid'}` },
-      e.validation.slice(0, 20).map((v) => ({ path: v.instancePath ?? '', message: v.message ?? 'invalid' })));
+    return new OpError('bad_request', { problem: `${path === '' ? 'the request' : `"${path.slice(1)}"`} ${said(first)}` },
+      e.validation.slice(0, 20).map((v) => ({ path: v.instancePath ?? '', message: said(v) })));
   }
   if (e.statusCode === 413) {
     return new OpError('too_large', { limit }, [{ path: '', message: 'too large', expected: `at most ${String(limit)} bytes` }]);
