@@ -32,6 +32,9 @@ function typesOf(s: Schema): Set<string> | undefined {
 
 const SCALARS = new Set(['string', 'number', 'integer', 'boolean', 'null']);
 
+/** A JSON number literal. */
+const DECIMAL = /^-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?$/;
+
 /** A parameter that a query string can only carry as JSON text. */
 function wantsJson(s: Schema | undefined): boolean {
   if (s === undefined) return false;
@@ -56,5 +59,13 @@ export function paramsFromQuery(schema: TSchema, query: Record<string, unknown>)
     }
   }
   // Numbers and booleans by the schema; what does not convert stays as it was, for the check to name.
-  return Value.Convert(schema, out) as Record<string, unknown>;
+  const texts = { ...out }; // Convert may change `out` in place
+  const converted = Value.Convert(schema, out) as Record<string, unknown>;
+  // Convert reads numbers leniently: "1.5" as the integer 1, "" as 0, "0x10" as 16. A query number is
+  // read as a JSON body's would be: a decimal literal, its exact value (1.5 is then refused as no
+  // integer), or else the text, which the check names.
+  for (const [key, raw] of Object.entries(texts)) {
+    if (typeof raw === 'string' && typeof converted[key] === 'number') converted[key] = DECIMAL.test(raw) ? Number(raw) : raw;
+  }
+  return converted;
 }

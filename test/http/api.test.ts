@@ -118,6 +118,14 @@ describe('HTTP API', { timeout: 120_000 }, () => {
     const bad = body(await inject({ method: 'GET', url: '/api/runs/list?limit=many' }));
     assert.equal(bad.code, 'bad_request');
     assert.equal((bad.details as Array<{ path: string }>)[0]?.path, '/limit');
+    // Read as a JSON body's number would be: 1.5 is no integer, and "", 0x10 or " 7" are no numbers at all
+    // (TypeBox's conversion had read them as 1, 0, 16 and 7).
+    for (const text of ['1.5', '', '0x10', '%207']) {
+      const loose = body(await inject({ method: 'GET', url: `/api/runs/list?limit=${text}` }));
+      assert.equal(loose.code, 'bad_request', `limit=${text}`);
+      assert.equal((loose.details as Array<{ path: string }>)[0]?.path, '/limit', `limit=${text}`);
+    }
+    assert.equal((await inject({ method: 'GET', url: '/api/runs/list?limit=1e1' })).statusCode, 200);
     const unknown = body(await inject({ method: 'GET', url: '/api/status?verbose=1' }));
     assert.equal(unknown.code, 'bad_request');
     assert.match(String(unknown.message), /verbose/);
