@@ -15,7 +15,7 @@ import Fastify, { LogController, type FastifyInstance, type FastifyReply, type F
 import { Type } from 'typebox';
 import type { Refused } from '../audit/index.js';
 import { ANONYMOUS, type Caller, type Scope, OPERATIONS, OPERATION_NAMES, type OpContext, type OpDef, OpError, invoke } from '../ops/index.js';
-import { MAX_JSON_DEPTH, tooDeep } from '../protocol/json-frame.js';
+import { tooDeep, tooDeepError } from '../protocol/json-frame.js';
 import type { V2Hub } from '../protocol/v2/hub.js';
 import type { V2Limits } from '../protocol/v2/ops.js';
 import type { Logger } from '../server/logger.js';
@@ -86,14 +86,10 @@ export class HttpApi {
       const path = req.url.split('?')[0] ?? '';
       // An op's path with a method no route lists (OPTIONS, TRACE, PROPFIND…): 405 naming the right ones, as for PUT.
       const def = ops.find((d) => d.name === opNameOf(path));
-      if (def !== undefined) {
-        const methods = methodsOf(def);
-        void reply.header('allow', methods.join(', '));
-        throw new OpError('method_not_allowed', { op: pathOf(def.name), allowed: methods.join(' or ') }, [{ path: '', message: 'wrong method', expected: methods.join(' or '), got: req.method }]);
-      }
+      if (def !== undefined) throw wrongMethod(def, req.method, reply);
       throw new OpError('unknown_op', { op: opNameOf(path) }, [{ path: '', message: 'no such route', expected: `one of ${OPERATION_NAMES.map(pathOf).join(', ')}, /api/events, /api/openapi.json`, got: `${req.method} ${path.slice(0, 200)}` }]);
     });
-    for (const def of options.operations ?? (OPERATIONS as unknown as readonly OpDef[])) this.#route(app as unknown as FastifyInstance, def);
+    for (const def of ops) this.#route(app as unknown as FastifyInstance, def);
 
     // No automatic HEAD route: it ran the stream's handler, whose headers Node never sent for a HEAD
     // (the request hung until the client left). A HEAD here is `unknown_op`, as for the export.
@@ -110,7 +106,7 @@ export class HttpApi {
       });
     });
     app.get('/api/openapi.json', (_req, reply) => {
-      this.#openapi ??= JSON.stringify(openApiDocument({ operations: options.operations ?? (OPERATIONS as unknown as readonly OpDef[]) }));
+      this.#openapi ??= JSON.stringify(openApiDocument({ operations: ops }));
       void reply.type('application/json; charset=utf-8').send(this.#openapi);
     });
     // The caller this request acts as (the panel asks, to show its login form or not).
@@ -191,8 +187,7 @@ export class HttpApi {
   }
 
   #context(caller: Caller): OpContext {
-    const hub = this.#opts.hub;
-    return { ...hub.services, dispatcher: hub.dispatcher, runs: hub.runs, latestSeq: () => hub.log.latest(), settledSeq: () => hub.log.settledSeq(), caller };
+    return this.#opts.hub.context(caller);
   }
 
   /** One op's routes: its methods, and `method_not_allowed` for the others. */
@@ -211,10 +206,7 @@ export class HttpApi {
     const others = (['GET', 'POST', 'PUT', 'DELETE', 'PATCH'] as const).filter((m) => !(methods as string[]).includes(m));
     app.route({
       method: [...others], url,
-      handler: async (_req, reply) => {
-        void reply.header('allow', methods.join(', '));
-        throw new OpError('method_not_allowed', { op: url, allowed: methods.join(' or ') }, [{ path: '', message: 'wrong method', expected: methods.join(' or ') }]);
-      },
+      handler: async (req, reply) => { throw wrongMethod(def, req.method, reply); },
     });
   }
 
@@ -233,8 +225,7 @@ export class HttpApi {
       // As v2 refuses a frame: nesting past the limit overflowed the stack when the params crossed
       // to the engine's thread (a 500, logged as a bug).
       if (tooDeep(String(body))) {
-        done(new OpError('bad_request', { problem: `the body nests arrays/objects deeper than ${String(MAX_JSON_DEPTH)} levels` },
-          [{ path: '', message: 'nested too deeply', expected: `at most ${String(MAX_JSON_DEPTH)} levels of nesting`, got: `more than ${String(MAX_JSON_DEPTH)}` }]), undefined);
+        done(tooDeepError('body'), undefined);
         return;
       }
       parse(req, String(body), (err, value) => {
@@ -292,4 +283,11 @@ export { API_PREFIX };
 
 function validJson(text: string): boolean {
   try { JSON.parse(text); return true; } catch { return false; }
+}
+
+/** `method_not_allowed` for `def`'s path, with the `Allow` header naming the methods it takes. */
+function wrongMethod(def: OpDef, method: string, reply: FastifyReply): OpError {
+  const methods = methodsOf(def);
+  void reply.header('allow', methods.join(', '));
+  return new OpError('method_not_allowed', { op: pathOf(def.name), allowed: methods.join(' or ') }, [{ path: '', message: 'wrong method', expected: methods.join(' or '), got: method }]);
 }

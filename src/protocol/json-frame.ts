@@ -7,6 +7,7 @@
  * JavaScript (see docs/security.md for the measured cost).
  * @module
  */
+import { OpError } from '../ops/index.js';
 
 /** Deepest nesting of arrays/objects a request may have. Python's json takes ~1000; plans and metadata need a handful. */
 export const MAX_JSON_DEPTH = 64;
@@ -43,6 +44,12 @@ export function tooDeep(text: string, max = MAX_JSON_DEPTH): boolean {
     }
   }
   return false;
+}
+
+/** The refusal of a request (a v2 frame, an HTTP body) nested deeper than MAX_JSON_DEPTH. */
+export function tooDeepError(what: 'frame' | 'body'): OpError {
+  return new OpError('bad_request', { problem: `the ${what} nests arrays/objects deeper than ${String(MAX_JSON_DEPTH)} levels` },
+    [{ path: '', message: 'nested too deeply', expected: `at most ${String(MAX_JSON_DEPTH)} levels of nesting`, got: `more than ${String(MAX_JSON_DEPTH)}` }]);
 }
 
 export type ParsedFrame = { ok: true; value: unknown } | { ok: false; reason: 'not_json' | 'too_deep'; value?: unknown };

@@ -609,7 +609,6 @@ function authHooks(auth: Authenticator): { authenticate: (req: IncomingMessage) 
 /** The peer's address, for the audit log and its limiter. */
 function addressOf(req: IncomingMessage): string { return req.socket.remoteAddress ?? 'an unknown address'; }
 
-/** An attacker's header or path, cut to a length fit for a log line. */
 /**
  * A request Node's parser refused (an unknown method, headers over the limit, a control character in a
  * header, Content-Length twice or with Transfer-Encoding, an HTTP/2 preface): a coded answer naming
@@ -626,6 +625,7 @@ function answerClientError(err: Error & { code?: string }, socket: Duplex): void
   socket.end(`HTTP/1.1 ${String(status)} ${text}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${String(Buffer.byteLength(body))}\r\nConnection: close\r\n\r\n${body}`);
 }
 
+/** An attacker's header or path, cut to a length fit for a log line. */
 function clip(text: string, max = 200): string {
   return text.length > max ? `${text.slice(0, max - 3)}...` : text;
 }

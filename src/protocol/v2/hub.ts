@@ -6,7 +6,7 @@
  */
 import type { Dispatcher } from '../../dispatcher/index.js';
 import type { RunStore } from '../../store/index.js';
-import { type OpServices, statusOf } from '../../ops/index.js';
+import { type Caller, type OpContext, type OpServices, statusOf } from '../../ops/index.js';
 import type { EventLog } from './event-log.js';
 import type { OpenRun, Status } from './types.js';
 
@@ -48,6 +48,11 @@ export class V2Hub {
 
   add(sub: HubSubscriber): void { this.#subs.add(sub); }
   remove(sub: HubSubscriber): void { this.#subs.delete(sub); }
+
+  /** What an operation of the table works with, for `caller`: v2 and HTTP build it the same way. */
+  context(caller: Caller): OpContext {
+    return { ...this.services, dispatcher: this.dispatcher, runs: this.runs, latestSeq: () => this.log.latest(), settledSeq: () => this.log.settledSeq(), caller };
+  }
 
   /** The engine's state and the scan in progress, as of the log's latest seq. */
   status(): Status { return statusOf(this.dispatcher, this.log.latest()); }

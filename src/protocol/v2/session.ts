@@ -8,7 +8,7 @@ import { ANONYMOUS, type Caller, OpError, type OpContext, badField, invoke, oper
 import type { HubSubscriber, V2Hub } from './hub.js';
 import { type Frame, type V2Limits, hello } from './ops.js';
 import { CLOSE_TOO_SLOW, type Reply, type SubscribeResult, TOPICS, type Topic } from './types.js';
-import { MAX_JSON_DEPTH, parseFrame } from '../json-frame.js';
+import { parseFrame, tooDeepError } from '../json-frame.js';
 
 /** What a session needs of its socket (the server adapts a `ws` WebSocket). */
 export interface V2Transport {
@@ -114,7 +114,7 @@ export class V2Session implements HubSubscriber {
       // Answered by its id when that is a plain value (a nested id is not echoed: it may be the deep part).
       const rawId = isRecord(parsed.value) ? parsed.value.id : undefined;
       const id = rawId === null || ['string', 'number', 'boolean'].includes(typeof rawId) ? rawId : null;
-      this.#reply(id, new OpError('bad_request', { problem: `the frame nests arrays/objects deeper than ${String(MAX_JSON_DEPTH)} levels` }, [{ path: '', message: 'nested too deeply', expected: `at most ${String(MAX_JSON_DEPTH)} levels of nesting`, got: `more than ${String(MAX_JSON_DEPTH)}` }]));
+      this.#reply(id, tooDeepError('frame'));
       return;
     }
     const frame = parsed.value;
@@ -200,9 +200,7 @@ export class V2Session implements HubSubscriber {
   }
 
   #context(): OpContext {
-    const hub = this.#hub;
-    const caller = this.#caller ?? { ...ANONYMOUS, scopes: new Set(), protocol: 'v2' }; // never: #dispatch requires one
-    return { ...hub.services, dispatcher: hub.dispatcher, runs: hub.runs, latestSeq: () => hub.log.latest(), settledSeq: () => hub.log.settledSeq(), caller };
+    return this.#hub.context(this.#caller ?? { ...ANONYMOUS, scopes: new Set(), protocol: 'v2' }); // never null: #dispatch requires a caller
   }
 
   /** `auth {key}`: act for the key's name and scopes from now on (a wrong key changes nothing). */
