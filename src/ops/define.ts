@@ -48,9 +48,15 @@ export interface OpContext {
   readonly lock?: ControlLock | null;
 }
 
-/** The seq for a view read just before: `settledSeq()` where the protocol has a stream that numbers ahead of showing. */
-export function viewSeq(ctx: OpContext): number | Promise<number> {
-  return ctx.settledSeq === undefined ? ctx.latestSeq() : ctx.settledSeq();
+/**
+ * `read()` (a view: the queue, a status) with the seq of the newest event it includes, read in one step
+ * so that no change comes between; the answer waits until that event is shown (a store numbers it at
+ * once and shows it when its batch commits). `settledSeq()` where the protocol has one, else `latestSeq()`.
+ */
+export async function withViewSeq<T extends object>(ctx: OpContext, read: () => T): Promise<T & { seq: number }> {
+  const view = read();
+  const seq = ctx.settledSeq === undefined ? ctx.latestSeq() : ctx.settledSeq();
+  return { ...view, seq: await seq };
 }
 
 /** The server-wide parts of an OpContext, built once and shared by every protocol's sessions. */

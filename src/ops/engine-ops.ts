@@ -7,7 +7,7 @@ import { Type } from 'typebox';
 import { type CheckOutcome, type ControlOutcome, type Dispatcher, type ParamError, summarize } from '../dispatcher/index.js';
 import { queueOf } from '../queue/index.js';
 import { OpError, type ErrorDetail } from './errors.js';
-import { type OpContext, defineOp, viewSeq } from './define.js';
+import { type OpContext, defineOp, withViewSeq } from './define.js';
 import { DeviceInfo, Metadata, NoParams, PlanInfo, PlanName, StateResult, Status, type StatusT } from './schemas.js';
 
 /** The engine's state and the item in progress, as of the stream's seq `seq`. */
@@ -23,13 +23,7 @@ export function statusOf(d: Dispatcher, seq: number): StatusT {
 export const status = defineOp({
   name: 'status', summary: 'The engine state and the item in progress.',
   params: NoParams, result: Status, scope: 'read', effect: 'read', errors: [],
-  // The snapshot and the seq of the newest event it includes, read in one step; the answer waits until
-  // that event is shown (it is numbered at once, shown when its batch commits).
-  handler: async (_p, ctx) => {
-    const snap = statusOf(ctx.dispatcher, 0);
-    const seq = viewSeq(ctx);
-    return { ...snap, seq: await seq };
-  },
+  handler: (_p, ctx) => withViewSeq(ctx, () => statusOf(ctx.dispatcher, 0)),
 });
 
 export const plans = defineOp({

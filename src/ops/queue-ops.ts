@@ -8,7 +8,7 @@
 import { type Static, Type } from 'typebox';
 import type { Dispatcher } from '../dispatcher/index.js';
 import { type ItemInput, type Position, QueueError, type QueueScheduler, queueOf } from '../queue/index.js';
-import { type OpContext, defineOp, viewSeq } from './define.js';
+import { type OpContext, defineOp, withViewSeq } from './define.js';
 import { checkError, checkRequest, paramsOf } from './engine-ops.js';
 import { type ErrorDetail, OpError } from './errors.js';
 import { Metadata, NoParams, Nullable, PlanName, RowCount } from './schemas.js';
@@ -110,13 +110,7 @@ function positionOf(p: Position): Position {
 export const queueGet = defineOp({
   name: 'queue.get', summary: 'The pending items (front first), the running item, the mode and whether the queue runs.',
   params: NoParams, result: QueueViewSchema, scope: 'read', effect: 'read', errors: ['unavailable'],
-  // The view and the seq of the newest event it includes, read in one step (no change can come between);
-  // the answer waits until that event is shown (it is numbered at once, shown when its batch commits).
-  handler: (_p, ctx) => run(ctx, async (q) => {
-    const view = q.view();
-    const seq = viewSeq(ctx);
-    return { ...view, seq: await seq };
-  }),
+  handler: (_p, ctx) => run(ctx, (q) => withViewSeq(ctx, () => q.view())),
 });
 
 export const queueAdd = defineOp({
